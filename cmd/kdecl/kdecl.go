@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+const kdeclDoc = `kdecl turns application stacks written in CUE into Kubernetes manifests.
+
+usage: kdecl <command> [flags] [arguments]
+
+commands:
+  render   render a stack into a deploy directory or a YAML stream
+  vet      check a stack and print its errors and warnings
+  schema   print the CUE schema every stack is checked against
+
+Run 'kdecl <command> --help' for a command's flags.
+
+Exit codes: 0 success, 1 invalid stack or stale output, 2 bad usage.
+
+Examples:
+  kdecl render stacks/flask -o deploy/flask
+  kdecl render stacks/flask -o deploy/flask --check
+  kdecl vet stacks/flask
+`
+
+// Main runs kdecl with the process's arguments and streams and returns its
+// exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return exitCode(run(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr)
+}
+
+type command struct {
+	run func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+var commands = map[string]command{
+	"render": {runRender},
+	"vet":    {runVet},
+	"schema": {runSchema},
+}
+
+// run is kdecl without the process: tests call it in process.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageErrorf("no command given\n\n%s", kdeclDoc)
+	}
+	switch args[0] {
+	case "help", "-h", "--help":
+		_, err := io.WriteString(stdout, kdeclDoc)
+		return err
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		return usageErrorf("unknown command %q; run 'kdecl help'", args[0])
+	}
+	return cmd.run(ctx, args[1:], stdout, stderr)
+}
+
+// usageError is bad usage: exit code 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// errReported is an error whose details are already on stderr.
+var errReported = errors.New("reported")
+
+func exitCode(err error, stderr io.Writer) int {
+	var usage *usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &usage):
+		fmt.Fprintf(stderr, "kdecl: %s\n", strings.TrimRight(usage.msg, "\n"))
+		return 2
+	case errors.Is(err, errReported):
+		return 1
+	default:
+		fmt.Fprintf(stderr, "kdecl: %s\n", err)
+		return 1
+	}
+}
+
+// parseFlags parses a command's flags; --help prints doc and returns
+// pflag.ErrHelp, which callers return as success.
+func parseFlags(fs *pflag.FlagSet, doc string, args []string, stdout io.Writer) error {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, pflag.ErrHelp):
+		io.WriteString(stdout, doc)
+		return err
+	case err != nil:
+		return usageErrorf("%s: %v; run 'kdecl %s --help'", fs.Name(), err, fs.Name())
+	}
+	return nil
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/pflag"
+)
+
+const vetDoc = `usage: kdecl vet [flags] STACK_DIR
+
+Vet checks the stack in STACK_DIR and renders it in memory, writing
+nothing. It prints every error and warning and is silent on success.
+
+Flags:
+      --strict   treat warnings as errors
+
+Examples:
+  kdecl vet stacks/flask
+  kdecl vet --strict stacks/flask
+`
+
+type vetFlags struct {
+	strict bool
+}
+
+func runVet(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f vetFlags
+	fs := pflag.NewFlagSet("vet", pflag.ContinueOnError)
+	fs.BoolVar(&f.strict, "strict", false, "")
+	if err := parseFlags(fs, vetDoc, args, stdout); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErrorf("vet takes one stack directory, got %d arguments; run 'kdecl vet --help'", fs.NArg())
+	}
+	s, err := load(fs.Arg(0), f.strict, stderr)
+	if err != nil {
+		return err
+	}
+	if _, err := render(s); err != nil {
+		return fmt.Errorf("render stack %q: %w", s.Name, err)
+	}
+	return nil
+}

@@ -1,0 +1,22 @@
+package generators
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kdecl/kdecl/schema"
+)
+
+// Deployment is the workload of a deployment app.
+func Deployment(s *schema.Stack, a *schema.App) *appsv1.Deployment {
+	replicas := a.Replicas
+	return &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: objectMeta(s, a, a.Name),
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &metav1.LabelSelector{MatchLabels: SelectorLabels(s, a)},
+			Template: PodTemplate(s, a),
+		},
+	}
+}

@@ -1,0 +1,90 @@
+// Package generators turns a validated schema.Stack into typed Kubernetes
+// objects with one naming, labelling and wiring scheme. Every function is
+// pure: no filesystem, clock, environment or CUE.
+package generators
+
+import (
+	"cmp"
+	"slices"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/kdecl/kdecl/schema"
+)
+
+// Object is a generated Kubernetes object.
+type Object interface {
+	runtime.Object
+	metav1.Object
+}
+
+// Manifest is one object and the app it belongs to ("" for the stack's own
+// objects, such as its Namespace).
+type Manifest struct {
+	App    string
+	Object Object
+}
+
+// Kind returns the manifest's object kind, like Deployment.
+func (m Manifest) Kind() string { return m.Object.GetObjectKind().GroupVersionKind().Kind }
+
+// kindOrder is the order in which kubectl must create objects: what others
+// refer to first. Kinds not listed come last.
+var kindOrder = []string{
+	"Namespace",
+	"ConfigMap",
+	"Secret",
+	"PersistentVolumeClaim",
+	"Service",
+	"Deployment",
+	"StatefulSet",
+	"Job",
+	"CronJob",
+}
+
+// Rank is the position of kind in the apply order.
+func Rank(kind string) int {
+	if i := slices.Index(kindOrder, kind); i >= 0 {
+		return i
+	}
+	return len(kindOrder)
+}
+
+// Stack generates every object of s, in apply order: by kind, then app,
+// then name.
+func Stack(s *schema.Stack) []Manifest {
+	var ms []Manifest
+	if ns := Namespace(s); ns != nil {
+		ms = append(ms, Manifest{Object: ns})
+	}
+	for i := range s.Apps {
+		for _, obj := range App(s, &s.Apps[i]) {
+			ms = append(ms, Manifest{App: s.Apps[i].Name, Object: obj})
+		}
+	}
+	slices.SortStableFunc(ms, func(a, b Manifest) int {
+		return cmp.Or(
+			cmp.Compare(Rank(a.Kind()), Rank(b.Kind())),
+			cmp.Compare(a.App, b.App),
+			cmp.Compare(a.Object.GetName(), b.Object.GetName()),
+		)
+	})
+	return ms
+}
+
+// App generates the objects of one app.
+func App(s *schema.Stack, a *schema.App) []Object {
+	var objs []Object
+	if cm := ConfigMap(s, a); cm != nil {
+		objs = append(objs, cm)
+	}
+	if svc := Service(s, a); svc != nil {
+		objs = append(objs, svc)
+	}
+	switch a.Kind {
+	case schema.KindDeployment:
+		objs = append(objs, Deployment(s, a))
+	}
+	return objs
+}

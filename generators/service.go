@@ -1,0 +1,37 @@
+package generators
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/kdecl/kdecl/schema"
+)
+
+// Service is the app's Service, or nil when it exposes no port. Each port
+// targets the container port of the same name.
+func Service(s *schema.Stack, a *schema.App) *corev1.Service {
+	if a.Expose.Type == schema.ExposeNone || len(a.Ports) == 0 {
+		return nil
+	}
+	meta := objectMeta(s, a, a.Name)
+	meta.Annotations = union(a.Annotations, a.Expose.Annotations)
+	svc := &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: meta,
+		Spec: corev1.ServiceSpec{
+			Type:     corev1.ServiceType(a.Expose.Type),
+			Selector: SelectorLabels(s, a),
+		},
+	}
+	for _, p := range containerPorts(a) {
+		svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{
+			Name:       p.Name,
+			Port:       p.ContainerPort,
+			TargetPort: intstr.FromString(p.Name),
+			Protocol:   p.Protocol,
+			NodePort:   a.Expose.NodePorts[p.Name],
+		})
+	}
+	return svc
+}

@@ -1,0 +1,267 @@
+package schema
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+var (
+	appNameRE  = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
+	dnsLabelRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	identRE    = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*$`)
+)
+
+func isAppName(s string) bool  { return len(s) <= 52 && appNameRE.MatchString(s) }
+func isDNSLabel(s string) bool { return len(s) <= 63 && dnsLabelRE.MatchString(s) }
+
+// appChecker applies the defaults of one app and checks what the schema
+// cannot: references between its fields.
+type appChecker struct {
+	l   *loader
+	app *App
+}
+
+// app applies defaults to app and checks it.
+func (l *loader) app(app *App) {
+	c := &appChecker{l: l, app: app}
+	c.defaults()
+	c.ports()
+	c.config()
+	c.env()
+	c.probes()
+	c.resources()
+	c.expose()
+}
+
+// fail records an error at field of the app, or at its nearest ancestor
+// the user wrote.
+func (c *appChecker) fail(msg string, field ...string) {
+	path := append([]string{"apps", c.app.Name}, field...)
+	c.l.errs = append(c.l.errs, c.l.newError(c.l.nearestPos(path), c.app.Name, fieldString(field), msg))
+}
+
+func (c *appChecker) warn(msg string, field ...string) {
+	path := append([]string{"apps", c.app.Name}, field...)
+	c.l.warnings = append(c.l.warnings, c.l.newError(c.l.nearestPos(path), c.app.Name, fieldString(field), msg))
+}
+
+func (c *appChecker) set(field ...string) bool {
+	return c.l.lookup(append([]string{"apps", c.app.Name}, field...)).Exists()
+}
+
+// fieldString writes a field path the way CUE does, quoting labels that
+// are not identifiers.
+func fieldString(path []string) string {
+	parts := make([]string, len(path))
+	for i, p := range path {
+		if identRE.MatchString(p) {
+			parts[i] = p
+		} else {
+			parts[i] = strconv.Quote(p)
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+func (c *appChecker) defaults() {
+	a := c.app
+	if a.Kind == "" {
+		a.Kind = KindDeployment
+	}
+	if !c.set("replicas") {
+		a.Replicas = 1
+	}
+	if a.ImagePullPolicy == "" {
+		a.ImagePullPolicy = "IfNotPresent"
+		if floatingTag(a.Image) {
+			a.ImagePullPolicy = "Always"
+		}
+	}
+	if floatingTag(a.Image) {
+		c.warn(fmt.Sprintf("image %q has no fixed tag; pin a version or digest so that a render means one image", a.Image), "image")
+	}
+}
+
+// floatingTag reports whether image names no tag or :latest, and no digest:
+// the images Kubernetes pulls Always by default.
+func floatingTag(image string) bool {
+	if strings.Contains(image, "@") {
+		return false
+	}
+	name := image[strings.LastIndex(image, "/")+1:]
+	_, tag, ok := strings.Cut(name, ":")
+	return !ok || tag == "latest"
+}
+
+func (c *appChecker) ports() {
+	seen := map[Port]string{}
+	for _, name := range slices.Sorted(maps.Keys(c.app.Ports)) {
+		p := c.app.Ports[name]
+		if p.Protocol == "" {
+			p.Protocol = "TCP"
+			c.app.Ports[name] = p
+		}
+		if other, ok := seen[p]; ok {
+			c.fail(fmt.Sprintf("port %d/%s is also named %s", p.Port, p.Protocol, other), "ports", name)
+		}
+		seen[p] = name
+	}
+}
+
+func (c *appChecker) config() {
+	cfg := c.app.Config
+	if cfg == nil {
+		return
+	}
+	if cfg.MountPath == "" {
+		cfg.MountPath = "/etc/" + c.app.Name + "-config"
+	}
+	for key := range cfg.Env {
+		if _, ok := cfg.Files[key]; ok {
+			c.fail("is both an env key and a file of the ConfigMap; rename one", "config", "files", key)
+		}
+	}
+	for _, env := range slices.Sorted(maps.Keys(cfg.FileEnv)) {
+		file := cfg.FileEnv[env]
+		if _, ok := cfg.Files[file]; !ok {
+			c.fail(fmt.Sprintf("%q is not a file of config.files (have %s)", file, keyList(cfg.Files)), "config", "fileEnv", env)
+		}
+	}
+}
+
+// env checks that every environment variable is defined once.
+func (c *appChecker) env() {
+	where := map[string]string{}
+	define := func(name string, field ...string) {
+		if prev, ok := where[name]; ok {
+			c.fail(fmt.Sprintf("environment variable %s is also set by %s", name, prev), field...)
+			return
+		}
+		where[name] = fieldString(field)
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.app.Env)) {
+		define(k, "env", k)
+	}
+	if cfg := c.app.Config; cfg != nil {
+		for _, k := range slices.Sorted(maps.Keys(cfg.Env)) {
+			define(k, "config", "env", k)
+		}
+		for _, k := range slices.Sorted(maps.Keys(cfg.FileEnv)) {
+			define(k, "config", "fileEnv", k)
+		}
+	}
+}
+
+func (c *appChecker) probes() {
+	for _, p := range []struct {
+		name  string
+		probe *Probe
+	}{
+		{"liveness", c.app.Probes.Liveness},
+		{"readiness", c.app.Probes.Readiness},
+		{"startup", c.app.Probes.Startup},
+	} {
+		if p.probe != nil {
+			c.probe(p.name, p.probe)
+		}
+	}
+}
+
+func (c *appChecker) probe(name string, p *Probe) {
+	handlers := 0
+	for _, set := range []bool{p.HTTP != nil, p.TCP != nil, p.Exec != nil} {
+		if set {
+			handlers++
+		}
+	}
+	if handlers != 1 {
+		c.fail(fmt.Sprintf("a probe has exactly one of http, tcp and exec; found %d", handlers), "probes", name)
+		return
+	}
+	if p.SuccessThreshold > 1 && name != "readiness" {
+		c.fail("must be 1 for a "+name+" probe", "probes", name, "successThreshold")
+	}
+	switch {
+	case p.HTTP != nil:
+		if p.HTTP.Path == "" {
+			p.HTTP.Path = "/"
+		}
+		c.portRef(&p.HTTP.Port, "probes", name, "http", "port")
+	case p.TCP != nil:
+		c.portRef(&p.TCP.Port, "probes", name, "tcp", "port")
+	}
+}
+
+// portRef resolves a probe's port: a name must be one of the app's ports,
+// and no port at all means the app's only port.
+func (c *appChecker) portRef(ref *PortRef, field ...string) {
+	ports := c.app.Ports
+	switch {
+	case ref.Name != "":
+		if _, ok := ports[ref.Name]; !ok {
+			c.fail(fmt.Sprintf("%q is not a port of the app (have %s)", ref.Name, keyList(ports)), field...)
+		}
+	case ref.Number == 0 && len(ports) == 1:
+		ref.Name = slices.Sorted(maps.Keys(ports))[0]
+	case ref.Number == 0:
+		c.fail(fmt.Sprintf("the app has %d ports; name one (have %s)", len(ports), keyList(ports)), field[:len(field)-1]...)
+	}
+}
+
+func (c *appChecker) resources() {
+	r := c.app.Resources
+	requests := c.quantities(r.Requests, "requests")
+	limits := c.quantities(r.Limits, "limits")
+	for name, req := range requests {
+		if lim, ok := limits[name]; ok && req.Cmp(lim) > 0 {
+			c.fail(fmt.Sprintf("request %s is above its limit %s", r.Requests[name], r.Limits[name]), "resources", "requests", name)
+		}
+	}
+}
+
+func (c *appChecker) quantities(m map[string]string, field string) map[string]resource.Quantity {
+	qs := make(map[string]resource.Quantity, len(m))
+	for name, s := range m {
+		q, err := resource.ParseQuantity(s)
+		if err != nil {
+			c.fail(fmt.Sprintf("%q is not a quantity: %v", s, err), "resources", field, name)
+			continue
+		}
+		qs[name] = q
+	}
+	return qs
+}
+
+func (c *appChecker) expose() {
+	e := &c.app.Expose
+	if len(c.app.Ports) == 0 {
+		if e.Type != "" && e.Type != ExposeNone {
+			c.fail("the app has no ports to expose", "expose", "type")
+		}
+		e.Type = ExposeNone
+	}
+	if e.Type == "" {
+		e.Type = "ClusterIP"
+	}
+	for _, name := range slices.Sorted(maps.Keys(e.NodePorts)) {
+		if _, ok := c.app.Ports[name]; !ok {
+			c.fail(fmt.Sprintf("%q is not a port of the app (have %s)", name, keyList(c.app.Ports)), "expose", "nodePorts", name)
+		}
+		if e.Type != "NodePort" && e.Type != "LoadBalancer" {
+			c.fail("node ports need expose.type NodePort or LoadBalancer, not "+e.Type, "expose", "nodePorts", name)
+		}
+	}
+}
+
+func keyList[V any](m map[string]V) string {
+	if len(m) == 0 {
+		return "none"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(m)), ", ")
+}
