@@ -6,7 +6,6 @@ package schema
 import (
 	_ "embed"
 	"fmt"
-	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -58,6 +57,9 @@ func (l *loader) load() (*Stack, error) {
 	}
 	inst := insts[0]
 	if inst.Err != nil {
+		if files, _ := filepath.Glob(filepath.Join(l.abs, "*.cue")); len(files) == 0 {
+			return nil, fmt.Errorf("%s: no CUE files", l.dir)
+		}
 		return nil, l.fromCUE(inst.Err)
 	}
 	ctx := cuecontext.New()
@@ -70,54 +72,90 @@ func (l *loader) load() (*Stack, error) {
 		return nil, fmt.Errorf("kdecl schema: %w", err) // a bug in kdecl, not in the stack
 	}
 
-	l.checkNames()
-	stack := schema.LookupPath(cue.MakePath(cue.Def("Stack"))).Unify(l.user)
-	if err := stack.Validate(cue.Concrete(true)); err != nil {
-		l.addCUE(err, stack)
-	}
-	if len(l.errs) > 0 {
-		return nil, Errors(sortErrors(l.errs))
-	}
-
-	var raw struct {
-		Stack
-		Apps map[string]App `json:"apps"`
-	}
-	if err := stack.Decode(&raw); err != nil {
-		return nil, l.fromCUE(err)
-	}
-	s := raw.Stack
+	def := schema.LookupPath(cue.MakePath(cue.Def("Stack")))
+	stack := def.Unify(l.user)
+	s := &Stack{}
+	l.stackFields(fieldNames(def, nil), stack, s)
 	if s.Name == "" {
 		s.Name = inst.PkgName
 		if !isDNSLabel(s.Name) {
 			l.errorAt(l.user, "", "name", fmt.Sprintf("stack name %q (the CUE package name) is not an RFC 1123 label; set name", s.Name))
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(raw.Apps)) {
-		app := raw.Apps[name]
-		app.Name = name
-		l.app(&app)
-		s.Apps = append(s.Apps, app)
-	}
+	s.Apps = l.apps(stack)
 	if len(l.errs) > 0 {
 		return nil, Errors(sortErrors(l.errs))
 	}
 	s.Warnings = sortErrors(l.warnings)
-	return &s, nil
+	return s, nil
 }
 
-// checkNames checks the app names, which are map keys the schema cannot
-// explain well.
-func (l *loader) checkNames() {
-	it, err := l.user.LookupPath(cue.ParsePath("apps")).Fields()
+// stackFields checks and decodes the stack's own fields. Unification from
+// Go does not close the top level, so unknown fields are found here.
+func (l *loader) stackFields(known []string, stack cue.Value, s *Stack) {
+	it, err := l.user.Fields()
 	if err != nil {
-		return // not a struct: the schema reports it
+		l.addCUE(err, stack)
+		return
 	}
 	for it.Next() {
-		if name := it.Selector().Unquoted(); !isAppName(name) {
-			l.errorAt(it.Value(), name, "", "app name is not valid: "+appNameRule)
+		name := it.Selector().Unquoted()
+		if !slices.Contains(known, name) {
+			msg := "unknown field"
+			if s := suggest(name, known); s != "" {
+				msg += fmt.Sprintf(" (did you mean %s?)", s)
+			}
+			l.errorAt(it.Value(), "", fieldString([]string{name}), msg)
 		}
 	}
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"name", &s.Name}, {"namespace", &s.Namespace}} {
+		v := stack.LookupPath(cue.ParsePath(f.name))
+		if !v.Exists() {
+			continue
+		}
+		if err := v.Validate(cue.Concrete(true)); err != nil {
+			l.addCUE(err, stack)
+			continue
+		}
+		*f.dst, _ = v.String()
+	}
+}
+
+// apps validates and decodes each app on its own: CUE reports only the
+// first error of a struct, so one app's error must not hide another's.
+// An app without schema errors is checked further in Go.
+func (l *loader) apps(stack cue.Value) []App {
+	apps := stack.LookupPath(cue.ParsePath("apps"))
+	it, err := apps.Fields()
+	if err != nil {
+		l.addCUE(apps.Validate(), stack)
+		return nil
+	}
+	var out []App
+	for it.Next() {
+		name := it.Selector().Unquoted()
+		if !isAppName(name) {
+			l.errorAt(l.lookup([]string{"apps", name}), name, "", "app name is not valid: "+appNameRule)
+			continue
+		}
+		v := it.Value()
+		if err := v.Validate(cue.Concrete(true)); err != nil {
+			l.addCUE(err, stack)
+			continue
+		}
+		app := App{Name: name}
+		if err := v.Decode(&app); err != nil {
+			l.addCUE(err, stack)
+			continue
+		}
+		l.app(&app)
+		out = append(out, app)
+	}
+	slices.SortFunc(out, func(a, b App) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 // fromCUE converts errors of the load or build step.
@@ -165,7 +203,7 @@ func (l *loader) addGroup(path []string, errs []cueerrors.Error, stack cue.Value
 			continue // a header; its alternatives follow
 		}
 		if !pos.IsValid() {
-			pos = l.userPos(e.InputPositions())
+			pos = l.userPos(append([]token.Pos{e.Position()}, e.InputPositions()...))
 		}
 		if format == mismatchFormat && len(args) == 4 {
 			// CUE names both sides; say which one is the user's.
@@ -182,9 +220,20 @@ func (l *loader) addGroup(path []string, errs []cueerrors.Error, stack cue.Value
 	if len(msgs) == 0 {
 		return
 	}
-	if mismatches > 0 && mismatches < len(msgs) {
+	switch {
+	case mismatches > 0 && mismatches < len(msgs):
 		// An alternative of another type is not what the user meant.
 		msgs = slices.DeleteFunc(msgs, func(m string) bool { return strings.Contains(m, ", want ") })
+	case mismatches > 1:
+		// No alternative has the user's type: name them all at once.
+		var wants []string
+		for _, m := range msgs {
+			_, w, _ := strings.Cut(m, ", want ")
+			wants = append(wants, w)
+		}
+		slices.Sort(wants)
+		got, _, _ := strings.Cut(msgs[0], ", want ")
+		msgs = []string{got + ", want " + strings.Join(slices.Compact(wants), " or ")}
 	}
 	app, field := splitPath(path)
 	if !pos.IsValid() {
@@ -218,6 +267,12 @@ func (l *loader) message(path []string, format string, args []any, stack cue.Val
 		return msg
 	case strings.HasPrefix(format, "incomplete value"):
 		return "missing required field"
+	case strings.HasPrefix(format, "incompatible list lengths"):
+		return "must not be empty" // the only fixed-length prefix in the schema is [x, ...x]
+	case format == "invalid value %v (out of bound %s)" && len(args) == 2:
+		if rule, ok := boundRules[fmt.Sprint(args[1])]; ok {
+			return fmt.Sprintf("invalid value %v: %s", args[0], rule)
+		}
 	}
 	return fmt.Sprintf(format, args...)
 }
