@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +11,7 @@ import (
 	"strings"
 	"sync"
 
-	"sigs.k8s.io/yaml"
+	"go.yaml.in/yaml/v2"
 
 	"github.com/kdecl/kdecl/generators"
 	"github.com/kdecl/kdecl/schema"
@@ -99,13 +100,18 @@ func filePath(m generators.Manifest) string {
 
 // marshal writes obj as YAML with sorted keys and without the fields a
 // manifest never sets: status and empty defaults of non-pointer structs.
+// The JSON form follows the API's field names and omitempty rules; the
+// YAML encoder is the one sigs.k8s.io/yaml uses, given the map directly
+// rather than JSON text to parse again.
 func marshal(obj generators.Object) ([]byte, error) {
 	b, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err
 	}
 	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
 		return nil, err
 	}
 	delete(m, "status")
@@ -128,18 +134,29 @@ var emptyNoise = map[string]bool{
 	"metadata":       true,
 }
 
-func prune(v any) {
+// prune drops empty noise and turns JSON numbers into the Go numbers the
+// YAML encoder writes plainly (all numbers in the API types are integers).
+func prune(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, x := range v {
-			prune(x)
+			x = prune(x)
 			if m, ok := x.(map[string]any); ok && len(m) == 0 && emptyNoise[k] {
 				delete(v, k)
+				continue
 			}
+			v[k] = x
 		}
 	case []any:
-		for _, x := range v {
-			prune(x)
+		for i, x := range v {
+			v[i] = prune(x)
 		}
+	case json.Number:
+		if n, err := v.Int64(); err == nil {
+			return n
+		}
+		f, _ := v.Float64()
+		return f
 	}
+	return v
 }
