@@ -1,0 +1,147 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/yaml"
+)
+
+// TestStacks keeps the checked-in deploy/<stack> of every stack under
+// stacks/ current: it fails when a render would change it, and -update
+// renders it.
+func TestStacks(t *testing.T) {
+	stacks, err := filepath.Glob("../../stacks/*")
+	if err != nil || len(stacks) == 0 {
+		t.Fatalf("no stacks: %v", err)
+	}
+	for _, dir := range stacks {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			continue
+		}
+		name := filepath.Base(dir)
+		t.Run(name, func(t *testing.T) {
+			args := []string{"render", dir, "-o", filepath.Join("../../deploy", name)}
+			if !*update {
+				args = append(args, "--check")
+			}
+			var stderr bytes.Buffer
+			if err := run(context.Background(), args, &stderr, &stderr); err != nil {
+				t.Fatalf("kdecl %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+			}
+			if stderr.Len() > 0 {
+				t.Errorf("example stacks render without warnings; got:\n%s", stderr.String())
+			}
+		})
+	}
+}
+
+// TestRenderTwice renders every stack twice, as a directory and as a
+// stream, and wants the same bytes each time.
+func TestRenderTwice(t *testing.T) {
+	stacks, _ := filepath.Glob("../../stacks/*/*.cue")
+	dirs := map[string]bool{}
+	for _, f := range stacks {
+		dirs[filepath.Dir(f)] = true
+	}
+	if len(dirs) == 0 {
+		t.Fatal("no stacks")
+	}
+	for dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			var trees [2]map[string][]byte
+			var streams [2]string
+			for i := range 2 {
+				out := t.TempDir()
+				if err := run(context.Background(), []string{"render", dir, "-o", out}, os.Stdout, os.Stderr); err != nil {
+					t.Fatal(err)
+				}
+				trees[i] = readTree(t, out)
+				var b bytes.Buffer
+				if err := run(context.Background(), []string{"render", dir, "-o", "-"}, &b, os.Stderr); err != nil {
+					t.Fatal(err)
+				}
+				streams[i] = b.String()
+			}
+			if len(trees[0]) == 0 {
+				t.Fatal("rendered no files")
+			}
+			if diff := cmp.Diff(trees[0], trees[1]); diff != "" {
+				t.Errorf("second render differs (-first +second):\n%s", diff)
+			}
+			if diff := cmp.Diff(streams[0], streams[1]); diff != "" {
+				t.Errorf("second stream differs (-first +second):\n%s", diff)
+			}
+			// The stream holds exactly the files.
+			docs := map[string][]byte{}
+			for _, doc := range strings.Split(streams[0], "---\n# Source: ")[1:] {
+				path, yaml, _ := strings.Cut(doc, "\n")
+				docs[path] = []byte(header + yaml)
+			}
+			if diff := cmp.Diff(trees[0], docs); diff != "" {
+				t.Errorf("stream differs from the files (-files +stream):\n%s", diff)
+			}
+			checkApplyOrder(t, trees[0])
+		})
+	}
+}
+
+// applyRank is the order of DESIGN.md's contract, stated independently of
+// the generators: Namespace, then what workloads refer to, then workloads.
+var applyRank = map[string]int{
+	"Namespace":             0,
+	"ConfigMap":             1,
+	"Secret":                1,
+	"PersistentVolumeClaim": 1,
+	"Service":               2,
+	"Deployment":            3,
+	"StatefulSet":           3,
+	"Job":                   3,
+	"CronJob":               3,
+}
+
+// checkApplyOrder walks a rendered tree in the order kubectl apply -R
+// reads it (filepath.Walk: lexical, entry by entry) and wants the
+// Namespace first and, within each app, what an object refers to before it.
+func checkApplyOrder(t *testing.T, tree map[string][]byte) {
+	t.Helper()
+	dir := t.TempDir()
+	for path, data := range tree {
+		writeFile(t, filepath.Join(dir, path), data)
+	}
+	rank := map[string]int{} // highest rank seen per app directory
+	first := true
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		var meta struct{ Kind string }
+		data, _ := os.ReadFile(path)
+		if err := yaml.Unmarshal(data, &meta); err != nil {
+			return err
+		}
+		r, ok := applyRank[meta.Kind]
+		if !ok {
+			t.Errorf("%s: no apply rank for kind %q", path, meta.Kind)
+		}
+		app := filepath.Dir(path)
+		switch {
+		case meta.Kind == "Namespace" && !first:
+			t.Errorf("%s: the Namespace is not the first file", path)
+		case r < rank[app]:
+			t.Errorf("%s: a %s comes after an object that may refer to it", path, meta.Kind)
+		}
+		rank[app] = max(rank[app], r)
+		first = false
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

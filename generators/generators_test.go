@@ -1,0 +1,250 @@
+package generators
+
+import (
+	"flag"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/kdecl/kdecl/schema"
+)
+
+// update is accepted so that go test ./... -update works in every package.
+var _ = flag.Bool("update", false, "no golden files in this package")
+
+var stack = &schema.Stack{Name: "shop", Namespace: "prod"}
+
+func ptr[T any](v T) *T { return &v }
+
+var (
+	wantSelector = map[string]string{LabelName: "web", LabelInstance: "shop"}
+	wantLabels   = map[string]string{
+		LabelName: "web", LabelInstance: "shop", LabelPartOf: "shop",
+		LabelManagedBy: "kdecl", LabelVersion: "1.27",
+	}
+)
+
+func TestDeployment(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		app  schema.App
+		want *appsv1.Deployment
+	}{{
+		name: "minimal",
+		app: schema.App{
+			Name: "web", Kind: schema.KindDeployment, Image: "nginx:1.27",
+			ImagePullPolicy: "IfNotPresent", Replicas: 2,
+		},
+		want: &appsv1.Deployment{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+			ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "prod", Labels: wantLabels},
+			Spec: appsv1.DeploymentSpec{
+				Replicas: ptr(int32(2)),
+				Selector: &metav1.LabelSelector{MatchLabels: wantSelector},
+				Template: corev1.PodTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{Labels: wantLabels},
+					Spec: corev1.PodSpec{Containers: []corev1.Container{{
+						Name: "web", Image: "nginx:1.27", ImagePullPolicy: "IfNotPresent",
+					}}},
+				},
+			},
+		},
+	}, {
+		name: "config, probes, resources",
+		app: schema.App{
+			Name: "web", Kind: schema.KindDeployment, Image: "nginx:1.27",
+			ImagePullPolicy: "IfNotPresent", Replicas: 1,
+			Env:   map[string]string{"B": "2"},
+			Ports: map[string]schema.Port{"http": {Port: 80, Protocol: "TCP"}, "dns": {Port: 53, Protocol: "UDP"}},
+			Config: &schema.Config{
+				Env:       map[string]string{"A": "1"},
+				Files:     map[string]string{"app.conf": "x"},
+				MountPath: "/etc/web",
+				FileEnv:   map[string]string{"CONF": "app.conf"},
+			},
+			Probes: schema.Probes{
+				Liveness:  &schema.Probe{HTTP: &schema.HTTPProbe{Path: "/", Port: schema.PortRef{Name: "http"}}, PeriodSeconds: 5},
+				Readiness: &schema.Probe{TCP: &schema.TCPProbe{Port: schema.PortRef{Number: 81}}},
+				Startup:   &schema.Probe{Exec: &schema.ExecProbe{Command: []string{"true"}}, TerminationGracePeriodSeconds: 9},
+			},
+			Resources:      schema.Resources{Requests: map[string]string{"cpu": "100m"}},
+			PodAnnotations: map[string]string{"a": "b"},
+		},
+		want: &appsv1.Deployment{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+			ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "prod", Labels: wantLabels},
+			Spec: appsv1.DeploymentSpec{
+				Replicas: ptr(int32(1)),
+				Selector: &metav1.LabelSelector{MatchLabels: wantSelector},
+				Template: corev1.PodTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{
+						Labels:      wantLabels,
+						Annotations: map[string]string{"a": "b", AnnotationConfigHash: "c67dd0d88ca1a7d0"},
+					},
+					Spec: corev1.PodSpec{
+						Containers: []corev1.Container{{
+							Name: "web", Image: "nginx:1.27", ImagePullPolicy: "IfNotPresent",
+							Ports: []corev1.ContainerPort{
+								{Name: "dns", ContainerPort: 53, Protocol: "UDP"},
+								{Name: "http", ContainerPort: 80, Protocol: "TCP"},
+							},
+							Env: []corev1.EnvVar{
+								{Name: "A", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{
+									LocalObjectReference: corev1.LocalObjectReference{Name: "web-config"}, Key: "A",
+								}}},
+								{Name: "B", Value: "2"},
+								{Name: "CONF", Value: "/etc/web/app.conf"},
+							},
+							Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{"cpu": resource.MustParse("100m")}},
+							VolumeMounts: []corev1.VolumeMount{
+								{Name: "config", MountPath: "/etc/web", ReadOnly: true},
+							},
+							LivenessProbe: &corev1.Probe{
+								ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/", Port: intstr.FromString("http")}},
+								PeriodSeconds: 5,
+							},
+							ReadinessProbe: &corev1.Probe{
+								ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(81)}},
+							},
+							StartupProbe: &corev1.Probe{
+								ProbeHandler:                  corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"true"}}},
+								TerminationGracePeriodSeconds: ptr(int64(9)),
+							},
+						}},
+						Volumes: []corev1.Volume{{
+							Name: "config",
+							VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+								LocalObjectReference: corev1.LocalObjectReference{Name: "web-config"},
+								Items:                []corev1.KeyToPath{{Key: "app.conf", Path: "app.conf"}},
+							}},
+						}},
+					},
+				},
+			},
+		},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Deployment(stack, &tc.app)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Deployment (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestService(t *testing.T) {
+	ports := map[string]schema.Port{"http": {Port: 80, Protocol: "TCP"}}
+	for _, tc := range []struct {
+		name string
+		app  schema.App
+		want *corev1.Service
+	}{{
+		name: "no ports",
+		app:  schema.App{Name: "web", Image: "nginx:1.27", Expose: schema.Expose{Type: "ClusterIP"}},
+	}, {
+		name: "none",
+		app:  schema.App{Name: "web", Image: "nginx:1.27", Ports: ports, Expose: schema.Expose{Type: schema.ExposeNone}},
+	}, {
+		name: "node port",
+		app: schema.App{
+			Name: "web", Image: "nginx:1.27", Ports: ports,
+			Annotations: map[string]string{"o": "1"},
+			Expose: schema.Expose{
+				Type:        "NodePort",
+				NodePorts:   map[string]int32{"http": 30080},
+				Annotations: map[string]string{"s": "2"},
+			},
+		},
+		want: &corev1.Service{
+			TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+			ObjectMeta: metav1.ObjectMeta{
+				Name: "web", Namespace: "prod", Labels: wantLabels,
+				Annotations: map[string]string{"o": "1", "s": "2"},
+			},
+			Spec: corev1.ServiceSpec{
+				Type:     "NodePort",
+				Selector: wantSelector,
+				Ports: []corev1.ServicePort{{
+					Name: "http", Port: 80, TargetPort: intstr.FromString("http"), Protocol: "TCP", NodePort: 30080,
+				}},
+			},
+		},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Service(stack, &tc.app)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("Service (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestConfigHash(t *testing.T) {
+	app := func(env, files map[string]string) *schema.App {
+		return &schema.App{Name: "web", Config: &schema.Config{Env: env, Files: files}}
+	}
+	base := configHash(app(map[string]string{"a": "1"}, nil))
+	for _, tc := range []struct {
+		name string
+		app  *schema.App
+		same bool
+	}{
+		{"same content", app(map[string]string{"a": "1"}, nil), true},
+		{"same key as a file", app(nil, map[string]string{"a": "1"}), true}, // one ConfigMap, same data
+		{"other value", app(map[string]string{"a": "2"}, nil), false},
+		{"other key", app(map[string]string{"b": "1"}, nil), false},
+		{"shifted boundary", app(map[string]string{"a1": ""}, nil), false},
+		{"more keys", app(map[string]string{"a": "1", "b": ""}, nil), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := configHash(tc.app) == base; got != tc.same {
+				t.Errorf("hash equal to base: %v, want %v", got, tc.same)
+			}
+		})
+	}
+	if got := configHash(&schema.App{Name: "web"}); got != "" {
+		t.Errorf("hash without config = %q, want empty", got)
+	}
+}
+
+func TestImageVersion(t *testing.T) {
+	for image, want := range map[string]string{
+		"nginx:1.27":                          "1.27",
+		"nginx":                               "",
+		"registry:5000/team/app":              "",
+		"registry:5000/team/app:v2.0.1-rc.1":  "v2.0.1-rc.1",
+		"redis@sha256:abc":                    "",
+		"app:" + string(make([]byte, 70)):     "",
+		"quay.io/kubernetes-for-developers/x": "",
+	} {
+		if got := imageVersion(image); got != want {
+			t.Errorf("imageVersion(%q) = %q, want %q", image, got, want)
+		}
+	}
+}
+
+func TestStackOrder(t *testing.T) {
+	s := &schema.Stack{Name: "shop", Namespace: "prod", Apps: []schema.App{
+		{Name: "b", Kind: schema.KindDeployment, Image: "x:1", Ports: map[string]schema.Port{"http": {Port: 80}}, Expose: schema.Expose{Type: "ClusterIP"}},
+		{Name: "a", Kind: schema.KindDeployment, Image: "x:1", Config: &schema.Config{Env: map[string]string{"K": "v"}}, Expose: schema.Expose{Type: schema.ExposeNone}},
+	}}
+	var got []string
+	for _, m := range Stack(s) {
+		got = append(got, m.Kind()+"/"+m.App+"/"+m.Object.GetName())
+	}
+	want := []string{
+		"Namespace//prod",
+		"ConfigMap/a/a-config",
+		"Service/b/b",
+		"Deployment/a/a",
+		"Deployment/b/b",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("order (-want +got):\n%s", diff)
+	}
+}
