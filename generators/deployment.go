@@ -9,12 +9,11 @@ import (
 
 // Deployment is the workload of a deployment app.
 func Deployment(s *schema.Stack, a *schema.App) *appsv1.Deployment {
-	replicas := a.Replicas
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: objectMeta(s, a, a.Name),
 		Spec: appsv1.DeploymentSpec{
-			Replicas: &replicas,
+			Replicas: ptr(a.Replicas),
 			Selector: &metav1.LabelSelector{MatchLabels: SelectorLabels(s, a)},
 			Template: PodTemplate(s, a),
 		},

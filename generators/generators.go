@@ -79,12 +79,24 @@ func App(s *schema.Stack, a *schema.App) []Object {
 	if cm := ConfigMap(s, a); cm != nil {
 		objs = append(objs, cm)
 	}
+	for _, pvc := range PersistentVolumeClaims(s, a) {
+		objs = append(objs, pvc)
+	}
+	if svc := HeadlessService(s, a); svc != nil {
+		objs = append(objs, svc)
+	}
 	if svc := Service(s, a); svc != nil {
 		objs = append(objs, svc)
 	}
 	switch a.Kind {
 	case schema.KindDeployment:
 		objs = append(objs, Deployment(s, a))
+	case schema.KindStatefulSet:
+		objs = append(objs, StatefulSet(s, a))
+	case schema.KindJob:
+		objs = append(objs, Job(s, a))
+	case schema.KindCronJob:
+		objs = append(objs, CronJob(s, a))
 	}
 	return objs
 }

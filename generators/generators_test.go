@@ -19,8 +19,6 @@ var _ = flag.Bool("update", false, "no golden files in this package")
 
 var stack = &schema.Stack{Name: "shop", Namespace: "prod"}
 
-func ptr[T any](v T) *T { return &v }
-
 var (
 	wantSelector = map[string]string{LabelName: "web", LabelInstance: "shop"}
 	wantLabels   = map[string]string{

@@ -29,9 +29,6 @@ const (
 // ConfigMapName is the name of an app's ConfigMap.
 func ConfigMapName(a *schema.App) string { return a.Name + "-config" }
 
-// configVolume is the name of the pod volume that holds the config files.
-const configVolume = "config"
-
 // SelectorLabels select an app's pods. They never change between
 // releases, because a Deployment's selector is immutable.
 func SelectorLabels(s *schema.Stack, a *schema.App) map[string]string {

@@ -2,6 +2,7 @@ package generators
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 	"path"
 	"slices"
@@ -14,47 +15,110 @@ import (
 	"github.com/kdecl/kdecl/schema"
 )
 
+// The pod volumes kdecl names itself; schema.Load keeps apps from using
+// these names for their own volumes.
+const (
+	configVolume  = "config"
+	podInfoVolume = "podinfo"
+)
+
+// WaitImage runs the init containers that wait for an app's dependencies.
+const WaitImage = "busybox:1.36"
+
 // PodTemplate is the pod of an app's workload: labels for its selector, the
-// config hash that rolls it, its container and volumes.
+// config hash that rolls it, its containers and volumes.
 func PodTemplate(s *schema.Stack, a *schema.App) corev1.PodTemplateSpec {
 	annotations := union(a.PodAnnotations)
 	if h := configHash(a); h != "" {
 		annotations = union(annotations, map[string]string{AnnotationConfigHash: h})
 	}
+	spec := corev1.PodSpec{
+		InitContainers:                initContainers(a),
+		Containers:                    containers(a),
+		Volumes:                       volumes(a),
+		RestartPolicy:                 corev1.RestartPolicy(a.RestartPolicy),
+		TerminationGracePeriodSeconds: a.TerminationGracePeriodSeconds,
+	}
 	return corev1.PodTemplateSpec{
-		ObjectMeta: metav1.ObjectMeta{
-			Labels:      Labels(s, a),
-			Annotations: annotations,
-		},
-		Spec: corev1.PodSpec{
-			Containers: []corev1.Container{container(a)},
-			Volumes:    volumes(a),
-		},
+		ObjectMeta: metav1.ObjectMeta{Labels: Labels(s, a), Annotations: annotations},
+		Spec:       spec,
 	}
 }
 
-// container is the app's main container, named after the app.
-func container(a *schema.App) corev1.Container {
-	return corev1.Container{
+// containers are the app's container, named after the app, then its
+// sidecars by name.
+func containers(a *schema.App) []corev1.Container {
+	main := corev1.Container{
 		Name:            a.Name,
 		Image:           a.Image,
 		ImagePullPolicy: corev1.PullPolicy(a.ImagePullPolicy),
 		Command:         a.Command,
 		Args:            a.Args,
-		Ports:           containerPorts(a),
+		Ports:           containerPorts(a.Ports),
+		EnvFrom:         envFrom(a),
 		Env:             env(a),
 		Resources:       resources(a.Resources),
 		VolumeMounts:    volumeMounts(a),
 		LivenessProbe:   probe(a.Probes.Liveness),
 		ReadinessProbe:  probe(a.Probes.Readiness),
 		StartupProbe:    probe(a.Probes.Startup),
+		Lifecycle:       lifecycle(a.Lifecycle),
 	}
+	ctrs := []corev1.Container{main}
+	for _, name := range slices.Sorted(maps.Keys(a.Sidecars)) {
+		ctrs = append(ctrs, container(a, a.Sidecars[name]))
+	}
+	return ctrs
 }
 
-// containerPorts are the app's ports by number, then name.
-func containerPorts(a *schema.App) []corev1.ContainerPort {
+// initContainers wait for each dependency's Service in the order of uses,
+// then run the app's own init containers in their order.
+func initContainers(a *schema.App) []corev1.Container {
+	var ctrs []corev1.Container
+	for _, d := range a.Dependencies {
+		ctrs = append(ctrs, corev1.Container{
+			Name:            WaitContainerName(d.App),
+			Image:           WaitImage,
+			ImagePullPolicy: corev1.PullIfNotPresent,
+			Command: []string{"sh", "-c", fmt.Sprintf(
+				"until nslookup %s; do echo waiting for %s; sleep 2; done", d.Host, d.Host)},
+		})
+	}
+	for _, c := range a.InitContainers {
+		ctrs = append(ctrs, container(a, c))
+	}
+	return ctrs
+}
+
+// WaitContainerName is the init container that waits for app.
+func WaitContainerName(app string) string { return "wait-for-" + app }
+
+// container is a sidecar or init container of the app.
+func container(a *schema.App, c schema.Container) corev1.Container {
+	ctr := corev1.Container{
+		Name:            c.Name,
+		Image:           c.Image,
+		ImagePullPolicy: corev1.PullPolicy(c.ImagePullPolicy),
+		Command:         c.Command,
+		Args:            c.Args,
+		Ports:           containerPorts(c.Ports),
+		Resources:       resources(c.Resources),
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Env)) {
+		ctr.Env = append(ctr.Env, corev1.EnvVar{Name: name, Value: c.Env[name]})
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.Mounts)) {
+		ctr.VolumeMounts = append(ctr.VolumeMounts, corev1.VolumeMount{
+			Name: name, MountPath: c.Mounts[name], ReadOnly: a.Storage[name].ReadOnly,
+		})
+	}
+	return ctr
+}
+
+// containerPorts are ports by number, then name.
+func containerPorts(m map[string]schema.Port) []corev1.ContainerPort {
 	var ports []corev1.ContainerPort
-	for name, p := range a.Ports {
+	for name, p := range m {
 		ports = append(ports, corev1.ContainerPort{
 			Name:          name,
 			ContainerPort: p.Port,
@@ -62,13 +126,14 @@ func containerPorts(a *schema.App) []corev1.ContainerPort {
 		})
 	}
 	slices.SortFunc(ports, func(x, y corev1.ContainerPort) int {
-		return cmp.Or(cmp.Compare(x.ContainerPort, y.ContainerPort), cmp.Compare(x.Name, y.Name))
+		return cmp.Or(cmp.Compare(x.ContainerPort, y.ContainerPort), cmp.Compare(x.Protocol, y.Protocol), cmp.Compare(x.Name, y.Name))
 	})
 	return ports
 }
 
 // env is the container's environment, sorted by name: literals, config keys
-// by reference to the ConfigMap, and the full paths of mounted config files.
+// and Secret keys by reference, the full paths of mounted config files,
+// downward API fields, and the addresses of dependencies.
 func env(a *schema.App) []corev1.EnvVar {
 	var vars []corev1.EnvVar
 	for name, value := range a.Env {
@@ -76,20 +141,49 @@ func env(a *schema.App) []corev1.EnvVar {
 	}
 	if c := a.Config; c != nil {
 		for key := range c.Env {
-			vars = append(vars, corev1.EnvVar{
-				Name: key,
-				ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{
+			vars = append(vars, corev1.EnvVar{Name: key, ValueFrom: &corev1.EnvVarSource{
+				ConfigMapKeyRef: &corev1.ConfigMapKeySelector{
 					LocalObjectReference: corev1.LocalObjectReference{Name: ConfigMapName(a)},
 					Key:                  key,
-				}},
-			})
+				}}})
 		}
 		for name, file := range c.FileEnv {
 			vars = append(vars, corev1.EnvVar{Name: name, Value: path.Join(c.MountPath, file)})
 		}
 	}
+	for name, ref := range a.Secrets.Env {
+		vars = append(vars, corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{
+			SecretKeyRef: &corev1.SecretKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: ref.Secret},
+				Key:                  ref.Key,
+			}}})
+	}
+	for name, field := range a.FieldEnv {
+		vars = append(vars, corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{
+			FieldRef: &corev1.ObjectFieldSelector{FieldPath: field}}})
+	}
+	for name, r := range a.ResourceEnv {
+		vars = append(vars, corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{
+			ResourceFieldRef: &corev1.ResourceFieldSelector{Resource: r.Resource, Divisor: resource.MustParse(r.Divisor)}}})
+	}
+	for _, d := range a.Dependencies {
+		for name, value := range schema.DependencyEnv(d) {
+			vars = append(vars, corev1.EnvVar{Name: name, Value: value})
+		}
+	}
 	slices.SortFunc(vars, func(x, y corev1.EnvVar) int { return cmp.Compare(x.Name, y.Name) })
 	return vars
+}
+
+// envFrom passes every key of the Secrets of secrets.envFrom, in order.
+func envFrom(a *schema.App) []corev1.EnvFromSource {
+	var from []corev1.EnvFromSource
+	for _, name := range a.Secrets.EnvFrom {
+		from = append(from, corev1.EnvFromSource{SecretRef: &corev1.SecretEnvSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: name},
+		}})
+	}
+	return from
 }
 
 func resources(r schema.Resources) corev1.ResourceRequirements {
@@ -111,31 +205,75 @@ func resourceList(m map[string]string) corev1.ResourceList {
 	return l
 }
 
-// volumes are the pod's volumes: the config files, when there are any.
+// volumes are the pod's volumes by name: config files, storage that is not
+// claimed per pod, Secret files, pod info.
 func volumes(a *schema.App) []corev1.Volume {
-	c := a.Config
-	if c == nil || len(c.Files) == 0 {
-		return nil
+	var vols []corev1.Volume
+	if c := a.Config; c != nil && len(c.Files) > 0 {
+		var items []corev1.KeyToPath
+		for _, key := range slices.Sorted(maps.Keys(c.Files)) {
+			items = append(items, corev1.KeyToPath{Key: key, Path: key})
+		}
+		vols = append(vols, corev1.Volume{Name: configVolume, VolumeSource: corev1.VolumeSource{
+			ConfigMap: &corev1.ConfigMapVolumeSource{
+				LocalObjectReference: corev1.LocalObjectReference{Name: ConfigMapName(a)},
+				Items:                items,
+			}}})
 	}
-	var items []corev1.KeyToPath
-	for _, key := range slices.Sorted(maps.Keys(c.Files)) {
-		items = append(items, corev1.KeyToPath{Key: key, Path: key})
+	for name, v := range a.Storage {
+		switch {
+		case v.Type == schema.VolumeEmptyDir:
+			dir := &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMedium(v.Medium)}
+			if v.SizeLimit != "" {
+				dir.SizeLimit = ptr(resource.MustParse(v.SizeLimit))
+			}
+			vols = append(vols, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{EmptyDir: dir}})
+		case a.Kind != schema.KindStatefulSet: // a statefulset claims per pod
+			vols = append(vols, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{
+				PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{
+					ClaimName: PVCName(a, name), ReadOnly: v.ReadOnly,
+				}}})
+		}
 	}
-	return []corev1.Volume{{
-		Name: configVolume,
-		VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-			LocalObjectReference: corev1.LocalObjectReference{Name: ConfigMapName(a)},
-			Items:                items,
-		}},
-	}}
+	for name, f := range a.Secrets.Files {
+		src := &corev1.SecretVolumeSource{SecretName: f.Secret, DefaultMode: f.DefaultMode}
+		for _, key := range slices.Sorted(maps.Keys(f.Items)) {
+			src.Items = append(src.Items, corev1.KeyToPath{Key: key, Path: f.Items[key]})
+		}
+		vols = append(vols, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{Secret: src}})
+	}
+	if p := a.PodInfo; p != nil {
+		var items []corev1.DownwardAPIVolumeFile
+		if p.Annotations {
+			items = append(items, corev1.DownwardAPIVolumeFile{Path: "annotations", FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.annotations"}})
+		}
+		if p.Labels {
+			items = append(items, corev1.DownwardAPIVolumeFile{Path: "labels", FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.labels"}})
+		}
+		vols = append(vols, corev1.Volume{Name: podInfoVolume, VolumeSource: corev1.VolumeSource{
+			DownwardAPI: &corev1.DownwardAPIVolumeSource{Items: items}}})
+	}
+	slices.SortFunc(vols, func(x, y corev1.Volume) int { return cmp.Compare(x.Name, y.Name) })
+	return vols
 }
 
+// volumeMounts of the app's container, by mount path.
 func volumeMounts(a *schema.App) []corev1.VolumeMount {
-	c := a.Config
-	if c == nil || len(c.Files) == 0 {
-		return nil
+	var mounts []corev1.VolumeMount
+	if c := a.Config; c != nil && len(c.Files) > 0 {
+		mounts = append(mounts, corev1.VolumeMount{Name: configVolume, MountPath: c.MountPath, ReadOnly: true})
 	}
-	return []corev1.VolumeMount{{Name: configVolume, MountPath: c.MountPath, ReadOnly: true}}
+	for name, v := range a.Storage {
+		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: v.MountPath, ReadOnly: v.ReadOnly})
+	}
+	for name, f := range a.Secrets.Files {
+		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: f.MountPath, ReadOnly: true})
+	}
+	if p := a.PodInfo; p != nil {
+		mounts = append(mounts, corev1.VolumeMount{Name: podInfoVolume, MountPath: p.MountPath, ReadOnly: true})
+	}
+	slices.SortFunc(mounts, func(x, y corev1.VolumeMount) int { return cmp.Compare(x.MountPath, y.MountPath) })
+	return mounts
 }
 
 func probe(p *schema.Probe) *corev1.Probe {
@@ -154,15 +292,7 @@ func probe(p *schema.Probe) *corev1.Probe {
 	}
 	switch {
 	case p.HTTP != nil:
-		get := &corev1.HTTPGetAction{
-			Path:   p.HTTP.Path,
-			Port:   portRef(p.HTTP.Port),
-			Scheme: corev1.URIScheme(p.HTTP.Scheme),
-		}
-		for _, name := range slices.Sorted(maps.Keys(p.HTTP.Headers)) {
-			get.HTTPHeaders = append(get.HTTPHeaders, corev1.HTTPHeader{Name: name, Value: p.HTTP.Headers[name]})
-		}
-		out.HTTPGet = get
+		out.HTTPGet = httpGet(p.HTTP)
 	case p.TCP != nil:
 		out.TCPSocket = &corev1.TCPSocketAction{Port: portRef(p.TCP.Port)}
 	case p.Exec != nil:
@@ -171,9 +301,39 @@ func probe(p *schema.Probe) *corev1.Probe {
 	return out
 }
 
+func httpGet(h *schema.HTTPProbe) *corev1.HTTPGetAction {
+	get := &corev1.HTTPGetAction{Path: h.Path, Port: portRef(h.Port), Scheme: corev1.URIScheme(h.Scheme)}
+	for _, name := range slices.Sorted(maps.Keys(h.Headers)) {
+		get.HTTPHeaders = append(get.HTTPHeaders, corev1.HTTPHeader{Name: name, Value: h.Headers[name]})
+	}
+	return get
+}
+
+func lifecycle(l schema.Lifecycle) *corev1.Lifecycle {
+	if l.PostStart == nil && l.PreStop == nil {
+		return nil
+	}
+	return &corev1.Lifecycle{PostStart: handler(l.PostStart), PreStop: handler(l.PreStop)}
+}
+
+func handler(h *schema.Handler) *corev1.LifecycleHandler {
+	switch {
+	case h == nil:
+		return nil
+	case h.Exec != nil:
+		return &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: h.Exec.Command}}
+	case h.HTTP != nil:
+		return &corev1.LifecycleHandler{HTTPGet: httpGet(h.HTTP)}
+	default:
+		return &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: h.Sleep.Seconds}}
+	}
+}
+
 func portRef(r schema.PortRef) intstr.IntOrString {
 	if r.Name != "" {
 		return intstr.FromString(r.Name)
 	}
 	return intstr.FromInt32(r.Number)
 }
+
+func ptr[T any](v T) *T { return &v }

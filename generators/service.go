@@ -24,13 +24,36 @@ func Service(s *schema.Stack, a *schema.App) *corev1.Service {
 			Selector: SelectorLabels(s, a),
 		},
 	}
-	for _, p := range containerPorts(a) {
+	for _, p := range containerPorts(a.Ports) {
 		svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{
 			Name:       p.Name,
 			Port:       p.ContainerPort,
 			TargetPort: intstr.FromString(p.Name),
 			Protocol:   p.Protocol,
 			NodePort:   a.Expose.NodePorts[p.Name],
+		})
+	}
+	return svc
+}
+
+// HeadlessService is a statefulset's headless Service: it gives each pod a
+// DNS name, <app>-<ordinal>.<service>. Its name is the StatefulSet's
+// serviceName.
+func HeadlessService(s *schema.Stack, a *schema.App) *corev1.Service {
+	if a.Kind != schema.KindStatefulSet {
+		return nil
+	}
+	svc := &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: objectMeta(s, a, schema.HeadlessServiceName(a.Name)),
+		Spec: corev1.ServiceSpec{
+			ClusterIP: corev1.ClusterIPNone,
+			Selector:  SelectorLabels(s, a),
+		},
+	}
+	for _, p := range containerPorts(a.Ports) {
+		svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{
+			Name: p.Name, Port: p.ContainerPort, TargetPort: intstr.FromString(p.Name), Protocol: p.Protocol,
 		})
 	}
 	return svc

@@ -25,18 +25,29 @@ func isDNSLabel(s string) bool { return len(s) <= 63 && dnsLabelRE.MatchString(s
 type appChecker struct {
 	l   *loader
 	app *App
+	// envNames are the app's environment variables and where each is set.
+	envNames map[string]string
 }
 
-// app applies defaults to app and checks it.
-func (l *loader) app(app *App) {
+// app applies defaults to app and checks it. The checker is kept for the
+// checks that need the whole stack.
+func (l *loader) app(app *App) *appChecker {
 	c := &appChecker{l: l, app: app}
 	c.defaults()
+	c.kindFields()
 	c.ports()
 	c.config()
+	c.storage()
+	c.secrets()
 	c.env()
+	c.credentials()
 	c.probes()
+	c.lifecycle()
 	c.resources()
+	c.containers()
+	c.mountPaths()
 	c.expose()
+	return c
 }
 
 // fail records an error at field of the app, or at its nearest ancestor
@@ -56,18 +67,30 @@ func (c *appChecker) set(field ...string) bool {
 }
 
 // fieldString writes a field path the way CUE does, quoting labels that
-// are not identifiers.
+// are not identifiers; list indices, made by index, stay [n].
 func fieldString(path []string) string {
-	parts := make([]string, len(path))
+	var b strings.Builder
 	for i, p := range path {
+		switch {
+		case isIndex(p):
+			b.WriteString(p)
+			continue
+		case i > 0:
+			b.WriteByte('.')
+		}
 		if identRE.MatchString(p) {
-			parts[i] = p
+			b.WriteString(p)
 		} else {
-			parts[i] = strconv.Quote(p)
+			b.WriteString(strconv.Quote(p))
 		}
 	}
-	return strings.Join(parts, ".")
+	return b.String()
 }
+
+// index is the path element of list index i.
+func index(i int) string { return "[" + strconv.Itoa(i) + "]" }
+
+func isIndex(p string) bool { return strings.HasPrefix(p, "[") && strings.HasSuffix(p, "]") }
 
 func (c *appChecker) defaults() {
 	a := c.app
@@ -77,14 +100,26 @@ func (c *appChecker) defaults() {
 	if !c.set("replicas") {
 		a.Replicas = 1
 	}
-	if a.ImagePullPolicy == "" {
-		a.ImagePullPolicy = "IfNotPresent"
-		if floatingTag(a.Image) {
-			a.ImagePullPolicy = "Always"
+	for name, r := range a.ResourceEnv {
+		if r.Divisor == "" {
+			r.Divisor = "1" // the API's default; a zero divisor would be rendered as 0
+			a.ResourceEnv[name] = r
 		}
 	}
-	if floatingTag(a.Image) {
-		c.warn(fmt.Sprintf("image %q has no fixed tag; pin a version or digest so that a render means one image", a.Image), "image")
+	c.image(a.Image, &a.ImagePullPolicy, "image")
+}
+
+// image defaults a pull policy the way Kubernetes does and warns of an
+// image without a fixed tag.
+func (c *appChecker) image(image string, policy *string, field ...string) {
+	if *policy == "" {
+		*policy = "IfNotPresent"
+		if floatingTag(image) {
+			*policy = "Always"
+		}
+	}
+	if floatingTag(image) {
+		c.warn(fmt.Sprintf("image %q has no fixed tag; pin a version or digest so that a render means one image", image), field...)
 	}
 }
 
@@ -156,6 +191,16 @@ func (c *appChecker) env() {
 			define(k, "config", "fileEnv", k)
 		}
 	}
+	for _, k := range slices.Sorted(maps.Keys(c.app.Secrets.Env)) {
+		define(k, "secrets", "env", k)
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.app.FieldEnv)) {
+		define(k, "fieldEnv", k)
+	}
+	for _, k := range slices.Sorted(maps.Keys(c.app.ResourceEnv)) {
+		define(k, "resourceEnv", k)
+	}
+	c.envNames = where
 }
 
 func (c *appChecker) probes() {
@@ -216,8 +261,8 @@ func (c *appChecker) portRef(ref *PortRef, field ...string) {
 
 func (c *appChecker) resources() {
 	r := c.app.Resources
-	requests := c.quantities(r.Requests, "requests")
-	limits := c.quantities(r.Limits, "limits")
+	requests := c.quantities(r.Requests, "resources", "requests")
+	limits := c.quantities(r.Limits, "resources", "limits")
 	for name, req := range requests {
 		if lim, ok := limits[name]; ok && req.Cmp(lim) > 0 {
 			c.fail(fmt.Sprintf("request %s is above its limit %s", r.Requests[name], r.Limits[name]), "resources", "requests", name)
@@ -225,12 +270,12 @@ func (c *appChecker) resources() {
 	}
 }
 
-func (c *appChecker) quantities(m map[string]string, field string) map[string]resource.Quantity {
+func (c *appChecker) quantities(m map[string]string, field ...string) map[string]resource.Quantity {
 	qs := make(map[string]resource.Quantity, len(m))
 	for name, s := range m {
 		q, err := resource.ParseQuantity(s)
 		if err != nil {
-			c.fail(fmt.Sprintf("%q is not a quantity: %v", s, err), "resources", field, name)
+			c.fail(fmt.Sprintf("%q is not a quantity: %v", s, err), append(field, name)...)
 			continue
 		}
 		qs[name] = q

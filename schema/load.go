@@ -6,6 +6,7 @@ package schema
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -82,7 +83,11 @@ func (l *loader) load() (*Stack, error) {
 			l.errorAt(l.user, "", "name", fmt.Sprintf("stack name %q (the CUE package name) is not an RFC 1123 label; set name", s.Name))
 		}
 	}
-	s.Apps = l.apps(stack)
+	checkers, names := l.apps(stack)
+	l.dependencies(s, checkers, names)
+	for _, name := range slices.Sorted(maps.Keys(checkers)) {
+		s.Apps = append(s.Apps, *checkers[name].app)
+	}
 	if len(l.errs) > 0 {
 		return nil, Errors(sortErrors(l.errs))
 	}
@@ -126,17 +131,20 @@ func (l *loader) stackFields(known []string, stack cue.Value, s *Stack) {
 
 // apps validates and decodes each app on its own: CUE reports only the
 // first error of a struct, so one app's error must not hide another's.
-// An app without schema errors is checked further in Go.
-func (l *loader) apps(stack cue.Value) []App {
+// An app without schema errors is checked further in Go; its checker is
+// returned by name, with the names of all apps, valid or not.
+func (l *loader) apps(stack cue.Value) (map[string]*appChecker, []string) {
 	apps := stack.LookupPath(cue.ParsePath("apps"))
 	it, err := apps.Fields()
 	if err != nil {
 		l.addCUE(apps.Validate(), stack)
-		return nil
+		return nil, nil
 	}
-	var out []App
+	checkers := map[string]*appChecker{}
+	var names []string
 	for it.Next() {
 		name := it.Selector().Unquoted()
+		names = append(names, name)
 		if !isAppName(name) {
 			l.errorAt(l.lookup([]string{"apps", name}), name, "", "app name is not valid: "+appNameRule)
 			continue
@@ -146,16 +154,15 @@ func (l *loader) apps(stack cue.Value) []App {
 			l.addCUE(err, stack)
 			continue
 		}
-		app := App{Name: name}
-		if err := v.Decode(&app); err != nil {
+		app := &App{Name: name}
+		if err := v.Decode(app); err != nil {
 			l.addCUE(err, stack)
 			continue
 		}
-		l.app(&app)
-		out = append(out, app)
+		checkers[name] = l.app(app)
 	}
-	slices.SortFunc(out, func(a, b App) int { return strings.Compare(a.Name, b.Name) })
-	return out
+	slices.Sort(names)
+	return checkers, names
 }
 
 // fromCUE converts errors of the load or build step.
@@ -340,7 +347,14 @@ func fieldNames(stack cue.Value, path []string) []string {
 	if !stack.Exists() {
 		return nil
 	}
-	it, err := stack.LookupPath(cuePath(path)).Fields(cue.Optional(true))
+	sels := make([]cue.Selector, len(path))
+	for i, p := range path {
+		if u, err := strconv.Unquote(p); err == nil {
+			p = u
+		}
+		sels[i] = cue.Str(p)
+	}
+	it, err := stack.LookupPath(cue.MakePath(sels...)).Fields(cue.Optional(true))
 	if err != nil {
 		return nil
 	}
@@ -442,23 +456,29 @@ func (l *loader) relative(file string) string {
 	return file
 }
 
-// lookup finds path, as CUE's errors give it, in the user's CUE.
+// lookup finds path, as CUE's errors give it, in the user's CUE. An
+// element that is a number is a list index where no field has that name.
 func (l *loader) lookup(path []string) cue.Value {
-	if !l.user.Exists() {
-		return cue.Value{}
-	}
-	return l.user.LookupPath(cuePath(path))
-}
-
-func cuePath(path []string) cue.Path {
-	sels := make([]cue.Selector, len(path))
-	for i, p := range path {
+	v := l.user
+	for _, p := range path {
+		if !v.Exists() {
+			break
+		}
+		if isIndex(p) {
+			i, _ := strconv.Atoi(p[1 : len(p)-1])
+			v = v.LookupPath(cue.MakePath(cue.Index(i)))
+			continue
+		}
 		if u, err := strconv.Unquote(p); err == nil {
 			p = u
 		}
-		sels[i] = cue.Str(p)
+		next := v.LookupPath(cue.MakePath(cue.Str(p)))
+		if i, err := strconv.Atoi(p); err == nil && !next.Exists() {
+			next = v.LookupPath(cue.MakePath(cue.Index(i))) // CUE's errors give indices as numbers
+		}
+		v = next
 	}
-	return cue.MakePath(sels...)
+	return v
 }
 
 // errorAt records an error at the user's value v.

@@ -12,6 +12,8 @@ type Stack struct {
 	Name string `json:"name"`
 	// Namespace of every object; empty means the namespace of the kubectl context.
 	Namespace string `json:"namespace"`
+	// ClusterDomain is the cluster's DNS domain, cluster.local by default.
+	ClusterDomain string `json:"clusterDomain"`
 	// Apps sorted by name.
 	Apps []App `json:"-"`
 	// Warnings found while loading: valid input that is probably a mistake.
@@ -36,12 +38,154 @@ type App struct {
 	Expose          Expose            `json:"expose"`
 	Annotations     map[string]string `json:"annotations"`
 	PodAnnotations  map[string]string `json:"podAnnotations"`
+
+	Storage        map[string]Volume      `json:"storage"`
+	Secrets        Secrets                `json:"secrets"`
+	FieldEnv       map[string]string      `json:"fieldEnv"`
+	ResourceEnv    map[string]ResourceEnv `json:"resourceEnv"`
+	PodInfo        *PodInfo               `json:"podInfo"`
+	Lifecycle      Lifecycle              `json:"lifecycle"`
+	Sidecars       map[string]Container   `json:"sidecars"`
+	InitContainers []Container            `json:"initContainers"`
+	Uses           []string               `json:"uses"`
+
+	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds"`
+	// RestartPolicy of a job or cronjob's pods; empty for other kinds.
+	RestartPolicy string `json:"restartPolicy"`
+
+	PodManagementPolicy string          `json:"podManagementPolicy"`
+	UpdateStrategy      *UpdateStrategy `json:"updateStrategy"`
+
+	Job JobSpec `json:"job"`
+
+	Schedule                   string `json:"schedule"`
+	TimeZone                   string `json:"timeZone"`
+	ConcurrencyPolicy          string `json:"concurrencyPolicy"`
+	StartingDeadlineSeconds    *int64 `json:"startingDeadlineSeconds"`
+	Suspend                    *bool  `json:"suspend"`
+	SuccessfulJobsHistoryLimit *int32 `json:"successfulJobsHistoryLimit"`
+	FailedJobsHistoryLimit     *int32 `json:"failedJobsHistoryLimit"`
+
+	// Dependencies are the apps of Uses, resolved by Load, in Uses order.
+	Dependencies []Dependency `json:"-"`
 }
 
 // Kinds of app.
 const (
-	KindDeployment = "deployment"
+	KindDeployment  = "deployment"
+	KindStatefulSet = "statefulset"
+	KindJob         = "job"
+	KindCronJob     = "cronjob"
 )
+
+// Volume is one volume of the app's storage.
+type Volume struct {
+	Type         string   `json:"type"` // VolumePersistent or VolumeEmptyDir
+	MountPath    string   `json:"mountPath"`
+	ReadOnly     bool     `json:"readOnly"`
+	Size         string   `json:"size"`
+	AccessModes  []string `json:"accessModes"`
+	StorageClass string   `json:"storageClass"`
+	Medium       string   `json:"medium"`
+	SizeLimit    string   `json:"sizeLimit"`
+}
+
+// Types of volume.
+const (
+	VolumePersistent = "persistent"
+	VolumeEmptyDir   = "emptyDir"
+)
+
+// Secrets are the Secrets an app uses, by reference.
+type Secrets struct {
+	Env     map[string]SecretKey  `json:"env"`
+	EnvFrom []string              `json:"envFrom"`
+	Files   map[string]SecretFile `json:"files"`
+}
+
+// SecretKey is one key of a Secret.
+type SecretKey struct {
+	Secret string `json:"secret"`
+	Key    string `json:"key"`
+}
+
+// SecretFile mounts keys of a Secret as files.
+type SecretFile struct {
+	Secret      string            `json:"secret"`
+	MountPath   string            `json:"mountPath"`
+	Items       map[string]string `json:"items"`
+	DefaultMode *int32            `json:"defaultMode"`
+}
+
+// ResourceEnv is an env var from a container's resources.
+type ResourceEnv struct {
+	Resource string `json:"resource"`
+	Divisor  string `json:"divisor"`
+}
+
+// PodInfo mounts the pod's labels and annotations as files.
+type PodInfo struct {
+	MountPath   string `json:"mountPath"`
+	Labels      bool   `json:"labels"`
+	Annotations bool   `json:"annotations"`
+}
+
+// Lifecycle hooks of the app's container.
+type Lifecycle struct {
+	PostStart *Handler `json:"postStart"`
+	PreStop   *Handler `json:"preStop"`
+}
+
+// Handler is a lifecycle hook; exactly one of Exec, HTTP and Sleep is set.
+type Handler struct {
+	Exec  *ExecProbe   `json:"exec"`
+	HTTP  *HTTPProbe   `json:"http"`
+	Sleep *SleepAction `json:"sleep"`
+}
+
+// SleepAction pauses a hook.
+type SleepAction struct {
+	Seconds int64 `json:"seconds"`
+}
+
+// Container is a sidecar or init container.
+type Container struct {
+	Name            string            `json:"name"`
+	Image           string            `json:"image"`
+	ImagePullPolicy string            `json:"imagePullPolicy"`
+	Command         []string          `json:"command"`
+	Args            []string          `json:"args"`
+	Env             map[string]string `json:"env"`
+	Ports           map[string]Port   `json:"ports"`
+	Resources       Resources         `json:"resources"`
+	Mounts          map[string]string `json:"mounts"`
+}
+
+// UpdateStrategy of a statefulset.
+type UpdateStrategy struct {
+	Type      string `json:"type"`
+	Partition *int32 `json:"partition"`
+}
+
+// JobSpec shapes a Job.
+type JobSpec struct {
+	Completions             *int32 `json:"completions"`
+	Parallelism             *int32 `json:"parallelism"`
+	BackoffLimit            *int32 `json:"backoffLimit"`
+	ActiveDeadlineSeconds   *int64 `json:"activeDeadlineSeconds"`
+	TTLSecondsAfterFinished *int32 `json:"ttlSecondsAfterFinished"`
+}
+
+// Dependency is an app this app uses, resolved to what reaches it.
+type Dependency struct {
+	App string
+	// Host is the DNS name of the app's Service.
+	Host string
+	// Ports of the app by name.
+	Ports map[string]Port
+	// Pods are the DNS names of a statefulset's pods, in ordinal order.
+	Pods []string
+}
 
 // Port is a container port. In CUE it is a number or {port, protocol}.
 type Port struct {

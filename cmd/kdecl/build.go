@@ -132,6 +132,7 @@ var emptyNoise = map[string]bool{
 	"updateStrategy": true,
 	"resources":      true,
 	"metadata":       true,
+	"status":         true,
 }
 
 // prune drops empty noise and turns JSON numbers into the Go numbers the

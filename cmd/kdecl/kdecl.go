@@ -19,6 +19,7 @@ usage: kdecl <command> [flags] [arguments]
 commands:
   render   render a stack into a deploy directory or a YAML stream
   vet      check a stack and print its errors and warnings
+  secrets  list the Secrets and keys a stack references
   schema   print the CUE schema every stack is checked against
 
 Run 'kdecl <command> --help' for a command's flags.
@@ -44,9 +45,10 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"render": {runRender},
-	"vet":    {runVet},
-	"schema": {runSchema},
+	"render":  {runRender},
+	"vet":     {runVet},
+	"secrets": {runSecrets},
+	"schema":  {runSchema},
 }
 
 // run is kdecl without the process: tests call it in process.

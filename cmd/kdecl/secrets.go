@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/spf13/pflag"
+
+	"github.com/kdecl/kdecl/generators"
+)
+
+const secretsDoc = `usage: kdecl secrets [flags] STACK_DIR
+
+Secrets lists every Secret name and key the stack's apps reference, per
+app, and how each is used: what must exist in the cluster before the
+stack can run. Secret values never pass through kdecl.
+
+Flags:
+  -o, --output FORMAT   text (default) or json
+
+Examples:
+  kdecl secrets stacks/celery
+  kdecl secrets stacks/celery -o json
+`
+
+type secretsFlags struct {
+	output string
+}
+
+func runSecrets(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f secretsFlags
+	fs := pflag.NewFlagSet("secrets", pflag.ContinueOnError)
+	fs.StringVarP(&f.output, "output", "o", "text", "")
+	if err := parseFlags(fs, secretsDoc, args, stdout); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErrorf("secrets takes one stack directory, got %d arguments; run 'kdecl secrets --help'", fs.NArg())
+	}
+	if f.output != "text" && f.output != "json" {
+		return usageErrorf("secrets: -o must be text or json, not %q", f.output)
+	}
+	s, err := load(fs.Arg(0), false, stderr)
+	if err != nil {
+		return err
+	}
+	refs := generators.SecretRefs(s)
+	if f.output == "json" {
+		if refs == nil {
+			refs = []generators.SecretRef{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(refs)
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "APP\tSECRET\tKEY\tAS")
+	for _, r := range refs {
+		key := r.Key
+		if key == "" {
+			key = "(all keys)"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", r.App, r.Secret, key, r.As)
+	}
+	return w.Flush()
+}

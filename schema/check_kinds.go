@@ -1,0 +1,251 @@
+package schema
+
+import (
+	"fmt"
+	"maps"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	_ "time/tzdata" // time zones are checked the same on every machine
+)
+
+// reservedVolumes are the pod volumes kdecl names itself: the config files
+// and the pod info.
+var reservedVolumes = []string{"config", "podinfo"}
+
+// kindFields checks that fields which belong to some kinds of app are used
+// only there, and applies the defaults of each kind.
+func (c *appChecker) kindFields() {
+	a := c.app
+	only := func(kinds []string, fields ...string) {
+		if slices.Contains(kinds, a.Kind) {
+			return
+		}
+		for _, f := range fields {
+			if c.set(strings.Split(f, ".")...) {
+				c.fail(fmt.Sprintf("is for %s apps, not a %s", strings.Join(kinds, " and "), a.Kind), strings.Split(f, ".")...)
+			}
+		}
+	}
+	only([]string{KindDeployment, KindStatefulSet}, "replicas")
+	only([]string{KindStatefulSet}, "podManagementPolicy", "updateStrategy")
+	only([]string{KindJob, KindCronJob}, "restartPolicy", "job")
+	only([]string{KindCronJob}, "schedule", "timeZone", "concurrencyPolicy", "startingDeadlineSeconds",
+		"suspend", "successfulJobsHistoryLimit", "failedJobsHistoryLimit")
+
+	switch a.Kind {
+	case KindJob, KindCronJob:
+		switch a.RestartPolicy {
+		case "":
+			a.RestartPolicy = "Never"
+		case "Always":
+			c.fail("a job's pods must end: use OnFailure or Never", "restartPolicy")
+		}
+		a.Replicas = 0
+	}
+	if u := a.UpdateStrategy; u != nil && u.Partition != nil && u.Type == "OnDelete" {
+		c.fail("partition needs type RollingUpdate", "updateStrategy", "partition")
+	}
+	if a.Kind == KindCronJob {
+		if !c.set("schedule") {
+			c.fail("a cronjob needs a schedule", "schedule")
+		} else if err := checkSchedule(a.Schedule); err != nil {
+			c.fail(fmt.Sprintf("%q: %v", a.Schedule, err), "schedule")
+		}
+		if a.TimeZone != "" {
+			if _, err := time.LoadLocation(a.TimeZone); err != nil || a.TimeZone == "Local" {
+				c.fail(fmt.Sprintf("%q is not an IANA time zone such as Europe/Berlin or UTC", a.TimeZone), "timeZone")
+			}
+		}
+	}
+}
+
+func (c *appChecker) storage() {
+	for _, name := range slices.Sorted(maps.Keys(c.app.Storage)) {
+		v := c.app.Storage[name]
+		if slices.Contains(reservedVolumes, name) {
+			c.fail(fmt.Sprintf("%s is the name of a volume kdecl adds; choose another", name), "storage", name)
+		}
+		if v.Type == "" {
+			v.Type = VolumePersistent
+		}
+		switch v.Type {
+		case VolumePersistent:
+			if v.Size == "" {
+				c.fail("a persistent volume needs a size", "storage", name)
+			}
+			if len(v.AccessModes) == 0 {
+				v.AccessModes = []string{"ReadWriteOnce"}
+			}
+			for _, f := range []string{"medium", "sizeLimit"} {
+				if c.set("storage", name, f) {
+					c.fail("is for emptyDir volumes", "storage", name, f)
+				}
+			}
+			if c.app.Kind == KindDeployment && c.app.Replicas > 1 && slices.Contains(v.AccessModes, "ReadWriteOnce") {
+				c.warn(fmt.Sprintf("%d replicas share one ReadWriteOnce claim: pods on other nodes cannot mount it; use a statefulset or ReadWriteMany", c.app.Replicas), "storage", name)
+			}
+		case VolumeEmptyDir:
+			for _, f := range []string{"size", "accessModes", "storageClass"} {
+				if c.set("storage", name, f) {
+					c.fail("is for persistent volumes", "storage", name, f)
+				}
+			}
+		}
+		c.app.Storage[name] = v
+	}
+}
+
+func (c *appChecker) secrets() {
+	for _, name := range slices.Sorted(maps.Keys(c.app.Secrets.Files)) {
+		f := c.app.Secrets.Files[name]
+		if slices.Contains(reservedVolumes, name) {
+			c.fail(fmt.Sprintf("%s is the name of a volume kdecl adds; choose another", name), "secrets", "files", name)
+		}
+		if _, ok := c.app.Storage[name]; ok {
+			c.fail("is also the name of a storage volume; rename one", "secrets", "files", name)
+		}
+		seen := map[string]string{}
+		for _, key := range slices.Sorted(maps.Keys(f.Items)) {
+			p := path.Clean(f.Items[key])
+			if other, ok := seen[p]; ok {
+				c.fail(fmt.Sprintf("keys %s and %s both go to %s", other, key, p), "secrets", "files", name, "items", key)
+			}
+			seen[p] = key
+		}
+	}
+}
+
+// credentialRE finds names that hold credentials: words like PASSWORD or
+// TOKEN, or pairs like API_KEY, between separators.
+var credentialRE = regexp.MustCompile(`(?i)(^|[-_.])(PASSWORD|PASSWD|PASS|PASSPHRASE|TOKEN|SECRET|CREDENTIALS?|APIKEY|(API|ACCESS|PRIVATE|SECRET)[-_.]?KEY)([-_.]|$)`)
+
+// credentials rejects plain config whose name looks like a credential: it
+// would be committed to git with the stack and the deploy directory.
+func (c *appChecker) credentials() {
+	hint := func(name string) string {
+		secret := c.app.Name + "-secrets"
+		return fmt.Sprintf("looks like a credential, which must not be committed; reference a Secret instead: secrets: env: %s: {secret: %q, key: %q}",
+			name, secret, strings.ToLower(strings.ReplaceAll(name, "_", "-")))
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.app.Env)) {
+		if credentialRE.MatchString(name) {
+			c.fail(hint(name), "env", name)
+		}
+	}
+	if cfg := c.app.Config; cfg != nil {
+		for _, name := range slices.Sorted(maps.Keys(cfg.Env)) {
+			if credentialRE.MatchString(name) {
+				c.fail(hint(name), "config", "env", name)
+			}
+		}
+	}
+}
+
+func (c *appChecker) lifecycle() {
+	for _, h := range []struct {
+		name    string
+		handler *Handler
+	}{{"postStart", c.app.Lifecycle.PostStart}, {"preStop", c.app.Lifecycle.PreStop}} {
+		if h.handler == nil {
+			continue
+		}
+		n := 0
+		for _, set := range []bool{h.handler.Exec != nil, h.handler.HTTP != nil, h.handler.Sleep != nil} {
+			if set {
+				n++
+			}
+		}
+		if n != 1 {
+			c.fail(fmt.Sprintf("a hook has exactly one of exec, http and sleep; found %d", n), "lifecycle", h.name)
+			continue
+		}
+		if http := h.handler.HTTP; http != nil {
+			if http.Path == "" {
+				http.Path = "/"
+			}
+			c.portRef(&http.Port, "lifecycle", h.name, "http", "port")
+		}
+	}
+}
+
+// containers checks sidecars and init containers: unique names and port
+// names in the pod, mounts of the app's own volumes.
+func (c *appChecker) containers() {
+	names := map[string]string{c.app.Name: "the app's container"}
+	ports := map[string]string{}
+	for name := range c.app.Ports {
+		ports[name] = "the app"
+	}
+	for _, dep := range c.app.Uses {
+		names["wait-for-"+dep] = "a wait for uses"
+	}
+	check := func(ctr *Container, field ...string) {
+		if other, ok := names[ctr.Name]; ok {
+			c.fail(fmt.Sprintf("container name %s is taken by %s", ctr.Name, other), field...)
+		}
+		names[ctr.Name] = fieldString(field)
+		c.image(ctr.Image, &ctr.ImagePullPolicy, append(field, "image")...)
+		for _, p := range slices.Sorted(maps.Keys(ctr.Ports)) {
+			if other, ok := ports[p]; ok {
+				c.fail("port name is also used by "+other, append(field, "ports", p)...)
+			}
+			ports[p] = fieldString(field)
+			if port := ctr.Ports[p]; port.Protocol == "" {
+				port.Protocol = "TCP"
+				ctr.Ports[p] = port
+			}
+		}
+		for _, v := range slices.Sorted(maps.Keys(ctr.Mounts)) {
+			if _, ok := c.app.Storage[v]; !ok {
+				c.fail(fmt.Sprintf("%q is not a volume of storage (have %s)", v, keyList(c.app.Storage)), append(field, "mounts", v)...)
+			}
+		}
+		c.quantities(ctr.Resources.Requests, append(field, "resources", "requests")...)
+		c.quantities(ctr.Resources.Limits, append(field, "resources", "limits")...)
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.app.Sidecars)) {
+		ctr := c.app.Sidecars[name]
+		ctr.Name = name
+		check(&ctr, "sidecars", name)
+		c.app.Sidecars[name] = ctr
+	}
+	for i := range c.app.InitContainers {
+		check(&c.app.InitContainers[i], "initContainers", index(i))
+	}
+}
+
+// mountPaths checks that no two volumes of the main container share a
+// mount path, and that none hides another.
+func (c *appChecker) mountPaths() {
+	type mount struct {
+		path  string
+		field []string
+	}
+	var mounts []mount
+	if cfg := c.app.Config; cfg != nil && len(cfg.Files) > 0 {
+		mounts = append(mounts, mount{cfg.MountPath, []string{"config", "mountPath"}})
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.app.Storage)) {
+		mounts = append(mounts, mount{c.app.Storage[name].MountPath, []string{"storage", name, "mountPath"}})
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.app.Secrets.Files)) {
+		mounts = append(mounts, mount{c.app.Secrets.Files[name].MountPath, []string{"secrets", "files", name, "mountPath"}})
+	}
+	if p := c.app.PodInfo; p != nil {
+		mounts = append(mounts, mount{p.MountPath, []string{"podInfo", "mountPath"}})
+		if !p.Labels && !p.Annotations {
+			p.Labels, p.Annotations = true, true
+		}
+	}
+	for i, m := range mounts {
+		for _, prev := range mounts[:i] {
+			a, b := path.Clean(m.path), path.Clean(prev.path)
+			if a == b || strings.HasPrefix(a, b+"/") || strings.HasPrefix(b, a+"/") {
+				c.fail(fmt.Sprintf("%s overlaps %s at %s", a, fieldString(prev.field), b), m.field...)
+			}
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package schema
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// cronMacros are the schedules Kubernetes accepts instead of five fields.
+var cronMacros = []string{"@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly"}
+
+type cronField struct {
+	name     string
+	min, max int
+	names    []string // names of the values from min on
+	question bool     // accepts ? for "no specific value"
+}
+
+var cronFields = []cronField{
+	{name: "minute", min: 0, max: 59},
+	{name: "hour", min: 0, max: 23},
+	{name: "day of month", min: 1, max: 31, question: true},
+	{name: "month", min: 1, max: 12, names: []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"}},
+	{name: "day of week", min: 0, max: 6, names: []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}, question: true},
+}
+
+// checkSchedule checks a cron schedule the way the CronJob controller
+// parses it: five fields of lists, ranges, steps, * and ?, month and
+// weekday names, or a macro.
+func checkSchedule(s string) error {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "@") {
+		for _, m := range cronMacros {
+			if s == m {
+				return nil
+			}
+		}
+		return fmt.Errorf("unknown macro; use one of %s", strings.Join(cronMacros, ", "))
+	}
+	if strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ=") {
+		return errors.New("set the time zone with timeZone, not in the schedule")
+	}
+	fields := strings.Fields(s)
+	if len(fields) != len(cronFields) {
+		return fmt.Errorf("want 5 fields (minute hour day-of-month month day-of-week), got %d", len(fields))
+	}
+	for i, f := range fields {
+		if err := cronFields[i].check(f); err != nil {
+			return fmt.Errorf("%s %q: %v", cronFields[i].name, f, err)
+		}
+	}
+	return nil
+}
+
+func (cf cronField) check(field string) error {
+	for _, item := range strings.Split(field, ",") {
+		rng, step, hasStep := strings.Cut(item, "/")
+		if hasStep {
+			n, err := strconv.Atoi(step)
+			if err != nil || n < 1 {
+				return fmt.Errorf("step %q is not a positive number", step)
+			}
+		}
+		switch {
+		case rng == "*":
+			continue
+		case rng == "?":
+			if !cf.question {
+				return errors.New("? is only for day of month and day of week")
+			}
+			continue
+		}
+		lo, hi, isRange := strings.Cut(rng, "-")
+		from, err := cf.value(lo)
+		if err != nil {
+			return err
+		}
+		to := from
+		if isRange {
+			if to, err = cf.value(hi); err != nil {
+				return err
+			}
+			if to < from {
+				return fmt.Errorf("range %s ends before it starts", rng)
+			}
+		}
+	}
+	return nil
+}
+
+func (cf cronField) value(s string) (int, error) {
+	for i, name := range cf.names {
+		if strings.EqualFold(s, name) {
+			return cf.min + i, nil
+		}
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a number or name", s)
+	}
+	if n < cf.min || n > cf.max {
+		return 0, fmt.Errorf("%d is out of range %d-%d", n, cf.min, cf.max)
+	}
+	return n, nil
+}

@@ -1,0 +1,144 @@
+package schema
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// dependencies resolves each app's uses to the Service that reaches the
+// target, and checks the graph: targets exist, are not the app itself,
+// have a port and a Service, the names they add to the environment are
+// free, and there is no cycle. checkers holds the apps that loaded.
+func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps []string) {
+	domain := s.ClusterDomain
+	if domain == "" {
+		domain = "cluster.local"
+	}
+	dns := func(host string) string {
+		if s.Namespace == "" {
+			return host // resolves in the pod's own namespace
+		}
+		return fmt.Sprintf("%s.%s.svc.%s", host, s.Namespace, domain)
+	}
+	for _, name := range slices.Sorted(maps.Keys(checkers)) {
+		c := checkers[name]
+		seen := map[string]bool{}
+		for i, dep := range c.app.Uses {
+			field := []string{"uses", index(i)}
+			target, ok := checkers[dep]
+			switch {
+			case dep == name:
+				c.fail("an app cannot use itself", field...)
+				continue
+			case seen[dep]:
+				c.fail(fmt.Sprintf("%s is listed twice", dep), field...)
+				continue
+			case !ok && slices.Contains(allApps, dep):
+				continue // the target has errors of its own
+			case !ok:
+				c.fail(fmt.Sprintf("%q is not an app of the stack (have %s)", dep, strings.Join(allApps, ", ")), field...)
+				continue
+			}
+			seen[dep] = true
+			t := target.app
+			if t.Kind == KindJob || t.Kind == KindCronJob {
+				c.fail(fmt.Sprintf("%s is a %s: it serves nothing to wait for", dep, t.Kind), field...)
+				continue
+			}
+			if len(t.Ports) == 0 {
+				c.fail(fmt.Sprintf("%s has no ports to connect to", dep), field...)
+				continue
+			}
+			d := Dependency{App: dep, Ports: t.Ports}
+			switch {
+			case t.Expose.Type != ExposeNone:
+				d.Host = dns(dep)
+			case t.Kind == KindStatefulSet:
+				d.Host = dns(HeadlessServiceName(dep))
+			default:
+				c.fail(fmt.Sprintf("%s has no Service (expose.type none)", dep), field...)
+				continue
+			}
+			if t.Kind == KindStatefulSet {
+				for i := range t.Replicas {
+					d.Pods = append(d.Pods, dns(fmt.Sprintf("%s-%d.%s", dep, i, HeadlessServiceName(dep))))
+				}
+			}
+			for _, env := range slices.Sorted(maps.Keys(DependencyEnv(d))) {
+				if other, ok := c.envNames[env]; ok {
+					c.fail(fmt.Sprintf("using %s sets %s, which %s sets too", dep, env, other), field...)
+				}
+			}
+			c.app.Dependencies = append(c.app.Dependencies, d)
+		}
+	}
+	l.cycles(checkers)
+}
+
+// HeadlessServiceName is the name of a statefulset's headless Service,
+// its serviceName.
+func HeadlessServiceName(app string) string { return app + "-headless" }
+
+// DependencyEnv is what an app using d finds in its environment:
+// <APP>_HOST, <APP>_PORT (or <APP>_PORT_<NAME> for each of several ports)
+// and, for a statefulset, <APP>_PODS with the DNS name of each pod.
+func DependencyEnv(d Dependency) map[string]string {
+	prefix := envPrefix(d.App)
+	env := map[string]string{prefix + "_HOST": d.Host}
+	for name, p := range d.Ports {
+		key := prefix + "_PORT"
+		if len(d.Ports) > 1 {
+			key += "_" + envPrefix(name)
+		}
+		env[key] = strconv.Itoa(int(p.Port))
+	}
+	if len(d.Pods) > 0 {
+		env[prefix+"_PODS"] = strings.Join(d.Pods, ",")
+	}
+	return env
+}
+
+func envPrefix(name string) string {
+	return strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// cycles reports each cycle of uses once, naming the whole chain, at the
+// uses of the app where it closes.
+func (l *loader) cycles(checkers map[string]*appChecker) {
+	const (
+		unvisited = iota
+		onPath
+		done
+	)
+	state := map[string]int{}
+	var path []string
+	var visit func(name string)
+	visit = func(name string) {
+		state[name] = onPath
+		path = append(path, name)
+		c := checkers[name]
+		for i, dep := range c.app.Uses {
+			if _, ok := checkers[dep]; !ok || dep == name {
+				continue
+			}
+			switch state[dep] {
+			case onPath:
+				start := slices.Index(path, dep)
+				chain := append(slices.Clone(path[start:]), dep)
+				c.fail("dependency cycle: "+strings.Join(chain, " → "), "uses", index(i))
+			case unvisited:
+				visit(dep)
+			}
+		}
+		path = path[:len(path)-1]
+		state[name] = done
+	}
+	for _, name := range slices.Sorted(maps.Keys(checkers)) {
+		if state[name] == unvisited {
+			visit(name)
+		}
+	}
+}
