@@ -104,7 +104,7 @@ func (l *loader) stackFields(known []string, stack cue.Value, s *Stack) {
 		return
 	}
 	for it.Next() {
-		name := it.Selector().Unquoted()
+		name := label(it.Selector())
 		if !slices.Contains(known, name) {
 			msg := "unknown field"
 			if s := suggest(name, known); s != "" {
@@ -143,7 +143,7 @@ func (l *loader) apps(stack cue.Value) (map[string]*appChecker, []string) {
 	checkers := map[string]*appChecker{}
 	var names []string
 	for it.Next() {
-		name := it.Selector().Unquoted()
+		name := label(it.Selector())
 		names = append(names, name)
 		if !isAppName(name) {
 			l.errorAt(l.lookup([]string{"apps", name}), name, "", "app name is not valid: "+appNameRule)
@@ -360,9 +360,17 @@ func fieldNames(stack cue.Value, path []string) []string {
 	}
 	var names []string
 	for it.Next() {
-		names = append(names, it.Selector().Unquoted())
+		names = append(names, label(it.Selector()))
 	}
 	return names
+}
+
+// label is a field's name as the user wrote it.
+func label(sel cue.Selector) string {
+	if sel.IsString() {
+		return sel.Unquoted()
+	}
+	return sel.String()
 }
 
 // suggest returns the candidate closest to name, if it is close enough to

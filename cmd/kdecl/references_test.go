@@ -1,0 +1,305 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"maps"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kdecl/kdecl/generators"
+)
+
+// TestReferences checks, on the rendered YAML of every stack, that every
+// reference between objects resolves: selectors to pod labels, Service
+// target ports to container ports, serviceName to a headless Service,
+// ConfigMap, Secret and PVC names and keys to what the stack defines or
+// declares, volume mounts to volumes, paths in env to mounted files, and
+// init container waits to real Service names.
+func TestReferences(t *testing.T) {
+	dirs, _ := filepath.Glob("../../stacks/*")
+	if len(dirs) == 0 {
+		t.Fatal("no stacks")
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			var stream, secrets bytes.Buffer
+			ctx := context.Background()
+			if err := run(ctx, []string{"render", dir, "-o", "-"}, &stream, &stream); err != nil {
+				t.Fatal(err)
+			}
+			if err := run(ctx, []string{"secrets", dir, "-o", "json"}, &secrets, &secrets); err != nil {
+				t.Fatal(err)
+			}
+			var declared []generators.SecretRef
+			if err := json.Unmarshal(secrets.Bytes(), &declared); err != nil {
+				t.Fatal(err)
+			}
+			r := newRefChecker(t, splitDocuments(stream.Bytes()), declared)
+			r.check()
+		})
+	}
+}
+
+type refChecker struct {
+	t          *testing.T
+	namespace  string
+	configMaps map[string]*corev1.ConfigMap
+	services   map[string]*corev1.Service
+	pvcs       map[string]bool
+	secrets    map[string]map[string]bool // secret → keys ("" for every key)
+	pods       []pod
+}
+
+// pod is the pod template of a workload.
+type pod struct {
+	owner    string
+	selector map[string]string // nil for a Job, which selects by uid
+	template corev1.PodTemplateSpec
+	claims   []corev1.PersistentVolumeClaim // a StatefulSet's templates
+	service  string                         // a StatefulSet's serviceName
+}
+
+func newRefChecker(t *testing.T, docs [][]byte, declared []generators.SecretRef) *refChecker {
+	r := &refChecker{
+		t:          t,
+		configMaps: map[string]*corev1.ConfigMap{},
+		services:   map[string]*corev1.Service{},
+		pvcs:       map[string]bool{},
+		secrets:    map[string]map[string]bool{},
+	}
+	for _, d := range declared {
+		if r.secrets[d.Secret] == nil {
+			r.secrets[d.Secret] = map[string]bool{}
+		}
+		r.secrets[d.Secret][d.Key] = true
+	}
+	for _, doc := range docs {
+		var meta struct{ Kind string }
+		if err := yaml.Unmarshal(doc, &meta); err != nil {
+			t.Fatal(err)
+		}
+		obj := kinds[meta.Kind].new()
+		if err := yaml.UnmarshalStrict(doc, obj); err != nil {
+			t.Fatal(err)
+		}
+		switch o := obj.(type) {
+		case *corev1.Namespace:
+			r.namespace = o.Name
+		case *corev1.ConfigMap:
+			r.configMaps[o.Name] = o
+		case *corev1.Service:
+			r.services[o.Name] = o
+		case *corev1.PersistentVolumeClaim:
+			r.pvcs[o.Name] = true
+		case *appsv1.Deployment:
+			r.pods = append(r.pods, pod{owner: "Deployment " + o.Name, selector: o.Spec.Selector.MatchLabels, template: o.Spec.Template})
+		case *appsv1.StatefulSet:
+			r.pods = append(r.pods, pod{owner: "StatefulSet " + o.Name, selector: o.Spec.Selector.MatchLabels,
+				template: o.Spec.Template, claims: o.Spec.VolumeClaimTemplates, service: o.Spec.ServiceName})
+		case *batchv1.Job:
+			r.pods = append(r.pods, pod{owner: "Job " + o.Name, template: o.Spec.Template})
+		case *batchv1.CronJob:
+			r.pods = append(r.pods, pod{owner: "CronJob " + o.Name, template: o.Spec.JobTemplate.Spec.Template})
+		}
+	}
+	if len(r.pods) == 0 {
+		t.Fatal("no workloads")
+	}
+	return r
+}
+
+func (r *refChecker) errorf(format string, args ...any) {
+	r.t.Helper()
+	r.t.Errorf(format, args...)
+}
+
+func (r *refChecker) check() {
+	for _, p := range r.pods {
+		if p.selector != nil && !subset(p.selector, p.template.Labels) {
+			r.errorf("%s: selector %v does not match pod labels %v", p.owner, p.selector, p.template.Labels)
+		}
+		if p.service != "" {
+			svc, ok := r.services[p.service]
+			switch {
+			case !ok:
+				r.errorf("%s: serviceName %s is not a Service of the stack", p.owner, p.service)
+			case svc.Spec.ClusterIP != corev1.ClusterIPNone:
+				r.errorf("%s: serviceName %s is not headless", p.owner, p.service)
+			case !subset(svc.Spec.Selector, p.template.Labels):
+				r.errorf("%s: its headless Service does not select its pods", p.owner)
+			}
+		}
+		r.checkPod(p)
+	}
+	for _, svc := range r.services {
+		r.checkService(svc)
+	}
+}
+
+func (r *refChecker) checkService(svc *corev1.Service) {
+	var selected []pod
+	for _, p := range r.pods {
+		if p.selector != nil && subset(svc.Spec.Selector, p.template.Labels) {
+			selected = append(selected, p)
+		}
+	}
+	if len(selected) == 0 {
+		r.errorf("Service %s selects no pods of the stack", svc.Name)
+		return
+	}
+	for _, sp := range svc.Spec.Ports {
+		for _, p := range selected {
+			if !hasPort(p.template.Spec.Containers, sp) {
+				r.errorf("Service %s: port %s targets %s, which %s does not have", svc.Name, sp.Name, sp.TargetPort.String(), p.owner)
+			}
+		}
+	}
+}
+
+func hasPort(ctrs []corev1.Container, sp corev1.ServicePort) bool {
+	for _, c := range ctrs {
+		for _, cp := range c.Ports {
+			if cp.Protocol == sp.Protocol && (cp.Name == sp.TargetPort.StrVal || cp.ContainerPort == sp.TargetPort.IntVal) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var nslookupRE = regexp.MustCompile(`nslookup ([^;\s]+)`)
+
+func (r *refChecker) checkPod(p pod) {
+	spec := p.template.Spec
+	volumes := map[string]corev1.Volume{}
+	for _, v := range spec.Volumes {
+		volumes[v.Name] = v
+		switch {
+		case v.ConfigMap != nil:
+			cm := r.configMap(p.owner, v.ConfigMap.Name)
+			for _, item := range v.ConfigMap.Items {
+				if cm != nil && !hasKey(cm, item.Key) {
+					r.errorf("%s: volume %s mounts key %s, which ConfigMap %s lacks", p.owner, v.Name, item.Key, cm.Name)
+				}
+			}
+		case v.Secret != nil:
+			if len(v.Secret.Items) == 0 {
+				r.secret(p.owner, v.Secret.SecretName, "")
+			}
+			for _, item := range v.Secret.Items {
+				r.secret(p.owner, v.Secret.SecretName, item.Key)
+			}
+		case v.PersistentVolumeClaim != nil:
+			if !r.pvcs[v.PersistentVolumeClaim.ClaimName] {
+				r.errorf("%s: claim %s is not a PVC of the stack", p.owner, v.PersistentVolumeClaim.ClaimName)
+			}
+		}
+	}
+	for _, c := range p.claims {
+		volumes[c.Name] = corev1.Volume{Name: c.Name}
+	}
+	for _, c := range slices.Concat(spec.InitContainers, spec.Containers) {
+		for _, m := range c.VolumeMounts {
+			if _, ok := volumes[m.Name]; !ok {
+				r.errorf("%s: container %s mounts %s, which is not a volume", p.owner, c.Name, m.Name)
+			}
+		}
+		for _, e := range c.EnvFrom {
+			switch {
+			case e.ConfigMapRef != nil:
+				r.configMap(p.owner, e.ConfigMapRef.Name)
+			case e.SecretRef != nil:
+				r.secret(p.owner, e.SecretRef.Name, "")
+			}
+		}
+		for _, e := range c.Env {
+			r.checkEnv(p.owner, c, volumes, e)
+		}
+		for _, m := range nslookupRE.FindAllStringSubmatch(strings.Join(c.Command, " "), -1) {
+			r.checkHost(p.owner, c.Name, m[1])
+		}
+	}
+}
+
+func (r *refChecker) checkEnv(owner string, c corev1.Container, volumes map[string]corev1.Volume, e corev1.EnvVar) {
+	switch {
+	case e.ValueFrom != nil && e.ValueFrom.ConfigMapKeyRef != nil:
+		ref := e.ValueFrom.ConfigMapKeyRef
+		if cm := r.configMap(owner, ref.Name); cm != nil && !hasKey(cm, ref.Key) {
+			r.errorf("%s: env %s reads key %s, which ConfigMap %s lacks", owner, e.Name, ref.Key, ref.Name)
+		}
+	case e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil:
+		r.secret(owner, e.ValueFrom.SecretKeyRef.Name, e.ValueFrom.SecretKeyRef.Key)
+	case strings.HasPrefix(e.Value, "/"):
+		// A path must name a file of a mounted ConfigMap volume.
+		for _, m := range c.VolumeMounts {
+			rel, ok := strings.CutPrefix(e.Value, m.MountPath+"/")
+			if v := volumes[m.Name]; ok && v.ConfigMap != nil {
+				for _, item := range v.ConfigMap.Items {
+					if path.Clean(item.Path) == rel {
+						return
+					}
+				}
+			}
+		}
+		r.errorf("%s: env %s=%s is not a file of a mounted ConfigMap", owner, e.Name, e.Value)
+	case strings.HasSuffix(e.Name, "_HOST"):
+		r.checkHost(owner, c.Name+" env "+e.Name, e.Value)
+	}
+}
+
+// checkHost wants a host name that is a Service of the stack, in the
+// stack's namespace.
+func (r *refChecker) checkHost(owner, where, host string) {
+	svc, rest, _ := strings.Cut(host, ".")
+	if _, ok := r.services[svc]; !ok {
+		r.errorf("%s: %s reaches %s, but %s is not a Service of the stack", owner, where, host, svc)
+	}
+	if r.namespace != "" && !strings.HasPrefix(rest, r.namespace+".svc.") {
+		r.errorf("%s: %s reaches %s, outside the stack's namespace %s", owner, where, host, r.namespace)
+	}
+}
+
+func (r *refChecker) configMap(owner, name string) *corev1.ConfigMap {
+	cm, ok := r.configMaps[name]
+	if !ok {
+		r.errorf("%s: ConfigMap %s is not in the stack", owner, name)
+	}
+	return cm
+}
+
+func (r *refChecker) secret(owner, name, key string) {
+	keys, ok := r.secrets[name]
+	if !ok || !(keys[key] || keys[""]) {
+		r.errorf("%s: Secret %s key %q is not declared by kdecl secrets (have %v)", owner, name, key, slices.Sorted(maps.Keys(r.secrets)))
+	}
+}
+
+func hasKey(cm *corev1.ConfigMap, key string) bool {
+	_, ok := cm.Data[key]
+	return ok
+}
+
+func subset(a, b map[string]string) bool {
+	if len(a) == 0 {
+		return false // an empty selector selects everything: never meant here
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
