@@ -302,4 +302,3 @@ func subset(a, b map[string]string) bool {
 	}
 	return true
 }
-
