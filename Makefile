@@ -2,7 +2,7 @@
 # fresh machine needs.
 GO      ?= go
 BIN     := bin/kdecl
-STACKS  := $(notdir $(wildcard stacks/*))
+STACKS  := $(notdir $(patsubst %/,%,$(wildcard stacks/*/)))
 
 export CGO_ENABLED := 0
 

@@ -242,11 +242,22 @@ func (l *loader) addGroup(path []string, errs []cueerrors.Error, stack cue.Value
 		got, _, _ := strings.Cut(msgs[0], ", want ")
 		msgs = []string{got + ", want " + strings.Join(slices.Compact(wants), " or ")}
 	}
+	if i := slices.IndexFunc(msgs, isRuleMessage); i >= 0 && len(msgs) > 1 {
+		// The alternatives are a definition whose rule says it all.
+		msgs = msgs[i : i+1]
+	}
 	app, field := splitPath(path)
 	if !pos.IsValid() {
 		pos = l.nearestPos(path)
 	}
 	l.errs = append(l.errs, l.newError(pos, app, field, merge(value, msgs)))
+}
+
+// rulePrefix marks a message that explains a value by its definition's rule.
+const rulePrefix = "want "
+
+func isRuleMessage(m string) bool {
+	return strings.HasPrefix(m, "invalid value ") && strings.Contains(m, ": "+rulePrefix)
 }
 
 const mismatchFormat = "conflicting values %s and %s (mismatched types %s and %s)"
@@ -278,7 +289,7 @@ func (l *loader) message(path []string, format string, args []any, stack cue.Val
 		return "must not be empty" // the only fixed-length prefix in the schema is [x, ...x]
 	case format == "invalid value %v (out of bound %s)" && len(args) == 2:
 		if rule, ok := boundRules[fmt.Sprint(args[1])]; ok {
-			return fmt.Sprintf("invalid value %v: %s", args[0], rule)
+			return fmt.Sprintf("invalid value %v: %s%s", args[0], rulePrefix, rule)
 		}
 	}
 	return fmt.Sprintf(format, args...)

@@ -9,32 +9,39 @@ import (
 // regular expressions.
 var defRules = map[string]string{
 	"DNSLabel":     "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters (an RFC 1123 label)",
-	"PortName":     portNameRule,
-	"EnvName":      envNameRule,
-	"ConfigKey":    "a ConfigMap key has only letters, digits, '-', '_' and '.'",
+	"PortName":     "at most 15 lowercase letters, digits and '-', with at least one letter (a port name)",
+	"EnvName":      "a name matching [-._a-zA-Z][-._a-zA-Z0-9]* (Kubernetes skips other environment variables)",
+	"ConfigKey":    "only letters, digits, '-', '_' and '.' (a ConfigMap key)",
 	"AbsPath":      "an absolute path without '..'",
-	"Image":        "an image reference has no whitespace",
-	"LabelValue":   "at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
-	"Quantity":     "a quantity is a number with an optional suffix, like 500m, 0.5, 64Mi or 1Gi",
-	"Annotations":  annotationRule,
 	"RelPath":      "a relative path without '..'",
+	"Image":        "an image reference without whitespace",
+	"LabelValue":   "at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit (a label value)",
+	"Quantity":     "a number with an optional suffix, like 500m, 0.5, 64Mi or 1Gi (a quantity)",
+	"Annotations":  "[prefix/]name, the prefix a DNS subdomain (an annotation key)",
 	"DNSSubdomain": "lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters (a DNS subdomain; no underscores)",
+	"FieldPath":    "a pod field: metadata.name, metadata.namespace, metadata.uid, spec.nodeName, spec.serviceAccountName, status.hostIP, status.hostIPs, status.podIP, status.podIPs, metadata.labels['KEY'] or metadata.annotations['KEY']",
 }
 
 // boundRules maps each regular-expression bound of the schema, as CUE
-// prints it in errors, to the rule of the definition it belongs to.
+// prints it in errors, to the rule of the definition it belongs to. A
+// definition runs from its line to the next line that starts unindented.
 var boundRules = func() map[string]string {
 	rules := map[string]string{}
 	def := regexp.MustCompile(`^#(\w+):`)
 	bound := regexp.MustCompile(`[=!]~"(?:[^"\\]|\\.)*"`)
+	current := ""
 	for _, line := range strings.Split(string(schemaSource), "\n") {
-		m := def.FindStringSubmatch(line)
-		if m == nil || defRules[m[1]] == "" {
+		if m := def.FindStringSubmatch(line); m != nil {
+			current = m[1]
+		} else if line != "" && !strings.HasPrefix(line, "\t") {
+			current = ""
+		}
+		if defRules[current] == "" {
 			continue
 		}
 		for _, b := range bound.FindAllString(line, -1) {
 			if _, ok := rules[b]; !ok { // the first definition with a regexp names it
-				rules[b] = defRules[m[1]]
+				rules[b] = defRules[current]
 			}
 		}
 	}

@@ -96,18 +96,25 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 }
 
-// parseFlags parses a command's flags; --help prints doc and returns
-// pflag.ErrHelp, which callers return as success.
-func parseFlags(fs *pflag.FlagSet, doc string, args []string, stdout io.Writer) error {
+// parseFlags parses a command's flags and wants nargs arguments (0 or
+// one stack directory). ok is false when the command has nothing more to
+// do: --help printed doc (err is nil) or the usage is bad (err says why).
+func parseFlags(fs *pflag.FlagSet, doc string, args []string, nargs int, stdout io.Writer) (ok bool, err error) {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	err := fs.Parse(args)
-	switch {
+	switch err := fs.Parse(args); {
 	case errors.Is(err, pflag.ErrHelp):
-		io.WriteString(stdout, doc)
-		return err
+		_, err = io.WriteString(stdout, doc)
+		return false, err
 	case err != nil:
-		return usageErrorf("%s: %v; run 'kdecl %s --help'", fs.Name(), err, fs.Name())
+		return false, usageErrorf("%s: %v; run 'kdecl %s --help'", fs.Name(), err, fs.Name())
 	}
-	return nil
+	if fs.NArg() != nargs {
+		want := "one stack directory"
+		if nargs == 0 {
+			want = "no arguments"
+		}
+		return false, usageErrorf("%s takes %s, got %d arguments; run 'kdecl %s --help'", fs.Name(), want, fs.NArg(), fs.Name())
+	}
+	return true, nil
 }

@@ -27,11 +27,7 @@ import (
 // declares, volume mounts to volumes, paths in env to mounted files, and
 // init container waits to real Service names.
 func TestReferences(t *testing.T) {
-	dirs, _ := filepath.Glob("../../stacks/*")
-	if len(dirs) == 0 {
-		t.Fatal("no stacks")
-	}
-	for _, dir := range dirs {
+	for _, dir := range stackDirs(t) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			var stream, secrets bytes.Buffer
 			ctx := context.Background()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -42,14 +41,8 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVarP(&f.output, "output", "o", "-", "")
 	fs.BoolVar(&f.check, "check", false, "")
 	fs.BoolVar(&f.strict, "strict", false, "")
-	if err := parseFlags(fs, renderDoc, args, stdout); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return nil
-		}
+	if ok, err := parseFlags(fs, renderDoc, args, 1, stdout); !ok {
 		return err
-	}
-	if fs.NArg() != 1 {
-		return usageErrorf("render takes one stack directory, got %d arguments; run 'kdecl render --help'", fs.NArg())
 	}
 	if f.check && f.output == "-" {
 		return usageErrorf("render: --check needs a deploy directory (-o DIR)")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
 
 	"github.com/spf13/pflag"
@@ -22,14 +21,8 @@ Examples:
 
 func runSchema(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := pflag.NewFlagSet("schema", pflag.ContinueOnError)
-	if err := parseFlags(fs, schemaDoc, args, stdout); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return nil
-		}
+	if ok, err := parseFlags(fs, schemaDoc, args, 0, stdout); !ok {
 		return err
-	}
-	if fs.NArg() != 0 {
-		return usageErrorf("schema takes no arguments")
 	}
 	_, err := io.WriteString(stdout, schema.Source())
 	return err

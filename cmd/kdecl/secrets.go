@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -35,14 +34,8 @@ func runSecrets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var f secretsFlags
 	fs := pflag.NewFlagSet("secrets", pflag.ContinueOnError)
 	fs.StringVarP(&f.output, "output", "o", "text", "")
-	if err := parseFlags(fs, secretsDoc, args, stdout); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return nil
-		}
+	if ok, err := parseFlags(fs, secretsDoc, args, 1, stdout); !ok {
 		return err
-	}
-	if fs.NArg() != 1 {
-		return usageErrorf("secrets takes one stack directory, got %d arguments; run 'kdecl secrets --help'", fs.NArg())
 	}
 	if f.output != "text" && f.output != "json" {
 		return usageErrorf("secrets: -o must be text or json, not %q", f.output)

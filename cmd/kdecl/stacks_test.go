@@ -17,14 +17,7 @@ import (
 // stacks/ current: it fails when a render would change it, and -update
 // renders it.
 func TestStacks(t *testing.T) {
-	stacks, err := filepath.Glob("../../stacks/*")
-	if err != nil || len(stacks) == 0 {
-		t.Fatalf("no stacks: %v", err)
-	}
-	for _, dir := range stacks {
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			continue
-		}
+	for _, dir := range stackDirs(t) {
 		name := filepath.Base(dir)
 		t.Run(name, func(t *testing.T) {
 			args := []string{"render", dir, "-o", filepath.Join("../../deploy", name)}
@@ -42,18 +35,26 @@ func TestStacks(t *testing.T) {
 	}
 }
 
+// stackDirs are the directories of the example stacks under stacks/.
+func stackDirs(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir("../../stacks")
+	var dirs []string
+	for _, e := range entries {
+		if e.IsDir() {
+			dirs = append(dirs, filepath.Join("../../stacks", e.Name()))
+		}
+	}
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no stacks: %v", err)
+	}
+	return dirs
+}
+
 // TestRenderTwice renders every stack twice, as a directory and as a
 // stream, and wants the same bytes each time.
 func TestRenderTwice(t *testing.T) {
-	stacks, _ := filepath.Glob("../../stacks/*/*.cue")
-	dirs := map[string]bool{}
-	for _, f := range stacks {
-		dirs[filepath.Dir(f)] = true
-	}
-	if len(dirs) == 0 {
-		t.Fatal("no stacks")
-	}
-	for dir := range dirs {
+	for _, dir := range stackDirs(t) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			var trees [2]map[string][]byte
 			var streams [2]string

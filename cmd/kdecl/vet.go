@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -30,14 +29,8 @@ func runVet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var f vetFlags
 	fs := pflag.NewFlagSet("vet", pflag.ContinueOnError)
 	fs.BoolVar(&f.strict, "strict", false, "")
-	if err := parseFlags(fs, vetDoc, args, stdout); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			return nil
-		}
+	if ok, err := parseFlags(fs, vetDoc, args, 1, stdout); !ok {
 		return err
-	}
-	if fs.NArg() != 1 {
-		return usageErrorf("vet takes one stack directory, got %d arguments; run 'kdecl vet --help'", fs.NArg())
 	}
 	s, err := load(fs.Arg(0), f.strict, stderr)
 	if err != nil {
