@@ -291,7 +291,11 @@ func (c *appChecker) expose() {
 		}
 		e.Type = ExposeNone
 	}
-	if e.Type == "" {
+	switch {
+	case e.Type != "":
+	case c.app.Kind == KindJob || c.app.Kind == KindCronJob:
+		e.Type = ExposeNone // a batch pod's ports are rarely a service; say so to get one
+	default:
 		e.Type = "ClusterIP"
 	}
 	for _, name := range slices.Sorted(maps.Keys(e.NodePorts)) {
