@@ -59,7 +59,7 @@ func imageVersion(image string) string {
 	if strings.Contains(image, "@") {
 		return ""
 	}
-	_, tag, ok := strings.Cut(image[strings.LastIndex(image, "/")+1:], ":")
+	tag, ok := schema.ImageTag(image)
 	if !ok || !labelValueRE.MatchString(tag) {
 		return ""
 	}

@@ -129,9 +129,16 @@ func floatingTag(image string) bool {
 	if strings.Contains(image, "@") {
 		return false
 	}
-	name := image[strings.LastIndex(image, "/")+1:]
-	_, tag, ok := strings.Cut(name, ":")
+	tag, ok := ImageTag(image)
 	return !ok || tag == "latest"
+}
+
+// ImageTag is the tag of an image reference, if it has one. A registry's
+// port (registry:5000/app) is not a tag; a digest may follow the tag.
+func ImageTag(image string) (string, bool) {
+	image, _, _ = strings.Cut(image, "@")
+	_, tag, ok := strings.Cut(image[strings.LastIndex(image, "/")+1:], ":")
+	return tag, ok
 }
 
 func (c *appChecker) ports() {
