@@ -116,7 +116,7 @@ func (l *loader) stackFields(known []string, stack cue.Value, s *Stack) {
 	for _, f := range []struct {
 		name string
 		dst  *string
-	}{{"name", &s.Name}, {"namespace", &s.Namespace}} {
+	}{{"name", &s.Name}, {"namespace", &s.Namespace}, {"clusterDomain", &s.ClusterDomain}} {
 		v := stack.LookupPath(cue.ParsePath(f.name))
 		if !v.Exists() {
 			continue
