@@ -2,6 +2,7 @@ package generators
 
 import (
 	"flag"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -244,5 +245,24 @@ func TestStackOrder(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("order (-want +got):\n%s", diff)
+	}
+}
+
+func TestJobName(t *testing.T) {
+	app := func(name string, command ...string) *schema.App {
+		return &schema.App{Name: name, Kind: schema.KindJob, Image: "busybox:1.36", Command: command, RestartPolicy: "Never"}
+	}
+	name := func(a *schema.App) string { return Job(stack, a).Name }
+
+	base := name(app("migrate", "echo", "1"))
+	if again := name(app("migrate", "echo", "1")); again != base {
+		t.Errorf("the same job is named %s and %s", base, again)
+	}
+	if changed := name(app("migrate", "echo", "2")); changed == base {
+		t.Errorf("a changed job keeps the name %s", base)
+	}
+	long := strings.Repeat("a", 52) // the longest app name
+	if n := name(app(long, "true")); len(n) > 63 || !strings.HasPrefix(n, long+"-") {
+		t.Errorf("job name %q: want <app>-<hash> of at most 63 characters", n)
 	}
 }
