@@ -71,6 +71,7 @@ func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps
 				if other, ok := c.envNames[env]; ok {
 					c.fail(fmt.Sprintf("using %s sets %s, which %s sets too", dep, env, other), field...)
 				}
+				c.envNames[env] = "uses " + dep
 			}
 			c.app.Dependencies = append(c.app.Dependencies, d)
 		}
