@@ -62,4 +62,4 @@ $(CURDIR)/.cache/e2e/%/kube-apiserver: e2e/go.mod e2e/go.sum
 	touch $@
 
 e2e-etcd:
-	@command -v etcd >/dev/null || { apt-get update && apt-get install -y etcd-server; }
+	@command -v etcd >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y etcd-server; }
