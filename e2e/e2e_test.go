@@ -70,6 +70,7 @@ func testMain(m *testing.M) int {
 	defer k8s.stop()
 	go func() {
 		<-ctx.Done() // interrupted: stop the servers before the process dies
+		fmt.Fprintln(os.Stderr, "e2e: interrupted; stopping etcd and kube-apiserver")
 		k8s.stop()
 	}()
 	return m.Run()
