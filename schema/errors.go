@@ -10,26 +10,30 @@ import (
 // Error is a problem with a stack, positioned in the user's CUE. Warnings
 // have the same form.
 type Error struct {
-	// Pos is file:line:col in the stack's CUE, with the file as the stack
-	// directory was given to Load; empty when unknown.
-	Pos string
+	// File, Line and Column locate the problem in the stack's CUE, with the
+	// file as the stack directory was given to Load; File is empty when the
+	// position is unknown.
+	File         string
+	Line, Column int
 	// App is the app the problem is in; empty for the stack's own fields.
 	App string
 	// Field is the path of the field in the app (or stack), like
 	// config.fileEnv.CONFIG_FILE.
 	Field string
 	Msg   string
-
-	file      string // for sorting
-	line, col int
 }
 
-func (e *Error) Error() string {
-	var b strings.Builder
-	if e.Pos != "" {
-		b.WriteString(e.Pos)
-		b.WriteString(": ")
+// Pos is file:line:col, or "" when the position is unknown.
+func (e *Error) Pos() string {
+	if e.File == "" {
+		return ""
 	}
+	return fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Column)
+}
+
+// Message is the error without its position: app, field and message.
+func (e *Error) Message() string {
+	var b strings.Builder
 	if e.App != "" {
 		fmt.Fprintf(&b, "app %q: ", e.App)
 	}
@@ -39,6 +43,13 @@ func (e *Error) Error() string {
 	}
 	b.WriteString(e.Msg)
 	return b.String()
+}
+
+func (e *Error) Error() string {
+	if pos := e.Pos(); pos != "" {
+		return pos + ": " + e.Message()
+	}
+	return e.Message()
 }
 
 // Errors is every problem of a stack, in file order.
@@ -56,9 +67,9 @@ func (es Errors) Error() string {
 func sortErrors(es []*Error) []*Error {
 	slices.SortFunc(es, func(a, b *Error) int {
 		return cmp.Or(
-			cmp.Compare(a.file, b.file),
-			cmp.Compare(a.line, b.line),
-			cmp.Compare(a.col, b.col),
+			cmp.Compare(a.File, b.File),
+			cmp.Compare(a.Line, b.Line),
+			cmp.Compare(a.Column, b.Column),
 			strings.Compare(a.Error(), b.Error()),
 		)
 	})

@@ -201,8 +201,7 @@ func (l *loader) addCUE(err error, stack cue.Value) {
 
 func (l *loader) addGroup(path []string, errs []cueerrors.Error, stack cue.Value) {
 	var pos token.Pos
-	var msgs []string
-	mismatches := 0
+	var fails []failure
 	value := fmt.Sprint(l.lookup(path))
 	for _, e := range errs {
 		format, args := e.Msg()
@@ -212,55 +211,96 @@ func (l *loader) addGroup(path []string, errs []cueerrors.Error, stack cue.Value
 		if !pos.IsValid() {
 			pos = l.userPos(append([]token.Pos{e.Position()}, e.InputPositions()...))
 		}
-		if format == mismatchFormat && len(args) == 4 {
-			// CUE names both sides; say which one is the user's.
-			got, want := args[2], args[3]
-			if fmt.Sprint(args[1]) == value {
-				got, want = want, got
-			}
-			msgs = append(msgs, fmt.Sprintf("%s is %s, want %s", value, article(got), article(want)))
-			mismatches++
-			continue
-		}
-		msgs = append(msgs, l.message(path, format, args, stack))
+		fails = append(fails, l.classify(path, value, format, args, stack))
 	}
-	if len(msgs) == 0 {
+	if len(fails) == 0 {
 		return
-	}
-	switch {
-	case mismatches > 0 && mismatches < len(msgs):
-		// An alternative of another type is not what the user meant.
-		msgs = slices.DeleteFunc(msgs, func(m string) bool { return strings.Contains(m, ", want ") })
-	case mismatches > 1:
-		// No alternative has the user's type: name them all at once.
-		var wants []string
-		for _, m := range msgs {
-			_, w, _ := strings.Cut(m, ", want ")
-			wants = append(wants, w)
-		}
-		slices.Sort(wants)
-		got, _, _ := strings.Cut(msgs[0], ", want ")
-		msgs = []string{got + ", want " + strings.Join(slices.Compact(wants), " or ")}
-	}
-	if i := slices.IndexFunc(msgs, isRuleMessage); i >= 0 && len(msgs) > 1 {
-		// The alternatives are a definition whose rule says it all.
-		msgs = msgs[i : i+1]
 	}
 	app, field := splitPath(path)
 	if !pos.IsValid() {
 		pos = l.nearestPos(path)
 	}
-	l.errs = append(l.errs, l.newError(pos, app, field, merge(value, msgs)))
+	l.errs = append(l.errs, l.newError(pos, app, field, phrase(value, fails)))
 }
 
-// rulePrefix marks a message that explains a value by its definition's rule.
-const rulePrefix = "want "
-
-func isRuleMessage(m string) bool {
-	return strings.HasPrefix(m, "invalid value ") && strings.Contains(m, ": "+rulePrefix)
+// failure is one of CUE's failures at a field, sorted out before it is put
+// into words. A failed disjunction is one failure per alternative.
+type failure struct {
+	text string // the message in words
+	// other is, for a conflict with the user's value, the other side: a
+	// value, or a type when mismatch is set (got is then the user's type).
+	other    string
+	mismatch bool
+	got      string
+	// rule is set when the value broke a definition whose rule says it all.
+	rule bool
 }
 
-const mismatchFormat = "conflicting values %s and %s (mismatched types %s and %s)"
+const (
+	conflictFormat = "conflicting values %s and %s"
+	mismatchFormat = "conflicting values %s and %s (mismatched types %s and %s)"
+	boundFormat    = "invalid value %v (out of bound %s)"
+)
+
+// classify sorts out one failure at path, where the user wrote value.
+func (l *loader) classify(path []string, value, format string, args []any, stack cue.Value) failure {
+	f := failure{text: l.message(path, format, args, stack)}
+	switch {
+	case (format == conflictFormat || format == mismatchFormat) && len(args) >= 2:
+		// CUE names both sides; find the user's.
+		a, b := fmt.Sprint(args[0]), fmt.Sprint(args[1])
+		user := 0
+		switch value {
+		case a:
+			f.other = b
+		case b:
+			f.other, user = a, 1
+		}
+		if format == mismatchFormat && len(args) == 4 {
+			f.mismatch = true
+			f.got, f.other = fmt.Sprint(args[2+user]), fmt.Sprint(args[3-user])
+		}
+	case format == boundFormat && len(args) == 2:
+		if rule, ok := boundRules[fmt.Sprint(args[1])]; ok {
+			f.text, f.rule = fmt.Sprintf("invalid value %v: want %s", args[0], rule), true
+		}
+	}
+	return f
+}
+
+// phrase puts the failures at a field into one message: a definition's
+// rule where one applies; else the types wanted when no alternative has the
+// user's type; else, leaving out alternatives of another type (not what the
+// user meant), "value is not one of a, b, c" or the messages one after the
+// other.
+func phrase(value string, fails []failure) string {
+	if i := slices.IndexFunc(fails, func(f failure) bool { return f.rule }); i >= 0 {
+		return fails[i].text
+	}
+	sameType := slices.DeleteFunc(slices.Clone(fails), func(f failure) bool { return f.mismatch })
+	if len(sameType) == 0 {
+		var wants []string
+		for _, f := range fails {
+			wants = append(wants, article(f.other))
+		}
+		slices.Sort(wants)
+		return fmt.Sprintf("%s is %s, want %s", value, article(fails[0].got), strings.Join(slices.Compact(wants), " or "))
+	}
+	var others, texts []string
+	for _, f := range sameType {
+		others = append(others, f.other)
+		texts = append(texts, f.text)
+	}
+	if !slices.Contains(others, "") {
+		slices.Sort(others)
+		return fmt.Sprintf("%s is not one of %s", value, strings.Join(slices.Compact(others), ", "))
+	}
+	if len(texts) == 1 {
+		return texts[0]
+	}
+	slices.Sort(texts)
+	return strings.Join(slices.Compact(texts), "; or ")
+}
 
 func article(kind any) string {
 	s := fmt.Sprint(kind)
@@ -287,46 +327,8 @@ func (l *loader) message(path []string, format string, args []any, stack cue.Val
 		return "missing required field"
 	case strings.HasPrefix(format, "incompatible list lengths"):
 		return "must not be empty" // the only fixed-length prefix in the schema is [x, ...x]
-	case format == "invalid value %v (out of bound %s)" && len(args) == 2:
-		if rule, ok := boundRules[fmt.Sprint(args[1])]; ok {
-			return fmt.Sprintf("invalid value %v: %s%s", args[0], rulePrefix, rule)
-		}
 	}
 	return fmt.Sprintf(format, args...)
-}
-
-// merge joins the failures of the alternatives of a disjunction: as
-// "value is not one of a, b, c" where each is a conflict with the user's
-// value, else one after the other.
-func merge(value string, msgs []string) string {
-	if len(msgs) == 1 && !strings.HasPrefix(msgs[0], "conflicting values") {
-		return msgs[0]
-	}
-	var want []string
-	for _, m := range msgs {
-		a, b, ok := conflict(m)
-		switch {
-		case ok && a == value:
-			want = append(want, b)
-		case ok && b == value:
-			want = append(want, a)
-		default:
-			slices.Sort(msgs)
-			return strings.Join(slices.Compact(msgs), "; or ")
-		}
-	}
-	slices.Sort(want)
-	return fmt.Sprintf("%s is not one of %s", value, strings.Join(slices.Compact(want), ", "))
-}
-
-func conflict(msg string) (a, b string, ok bool) {
-	rest, ok := strings.CutPrefix(msg, "conflicting values ")
-	if !ok {
-		return "", "", false
-	}
-	rest, _, _ = strings.Cut(rest, " (mismatched types")
-	a, b, ok = strings.Cut(rest, " and ")
-	return a, b, ok
 }
 
 // keyRules explain the names a map of the schema accepts, by the map's
@@ -460,9 +462,8 @@ func (l *loader) nearestPos(path []string) token.Pos {
 func (l *loader) newError(pos token.Pos, app, field, msg string) *Error {
 	e := &Error{App: app, Field: field, Msg: msg}
 	if pos.IsValid() {
-		e.file = l.relative(pos.Filename())
-		e.line, e.col = pos.Line(), pos.Column()
-		e.Pos = fmt.Sprintf("%s:%d:%d", e.file, e.line, e.col)
+		e.File = l.relative(pos.Filename())
+		e.Line, e.Column = pos.Line(), pos.Column()
 	}
 	return e
 }

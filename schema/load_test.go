@@ -67,7 +67,7 @@ apps: paused: {
 			Expose: Expose{Type: "ClusterIP"},
 		}},
 	}
-	if diff := cmp.Diff(want, s, cmpopts.IgnoreFields(Stack{}, "Warnings"), cmpopts.EquateEmpty(), cmpopts.IgnoreUnexported(Error{})); diff != "" {
+	if diff := cmp.Diff(want, s, cmpopts.IgnoreFields(Stack{}, "Warnings"), cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("Load (-want +got):\n%s", diff)
 	}
 	if len(s.Warnings) != 1 || s.Warnings[0].App != "paused" || s.Warnings[0].Field != "image" {
@@ -83,7 +83,7 @@ func TestLoadErrorFields(t *testing.T) {
 		t.Fatalf("err = %v, want one schema error", err)
 	}
 	e := errs[0]
-	if e.App != "web" || e.Field != `env."1ST_KEY"` || filepath.Base(e.file) != "stack.cue" || e.line != 5 || e.col != 7 {
+	if e.App != "web" || e.Field != `env."1ST_KEY"` || filepath.Base(e.File) != "stack.cue" || e.Line != 5 || e.Column != 7 {
 		t.Errorf("error = %+v, want app web, field env.\"1ST_KEY\" at stack.cue:5:7", e)
 	}
 }

@@ -56,12 +56,10 @@ func load(dir string, strict bool, stderr io.Writer) (*schema.Stack, error) {
 
 // warning formats w as file:line:col: warning: ...
 func warning(w *schema.Error) string {
-	rest := *w
-	rest.Pos = ""
-	if w.Pos == "" {
-		return "warning: " + rest.Error()
+	if pos := w.Pos(); pos != "" {
+		return pos + ": warning: " + w.Message()
 	}
-	return w.Pos + ": warning: " + rest.Error()
+	return "warning: " + w.Message()
 }
 
 // render generates the stack's objects and marshals each into a file,
