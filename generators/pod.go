@@ -15,13 +15,6 @@ import (
 	"github.com/kdecl/kdecl/schema"
 )
 
-// The pod volumes kdecl names itself; schema.Load keeps apps from using
-// these names for their own volumes.
-const (
-	configVolume  = "config"
-	podInfoVolume = "podinfo"
-)
-
 // WaitImage runs the init containers that wait for an app's dependencies.
 const WaitImage = "busybox:1.36"
 
@@ -77,7 +70,7 @@ func initContainers(a *schema.App) []corev1.Container {
 	var ctrs []corev1.Container
 	for _, d := range a.Dependencies {
 		ctrs = append(ctrs, corev1.Container{
-			Name:            WaitContainerName(d.App),
+			Name:            schema.WaitContainerName(d.App),
 			Image:           WaitImage,
 			ImagePullPolicy: corev1.PullIfNotPresent,
 			Command: []string{"sh", "-c", fmt.Sprintf(
@@ -89,9 +82,6 @@ func initContainers(a *schema.App) []corev1.Container {
 	}
 	return ctrs
 }
-
-// WaitContainerName is the init container that waits for app.
-func WaitContainerName(app string) string { return "wait-for-" + app }
 
 // container is a sidecar or init container of the app.
 func container(a *schema.App, c schema.Container) corev1.Container {
@@ -214,7 +204,7 @@ func volumes(a *schema.App) []corev1.Volume {
 		for _, key := range slices.Sorted(maps.Keys(c.Files)) {
 			items = append(items, corev1.KeyToPath{Key: key, Path: key})
 		}
-		vols = append(vols, corev1.Volume{Name: configVolume, VolumeSource: corev1.VolumeSource{
+		vols = append(vols, corev1.Volume{Name: schema.ConfigVolume, VolumeSource: corev1.VolumeSource{
 			ConfigMap: &corev1.ConfigMapVolumeSource{
 				LocalObjectReference: corev1.LocalObjectReference{Name: ConfigMapName(a)},
 				Items:                items,
@@ -250,7 +240,7 @@ func volumes(a *schema.App) []corev1.Volume {
 		if p.Labels {
 			items = append(items, corev1.DownwardAPIVolumeFile{Path: "labels", FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.labels"}})
 		}
-		vols = append(vols, corev1.Volume{Name: podInfoVolume, VolumeSource: corev1.VolumeSource{
+		vols = append(vols, corev1.Volume{Name: schema.PodInfoVolume, VolumeSource: corev1.VolumeSource{
 			DownwardAPI: &corev1.DownwardAPIVolumeSource{Items: items}}})
 	}
 	slices.SortFunc(vols, func(x, y corev1.Volume) int { return cmp.Compare(x.Name, y.Name) })
@@ -261,7 +251,7 @@ func volumes(a *schema.App) []corev1.Volume {
 func volumeMounts(a *schema.App) []corev1.VolumeMount {
 	var mounts []corev1.VolumeMount
 	if c := a.Config; c != nil && len(c.Files) > 0 {
-		mounts = append(mounts, corev1.VolumeMount{Name: configVolume, MountPath: c.MountPath, ReadOnly: true})
+		mounts = append(mounts, corev1.VolumeMount{Name: schema.ConfigVolume, MountPath: c.MountPath, ReadOnly: true})
 	}
 	for name, v := range a.Storage {
 		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: v.MountPath, ReadOnly: v.ReadOnly})
@@ -270,7 +260,7 @@ func volumeMounts(a *schema.App) []corev1.VolumeMount {
 		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: f.MountPath, ReadOnly: true})
 	}
 	if p := a.PodInfo; p != nil {
-		mounts = append(mounts, corev1.VolumeMount{Name: podInfoVolume, MountPath: p.MountPath, ReadOnly: true})
+		mounts = append(mounts, corev1.VolumeMount{Name: schema.PodInfoVolume, MountPath: p.MountPath, ReadOnly: true})
 	}
 	slices.SortFunc(mounts, func(x, y corev1.VolumeMount) int { return cmp.Compare(x.MountPath, y.MountPath) })
 	return mounts

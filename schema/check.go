@@ -142,13 +142,10 @@ func ImageTag(image string) (string, bool) {
 }
 
 func (c *appChecker) ports() {
+	defaultProtocols(c.app.Ports)
 	seen := map[Port]string{}
 	for _, name := range slices.Sorted(maps.Keys(c.app.Ports)) {
 		p := c.app.Ports[name]
-		if p.Protocol == "" {
-			p.Protocol = "TCP"
-			c.app.Ports[name] = p
-		}
 		if other, ok := seen[p]; ok {
 			c.fail(fmt.Sprintf("port %d/%s is also named %s", p.Port, p.Protocol, other), "ports", name)
 		}
@@ -226,14 +223,8 @@ func (c *appChecker) probes() {
 }
 
 func (c *appChecker) probe(name string, p *Probe) {
-	handlers := 0
-	for _, set := range []bool{p.HTTP != nil, p.TCP != nil, p.Exec != nil} {
-		if set {
-			handlers++
-		}
-	}
-	if handlers != 1 {
-		c.fail(fmt.Sprintf("a probe has exactly one of http, tcp and exec; found %d", handlers), "probes", name)
+	if !c.exactlyOne("a probe has exactly one of http, tcp and exec", []string{"probes", name},
+		p.HTTP != nil, p.TCP != nil, p.Exec != nil) {
 		return
 	}
 	if p.SuccessThreshold > 1 && name != "readiness" {
@@ -313,6 +304,30 @@ func (c *appChecker) expose() {
 			c.fail("node ports need expose.type NodePort or LoadBalancer, not "+e.Type, "expose", "nodePorts", name)
 		}
 	}
+}
+
+// defaultProtocols makes TCP the protocol of ports that name none.
+func defaultProtocols(ports map[string]Port) {
+	for name, p := range ports {
+		if p.Protocol == "" {
+			p.Protocol = "TCP"
+			ports[name] = p
+		}
+	}
+}
+
+// exactlyOne fails with msg at field unless exactly one of set is true.
+func (c *appChecker) exactlyOne(msg string, field []string, set ...bool) bool {
+	n := 0
+	for _, s := range set {
+		if s {
+			n++
+		}
+	}
+	if n != 1 {
+		c.fail(fmt.Sprintf("%s; found %d", msg, n), field...)
+	}
+	return n == 1
 }
 
 func keyList[V any](m map[string]V) string {

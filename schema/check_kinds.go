@@ -11,10 +11,6 @@ import (
 	_ "time/tzdata" // time zones are checked the same on every machine
 )
 
-// reservedVolumes are the pod volumes kdecl names itself: the config files
-// and the pod info.
-var reservedVolumes = []string{"config", "podinfo"}
-
 // kindFields checks that fields which belong to some kinds of app are used
 // only there, and applies the defaults of each kind.
 func (c *appChecker) kindFields() {
@@ -152,14 +148,8 @@ func (c *appChecker) lifecycle() {
 		if h.handler == nil {
 			continue
 		}
-		n := 0
-		for _, set := range []bool{h.handler.Exec != nil, h.handler.HTTP != nil, h.handler.Sleep != nil} {
-			if set {
-				n++
-			}
-		}
-		if n != 1 {
-			c.fail(fmt.Sprintf("a hook has exactly one of exec, http and sleep; found %d", n), "lifecycle", h.name)
+		if !c.exactlyOne("a hook has exactly one of exec, http and sleep", []string{"lifecycle", h.name},
+			h.handler.Exec != nil, h.handler.HTTP != nil, h.handler.Sleep != nil) {
 			continue
 		}
 		if http := h.handler.HTTP; http != nil {
@@ -180,7 +170,7 @@ func (c *appChecker) containers() {
 		ports[name] = "the app"
 	}
 	for _, dep := range c.app.Uses {
-		names["wait-for-"+dep] = "a wait for uses"
+		names[WaitContainerName(dep)] = "a wait for uses"
 	}
 	check := func(ctr *Container, field ...string) {
 		if other, ok := names[ctr.Name]; ok {
@@ -193,11 +183,8 @@ func (c *appChecker) containers() {
 				c.fail("port name is also used by "+other, append(field, "ports", p)...)
 			}
 			ports[p] = fieldString(field)
-			if port := ctr.Ports[p]; port.Protocol == "" {
-				port.Protocol = "TCP"
-				ctr.Ports[p] = port
-			}
 		}
+		defaultProtocols(ctr.Ports)
 		for _, v := range slices.Sorted(maps.Keys(ctr.Mounts)) {
 			if _, ok := c.app.Storage[v]; !ok {
 				c.fail(fmt.Sprintf("%q is not a volume of storage (have %s)", v, keyList(c.app.Storage)), append(field, "mounts", v)...)

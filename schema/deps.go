@@ -79,10 +79,6 @@ func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps
 	l.cycles(checkers)
 }
 
-// HeadlessServiceName is the name of a statefulset's headless Service,
-// its serviceName.
-func HeadlessServiceName(app string) string { return app + "-headless" }
-
 // DependencyEnv is what an app using d finds in its environment:
 // <APP>_HOST, <APP>_PORT (or <APP>_PORT_<NAME> for each of several ports)
 // and, for a statefulset, <APP>_PODS with the DNS name of each pod.
