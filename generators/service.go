@@ -16,24 +16,15 @@ func Service(s *schema.Stack, a *schema.App) *corev1.Service {
 	}
 	meta := objectMeta(s, a, a.Name)
 	meta.Annotations = union(a.Annotations, a.Expose.Annotations)
-	svc := &corev1.Service{
+	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: meta,
 		Spec: corev1.ServiceSpec{
 			Type:     corev1.ServiceType(a.Expose.Type),
 			Selector: SelectorLabels(s, a),
+			Ports:    servicePorts(a, a.Expose.NodePorts),
 		},
 	}
-	for _, p := range containerPorts(a.Ports) {
-		svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{
-			Name:       p.Name,
-			Port:       p.ContainerPort,
-			TargetPort: intstr.FromString(p.Name),
-			Protocol:   p.Protocol,
-			NodePort:   a.Expose.NodePorts[p.Name],
-		})
-	}
-	return svc
 }
 
 // HeadlessService is a statefulset's headless Service: it gives each pod a
@@ -43,18 +34,29 @@ func HeadlessService(s *schema.Stack, a *schema.App) *corev1.Service {
 	if a.Kind != schema.KindStatefulSet {
 		return nil
 	}
-	svc := &corev1.Service{
+	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: objectMeta(s, a, schema.HeadlessServiceName(a.Name)),
 		Spec: corev1.ServiceSpec{
 			ClusterIP: corev1.ClusterIPNone,
 			Selector:  SelectorLabels(s, a),
+			Ports:     servicePorts(a, nil),
 		},
 	}
+}
+
+// servicePorts expose each of the app's ports under its name and number,
+// targeting the container port by name.
+func servicePorts(a *schema.App, nodePorts map[string]int32) []corev1.ServicePort {
+	var ports []corev1.ServicePort
 	for _, p := range containerPorts(a.Ports) {
-		svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{
-			Name: p.Name, Port: p.ContainerPort, TargetPort: intstr.FromString(p.Name), Protocol: p.Protocol,
+		ports = append(ports, corev1.ServicePort{
+			Name:       p.Name,
+			Port:       p.ContainerPort,
+			TargetPort: intstr.FromString(p.Name),
+			Protocol:   p.Protocol,
+			NodePort:   nodePorts[p.Name],
 		})
 	}
-	return svc
+	return ports
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -36,7 +35,7 @@ func (p *plan) empty() bool { return len(p.write) == 0 && len(p.remove) == 0 }
 // anything is written, if a file kdecl would write exists without the
 // generated header.
 func planDir(dir string, files []file) (*plan, error) {
-	existing, err := generatedFiles(dir)
+	existing, err := readYAML(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -48,23 +47,21 @@ func planDir(dir string, files []file) (*plan, error) {
 			return nil, fmt.Errorf("internal error: file %q is outside the deploy directory", f.path)
 		}
 		want[f.path] = true
-		old, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.path)))
+		old, ok := existing[f.path]
 		switch {
-		case errors.Is(err, fs.ErrNotExist):
+		case !ok:
 			p.write = append(p.write, f)
-		case err != nil:
-			return nil, err
-		case !existing[f.path]:
+		case !old.generated():
 			foreign = append(foreign, f.path)
-		case !bytes.Equal(old, f.yaml):
+		case !bytes.Equal(old.data, f.yaml):
 			p.write = append(p.write, f)
 		}
 	}
 	if len(foreign) > 0 {
 		return nil, fmt.Errorf("%s: not overwriting files that kdecl did not generate: %s", dir, strings.Join(foreign, ", "))
 	}
-	for path := range existing {
-		if !want[path] {
+	for path, old := range existing {
+		if old.generated() && !want[path] {
 			p.remove = append(p.remove, path)
 		}
 	}
@@ -72,38 +69,34 @@ func planDir(dir string, files []file) (*plan, error) {
 	return p, nil
 }
 
-// generatedFiles lists the YAML files under dir that start with the
-// header, by slash-separated path relative to dir.
-func generatedFiles(dir string) (map[string]bool, error) {
-	found := map[string]bool{}
+// entry is what the deploy directory holds at a path ending in .yaml.
+type entry struct {
+	data []byte
+	dir  bool // a directory: never kdecl's
+}
+
+func (e entry) generated() bool { return !e.dir && bytes.HasPrefix(e.data, []byte(header)) }
+
+// readYAML reads every entry under dir whose name ends in .yaml, once, by
+// slash-separated path relative to dir.
+func readYAML(dir string) (map[string]entry, error) {
+	found := map[string]entry{}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if errors.Is(err, fs.ErrNotExist) && path == dir {
 			return fs.SkipAll // a new deploy directory
 		}
-		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".yaml") {
+		if err != nil || !strings.HasSuffix(path, ".yaml") {
 			return err
 		}
-		ok, err := isGenerated(path)
-		if ok {
-			rel, _ := filepath.Rel(dir, path)
-			found[filepath.ToSlash(rel)] = true
+		rel, _ := filepath.Rel(dir, path)
+		e := entry{dir: d.IsDir()}
+		if !e.dir {
+			e.data, err = os.ReadFile(path)
 		}
+		found[filepath.ToSlash(rel)] = e
 		return err
 	})
 	return found, err
-}
-
-func isGenerated(path string) (bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	line, err := bufio.NewReader(f).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return false, err
-	}
-	return line == header, nil
 }
 
 // apply carries out p in dir. Each file is replaced atomically; directories
