@@ -84,6 +84,10 @@ func (l *loader) load() (*Stack, error) {
 		}
 	}
 	checkers, names := l.apps(stack)
+	if len(names) == 0 && len(l.errs) == 0 {
+		l.warnings = append(l.warnings, l.newError(l.nearestPos([]string{"apps"}), "", "apps",
+			"the stack has no apps: a render writes no workload, and removes the files this stack rendered before"))
+	}
 	l.dependencies(s, checkers, names)
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
 		s.Apps = append(s.Apps, *checkers[name].app)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/pflag"
 )
@@ -35,7 +36,7 @@ Examples:
 // Main runs kdecl with the process's arguments and streams and returns its
 // exit code.
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return exitCode(run(ctx, os.Args[1:], os.Stdout, os.Stderr), os.Stderr)
 }
@@ -75,6 +76,14 @@ func (e *usageError) Error() string { return e.msg }
 
 func usageErrorf(format string, args ...any) error {
 	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// interrupted is the error of a command stopped by a signal.
+func interrupted(ctx context.Context) error {
+	if cause := context.Cause(ctx); cause != nil && cause != context.Canceled {
+		return fmt.Errorf("interrupted (%v)", cause)
+	}
+	return errors.New("interrupted")
 }
 
 // errReported is an error whose details are already on stderr.

@@ -8,137 +8,70 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
+
+	"github.com/kdecl/kdecl/internal/deploydir"
 )
 
-// writeStream writes every file as one multi-document YAML stream.
-func writeStream(w io.Writer, files []file) error {
+// writeStream writes every file as one multi-document YAML stream, each
+// document under a comment naming the file it would be.
+func writeStream(w io.Writer, files []deploydir.File) error {
 	var b bytes.Buffer
 	for _, f := range files {
-		fmt.Fprintf(&b, "---\n# Source: %s\n", f.path)
-		b.Write(bytes.TrimPrefix(f.yaml, []byte(header)))
+		fmt.Fprintf(&b, "---\n# Source: %s\n", f.Path)
+		_, body, _ := bytes.Cut(f.Data, []byte("\n")) // the header line
+		b.Write(body)
 	}
 	_, err := w.Write(b.Bytes())
 	return err
 }
 
-// plan is what it takes to bring a deploy directory up to date.
-type plan struct {
-	write  []file   // new or changed
-	remove []string // generated files that are no longer produced
-}
-
-func (p *plan) empty() bool { return len(p.write) == 0 && len(p.remove) == 0 }
-
-// planDir compares files with the deploy directory dir. It fails, before
-// anything is written, if a file kdecl would write exists without the
-// generated header.
-func planDir(dir string, files []file) (*plan, error) {
-	existing, err := readYAML(dir)
+// checkOutput refuses, as bad usage, a deploy directory that cannot be
+// meant: empty, not a directory, the root, or the stack's own directory
+// or one inside it (a render would write into the stack).
+func checkOutput(cmd, out, stack string) error {
+	if out == "" {
+		return usageErrorf("%s: -o is empty; give a deploy directory, or - for stdout", cmd)
+	}
+	if info, err := os.Stat(out); err == nil && !info.IsDir() {
+		return usageErrorf("%s: -o %s is not a directory", cmd, out)
+	}
+	dir, err := resolve(out)
 	if err != nil {
-		return nil, err
-	}
-	p := &plan{}
-	var foreign []string
-	want := make(map[string]bool, len(files))
-	for _, f := range files {
-		if !filepath.IsLocal(filepath.FromSlash(f.path)) {
-			return nil, fmt.Errorf("internal error: file %q is outside the deploy directory", f.path)
-		}
-		want[f.path] = true
-		old, ok := existing[f.path]
-		switch {
-		case !ok:
-			p.write = append(p.write, f)
-		case !old.generated():
-			foreign = append(foreign, f.path)
-		case !bytes.Equal(old.data, f.yaml):
-			p.write = append(p.write, f)
-		}
-	}
-	if len(foreign) > 0 {
-		return nil, fmt.Errorf("%s: not overwriting files that kdecl did not generate: %s", dir, strings.Join(foreign, ", "))
-	}
-	for path, old := range existing {
-		if old.generated() && !want[path] {
-			p.remove = append(p.remove, path)
-		}
-	}
-	slices.Sort(p.remove)
-	return p, nil
-}
-
-// entry is what the deploy directory holds at a path ending in .yaml.
-type entry struct {
-	data []byte
-	dir  bool // a directory: never kdecl's
-}
-
-func (e entry) generated() bool { return !e.dir && bytes.HasPrefix(e.data, []byte(header)) }
-
-// readYAML reads every entry under dir whose name ends in .yaml, once, by
-// slash-separated path relative to dir.
-func readYAML(dir string) (map[string]entry, error) {
-	found := map[string]entry{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) && path == dir {
-			return fs.SkipAll // a new deploy directory
-		}
-		if err != nil || !strings.HasSuffix(path, ".yaml") {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		e := entry{dir: d.IsDir()}
-		if !e.dir {
-			e.data, err = os.ReadFile(path)
-		}
-		found[filepath.ToSlash(rel)] = e
 		return err
-	})
-	return found, err
-}
-
-// apply carries out p in dir. Each file is replaced atomically; directories
-// left empty by a removal are removed.
-func (p *plan) apply(dir string) error {
-	for _, f := range p.write {
-		if err := writeAtomic(filepath.Join(dir, filepath.FromSlash(f.path)), f.yaml); err != nil {
-			return err
-		}
 	}
-	for _, path := range p.remove {
-		full := filepath.Join(dir, filepath.FromSlash(path))
-		if err := os.Remove(full); err != nil {
-			return err
-		}
-		for d := filepath.Dir(full); d != filepath.Clean(dir); d = filepath.Dir(d) {
-			if os.Remove(d) != nil {
-				break // not empty
+	if dir == filepath.Dir(dir) {
+		return usageErrorf("%s: -o %s is the root directory; give a deploy directory of its own", cmd, out)
+	}
+	if s, err := resolve(stack); err == nil {
+		if rel, err := filepath.Rel(s, dir); err == nil && filepath.IsLocal(rel) {
+			where := "inside the stack directory"
+			if rel == "." {
+				where = "the stack directory"
 			}
+			return usageErrorf("%s: -o %s is %s %s; render outside it, e.g. -o deploy/%s", cmd, out, where, stack, filepath.Base(s))
 		}
 	}
 	return nil
 }
 
-func writeAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".kdecl-*")
+// resolve is the absolute path of name with every symbolic link resolved,
+// including in a part of it that does not exist yet.
+func resolve(name string) (string, error) {
+	abs, err := filepath.Abs(name)
 	if err != nil {
-		return err
+		return "", err
 	}
-	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
+	rest := ""
+	for {
+		real, err := filepath.EvalSymlinks(abs)
+		if err == nil {
+			return filepath.Join(real, rest), nil
+		}
+		parent := filepath.Dir(abs)
+		if !errors.Is(err, fs.ErrNotExist) || parent == abs {
+			return "", err
+		}
+		rest = filepath.Join(filepath.Base(abs), rest)
+		abs = parent
 	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/spf13/pflag"
+
+	"github.com/kdecl/kdecl/internal/deploydir"
 )
 
 const renderDoc = `usage: kdecl render [flags] STACK_DIR
@@ -14,9 +17,11 @@ Render checks the stack in STACK_DIR (one CUE package) and writes every
 Kubernetes object it defines, one YAML file per object, into the deploy
 directory given by -o, ready for 'kubectl apply -f DIR -R'.
 
-Rendering is all or nothing: on any error the deploy directory is not
-changed. Files kdecl generated before that are no longer produced are
-removed; files without kdecl's header are never touched.
+A render is one transaction: after any error, interrupt or crash the
+deploy directory holds the old render or the new one, never a mix. Files
+kdecl generated from this stack that are no longer produced are removed;
+files of other stacks and files without kdecl's header are never touched.
+One render at a time: a second one waits for the first.
 
 Flags:
   -o, --output DIR   deploy directory, or - for one YAML stream on stdout (default -)
@@ -44,37 +49,61 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if ok, err := parseFlags(fs, renderDoc, args, 1, stdout); !ok {
 		return err
 	}
-	if f.check && f.output == "-" {
-		return usageErrorf("render: --check needs a deploy directory (-o DIR)")
-	}
 	dir := fs.Arg(0)
-
-	s, err := load(dir, f.strict, stderr)
-	if err != nil {
+	if f.output == "-" {
+		if f.check {
+			return usageErrorf("render: --check needs a deploy directory (-o DIR)")
+		}
+	} else if err := checkOutput("render", f.output, dir); err != nil {
 		return err
 	}
-	files, err := render(s)
+
+	s, files, err := build(ctx, dir, f.strict, stderr)
 	if err != nil {
-		return fmt.Errorf("render stack %q: %w", s.Name, err)
+		return err
 	}
 	if f.output == "-" {
 		return writeStream(stdout, files)
 	}
-	p, err := planDir(f.output, files)
+	d, err := deploydir.Open(ctx, f.output, deploydir.Options{
+		Create:  !f.check,
+		Waiting: func() { fmt.Fprintf(stderr, "kdecl: waiting for another kdecl to finish with %s\n", f.output) },
+	})
+	if err != nil {
+		return openError(ctx, err)
+	}
+	defer d.Close()
+	p, err := d.Plan(s.Name, files)
 	if err != nil {
 		return err
 	}
 	if f.check {
-		if p.empty() {
+		if p.Empty() {
 			return nil
 		}
-		for _, file := range p.write {
-			fmt.Fprintf(stderr, "stale: %s\n", file.path)
-		}
-		for _, path := range p.remove {
-			fmt.Fprintf(stderr, "not produced any more: %s\n", path)
+		for _, c := range p.Changes {
+			if c.New == nil {
+				fmt.Fprintf(stderr, "not produced any more: %s\n", c.Path)
+			} else {
+				fmt.Fprintf(stderr, "stale: %s\n", c.Path)
+			}
 		}
 		return fmt.Errorf("%s is not up to date with %s; run: kdecl render %s -o %s", f.output, dir, dir, f.output)
 	}
-	return p.apply(f.output)
+	if err := d.Commit(ctx, p); err != nil {
+		if errors.Is(err, deploydir.ErrNotCommitted) && ctx.Err() != nil {
+			return fmt.Errorf("%w; %s is unchanged", interrupted(ctx), f.output)
+		}
+		return err
+	}
+	return nil
+}
+
+// openError words the error of opening a deploy directory: an interrupt
+// while waiting for its lock changed nothing.
+func openError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return interrupted(ctx)
+	}
+	return err
 }

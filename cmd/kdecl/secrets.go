@@ -40,7 +40,7 @@ func runSecrets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if f.output != "text" && f.output != "json" {
 		return usageErrorf("secrets: -o must be text or json, not %q", f.output)
 	}
-	s, err := load(fs.Arg(0), false, stderr)
+	s, err := load(ctx, fs.Arg(0), false, stderr)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kdecl/kdecl/internal/deploydir"
 )
 
 // TestStacks keeps the checked-in deploy/<stack> of every stack under
@@ -79,13 +81,21 @@ func TestRenderTwice(t *testing.T) {
 			if diff := cmp.Diff(streams[0], streams[1]); diff != "" {
 				t.Errorf("second stream differs (-first +second):\n%s", diff)
 			}
-			// The stream holds exactly the files.
-			docs := map[string][]byte{}
+			// The stream holds exactly the files, without their header,
+			// which names the stack.
+			docs, files := map[string]string{}, map[string]string{}
 			for _, doc := range strings.Split(streams[0], "---\n# Source: ")[1:] {
 				path, yaml, _ := strings.Cut(doc, "\n")
-				docs[path] = []byte(header + yaml)
+				docs[path] = yaml
 			}
-			if diff := cmp.Diff(trees[0], docs); diff != "" {
+			for path, data := range trees[0] {
+				header, yaml, _ := strings.Cut(string(data), "\n")
+				if want := strings.TrimSuffix(deploydir.Header(filepath.Base(dir)), "\n"); header != want {
+					t.Errorf("%s: header %q, want %q", path, header, want)
+				}
+				files[path] = yaml
+			}
+			if diff := cmp.Diff(files, docs); diff != "" {
 				t.Errorf("stream differs from the files (-files +stream):\n%s", diff)
 			}
 			checkApplyOrder(t, trees[0])

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/spf13/pflag"
@@ -32,12 +31,6 @@ func runVet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if ok, err := parseFlags(fs, vetDoc, args, 1, stdout); !ok {
 		return err
 	}
-	s, err := load(fs.Arg(0), f.strict, stderr)
-	if err != nil {
-		return err
-	}
-	if _, err := render(s); err != nil {
-		return fmt.Errorf("render stack %q: %w", s.Name, err)
-	}
-	return nil
+	_, _, err := build(ctx, fs.Arg(0), f.strict, stderr)
+	return err
 }

@@ -1,0 +1,632 @@
+// Package deploydir keeps a deploy directory: the files a render of one
+// stack writes into it, changed as one transaction, one render at a time,
+// never reaching outside the directory.
+//
+// Layout. A render owns the top level of the directory and one
+// subdirectory per app; it writes NAME.yaml files at those two depths
+// only. Every file it writes starts with Header, which names the stack.
+// A render replaces and removes only files whose header names its own
+// stack (or, in the locations it owns, the old header that named none);
+// files without the header are never touched; a file of another stack in
+// a location this render owns is an error. Subdirectories it does not own
+// (a nested deploy directory of another stack, say) are only read to find
+// stale files of its own stack. Hidden entries (.git, ...) are never read.
+//
+// Transaction. Commit writes every new file into the hidden directory
+// .kdecl-txn, then writes a journal of the renames and removals that
+// bring the directory from the old render to the new one, and renames the
+// journal into place: that rename is the commit point. Before it, the
+// directory holds the old render (plus .kdecl-txn, which nothing else
+// reads); after it, the journal is carried out. A process killed after the
+// commit point leaves the journal, and the next Open finishes it; a
+// process killed before leaves .kdecl-txn without a journal, and the next
+// Open removes it.
+package deploydir
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"maps"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+const (
+	txnDir         = ".kdecl-txn"
+	journalFile    = txnDir + "/journal"
+	journalTmpFile = txnDir + "/journal.tmp"
+	journalMagic   = "kdecl journal 1\n"
+
+	// MaxFileSize bounds what kdecl reads of a file in a deploy
+	// directory: no object the API server stores comes near it.
+	MaxFileSize = 8 << 20
+	// headerSize bounds what is read of a file to find its owner.
+	headerSize = 256
+)
+
+// File is one file of a render.
+type File struct {
+	// Path is slash-separated and relative: NAME.yaml or APP/NAME.yaml.
+	Path string
+	// Data is the whole file, Header first.
+	Data []byte
+}
+
+// Dir is an open, locked deploy directory.
+type Dir struct {
+	path string   // as the user gave it, for messages
+	root *os.Root // nil when the directory does not exist (read-only use)
+	lock *os.File
+	// fail, when set, runs before each step that changes the directory;
+	// an error it returns makes the step fail. Tests use it to break a
+	// render at every point.
+	fail func(step string) error
+}
+
+// Options of Open.
+type Options struct {
+	// Create creates the directory (and its parents) when it is missing.
+	// Without it, a missing directory reads as empty and cannot be
+	// committed to.
+	Create bool
+	// Waiting is called once when another process holds the directory's
+	// lock, before Open waits for it.
+	Waiting func()
+}
+
+// Open opens the deploy directory at path and locks it against other
+// renders until Close, waiting while another process holds it (until ctx
+// is done). A render that a crash left unfinished is finished first (or,
+// if it had not reached its commit point, undone).
+func Open(ctx context.Context, path string, opt Options) (*Dir, error) {
+	d := &Dir{path: path}
+	if opt.Create {
+		if err := os.MkdirAll(path, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	root, err := os.OpenRoot(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !opt.Create:
+		return d, nil
+	case err != nil:
+		return nil, err
+	}
+	d.root = root
+	if d.lock, err = root.Open("."); err != nil {
+		root.Close()
+		return nil, err
+	}
+	if err := lock(ctx, d.lock, opt.Waiting); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := d.recover(); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Close unlocks the directory.
+func (d *Dir) Close() error {
+	if d.root == nil {
+		return nil
+	}
+	err := d.lock.Close() // closing the descriptor releases the lock
+	return errors.Join(err, d.root.Close())
+}
+
+// Change is one file a Commit changes.
+type Change struct {
+	Path string
+	// Old is the file's content before, nil for a new file.
+	Old []byte
+	// New is its content after, nil for a file removed.
+	New []byte
+}
+
+// Plan is what it takes to bring a deploy directory from what it holds
+// to a render.
+type Plan struct {
+	// Changes, by path: files written (new or changed) and removed.
+	Changes []Change
+	// newDirs are the app directories that do not exist yet.
+	newDirs []string
+}
+
+// Empty is whether the directory is already up to date.
+func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
+
+// entry is a .yaml file of the directory, or something in its place.
+type entry struct {
+	generated bool
+	owner     string // the stack its header names; "" in an old header
+	dir       bool   // a directory named like a file
+}
+
+// Plan compares a render of stack with the directory. It fails, naming
+// them, when a file of the render would replace one kdecl did not write
+// or one of another stack, or when a location the render owns holds
+// another stack's files or something that is not a regular file.
+func (d *Dir) Plan(stack string, files []File) (*Plan, error) {
+	owned := map[string]bool{}
+	want := make(map[string][]byte, len(files))
+	header := []byte(Header(stack))
+	for _, f := range files {
+		if err := checkPath(f.Path); err != nil {
+			return nil, fmt.Errorf("internal error: %w", err)
+		}
+		if !bytes.HasPrefix(f.Data, header) {
+			return nil, fmt.Errorf("internal error: %s does not start with the header of stack %s", f.Path, stack)
+		}
+		if dir, _, ok := strings.Cut(f.Path, "/"); ok {
+			owned[dir] = true
+		}
+		want[f.Path] = f.Data
+	}
+	found, dirs, err := d.scan(owned)
+	if err != nil {
+		return nil, err
+	}
+
+	p := &Plan{}
+	var problems []string
+	others := false // problems with other stacks' files
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		data := want[name]
+		e, ok := found[name]
+		switch {
+		case !ok:
+			p.Changes = append(p.Changes, Change{Path: name, New: data})
+		case e.dir || !e.generated:
+			problems = append(problems, fmt.Sprintf("%s: not overwriting a file that kdecl did not generate", name))
+		case e.owner != "" && e.owner != stack:
+			problems = append(problems, fmt.Sprintf("%s: rendered from stack %s, not %s", name, e.owner, stack))
+			others = true
+		default:
+			old, err := d.read(name)
+			if err != nil {
+				return nil, err
+			}
+			if !bytes.Equal(old, data) {
+				p.Changes = append(p.Changes, Change{Path: name, Old: old, New: data})
+			}
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(found)) {
+		e := found[name]
+		if _, ok := want[name]; ok || !e.generated {
+			continue
+		}
+		dir, _, nested := strings.Cut(name, "/")
+		mine := !nested || owned[dir] // a location this render owns
+		switch {
+		case e.owner == stack, e.owner == "" && mine:
+			old, err := d.read(name)
+			if err != nil {
+				return nil, err
+			}
+			p.Changes = append(p.Changes, Change{Path: name, Old: old})
+		case mine:
+			problems = append(problems, fmt.Sprintf("%s: rendered from stack %s, not %s", name, e.owner, stack))
+			others = true
+		}
+	}
+	switch {
+	case others:
+		return nil, fmt.Errorf("%s holds files of another stack:\n  %s\nrender each stack into a directory of its own, or into a subdirectory named after none of this stack's apps", d.path, strings.Join(problems, "\n  "))
+	case len(problems) == 1:
+		return nil, fmt.Errorf("%s: %s", d.path, problems[0])
+	case len(problems) > 1:
+		return nil, fmt.Errorf("%s:\n  %s", d.path, strings.Join(problems, "\n  "))
+	}
+	slices.SortFunc(p.Changes, func(a, b Change) int { return strings.Compare(a.Path, b.Path) })
+	for dir := range owned {
+		if !dirs[dir] {
+			p.newDirs = append(p.newDirs, dir)
+		}
+	}
+	slices.Sort(p.newDirs)
+	return p, nil
+}
+
+// checkPath accepts the paths a render may write: NAME.yaml or
+// DIR/NAME.yaml, no part hidden.
+func checkPath(name string) error {
+	parts := strings.Split(name, "/")
+	if len(parts) > 2 || !strings.HasSuffix(name, ".yaml") || !filepath.IsLocal(filepath.FromSlash(name)) {
+		return fmt.Errorf("file %q is not NAME.yaml or DIR/NAME.yaml", name)
+	}
+	for _, p := range parts {
+		if p == "" || strings.HasPrefix(p, ".") {
+			return fmt.Errorf("file %q has an empty or hidden part", name)
+		}
+	}
+	return nil
+}
+
+// scan finds the .yaml files at the two depths a render writes, and the
+// directories at the top. In the locations the render owns (the top and
+// the owned app directories) an entry that is not a regular file or
+// directory is an error; elsewhere it is left alone.
+func (d *Dir) scan(owned map[string]bool) (found map[string]entry, dirs map[string]bool, err error) {
+	found, dirs = map[string]entry{}, map[string]bool{}
+	if d.root == nil {
+		return found, dirs, nil
+	}
+	top, err := d.readDir(".")
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range top {
+		name := e.Name()
+		switch {
+		case strings.HasPrefix(name, "."):
+			continue
+		case e.IsDir():
+			dirs[name] = true
+			sub, err := d.readDir(name)
+			if err != nil {
+				if owned[name] {
+					return nil, nil, err
+				}
+				continue // not ours to read
+			}
+			for _, s := range sub {
+				if err := d.add(found, name+"/"+s.Name(), s, owned[name]); err != nil {
+					return nil, nil, err
+				}
+			}
+		case owned[name]:
+			return nil, nil, fmt.Errorf("%s: %s must be a directory; it is %s", d.path, name, describe(e.Type()))
+		default:
+			if err := d.add(found, name, e, true); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return found, dirs, nil
+}
+
+// add records the entry e at name when it is a .yaml entry: a regular
+// file with its owner, or a directory. Anything else is an error where
+// strict (a location the render owns) and ignored elsewhere.
+func (d *Dir) add(found map[string]entry, name string, e fs.DirEntry, strict bool) error {
+	base := path.Base(name)
+	if strings.HasPrefix(base, ".") || !strings.HasSuffix(base, ".yaml") {
+		return nil
+	}
+	switch t := e.Type(); {
+	case t.IsDir():
+		found[name] = entry{dir: true}
+		return nil
+	case !t.IsRegular():
+		if strict {
+			return fmt.Errorf("%s: %s is %s; kdecl reads and writes only regular files in a deploy directory", d.path, name, describe(t))
+		}
+		return nil
+	}
+	f, err := d.open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head, err := io.ReadAll(io.LimitReader(f, headerSize))
+	if err != nil {
+		return fmt.Errorf("%s: %w", d.path, err)
+	}
+	owner, generated := Owner(head)
+	found[name] = entry{generated: generated, owner: owner}
+	return nil
+}
+
+func describe(t fs.FileMode) string {
+	switch {
+	case t&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case t&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case t&fs.ModeSocket != 0:
+		return "a socket"
+	case t&fs.ModeDevice != 0:
+		return "a device"
+	case t.IsDir():
+		return "a directory"
+	}
+	return "not a regular file"
+}
+
+func (d *Dir) readDir(name string) ([]fs.DirEntry, error) {
+	f, err := d.root.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot read %s: %w", d.path, name, unwrapPath(err))
+	}
+	defer f.Close()
+	entries, err := f.ReadDir(-1)
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot read %s: %w", d.path, name, unwrapPath(err))
+	}
+	return entries, nil
+}
+
+// open opens a regular file without following a symbolic link or
+// blocking on a named pipe put in its place since it was listed.
+func (d *Dir) open(name string) (*os.File, error) {
+	f, err := d.root.OpenFile(filepath.FromSlash(name), os.O_RDONLY|oNoFollow|oNonBlock, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot read %s: %w", d.path, name, unwrapPath(err))
+	}
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%s: %s is not a regular file", d.path, name)
+	}
+	return f, nil
+}
+
+// read reads a whole file of the directory, at most MaxFileSize bytes.
+func (d *Dir) read(name string) ([]byte, error) {
+	f, err := d.open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%s: cannot read %s: %w", d.path, name, unwrapPath(err))
+	case len(data) > MaxFileSize:
+		return nil, fmt.Errorf("%s: %s is larger than %d MiB: not a file kdecl wrote", d.path, name, MaxFileSize>>20)
+	}
+	return data, nil
+}
+
+// unwrapPath drops the path of a *PathError: messages name the file
+// relative to the deploy directory themselves.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// ErrNotCommitted wraps the error of a Commit that stopped before its
+// commit point: the directory is as it was.
+var ErrNotCommitted = errors.New("the deploy directory is unchanged")
+
+// Commit carries out p as one transaction. Until the commit point it
+// stops when ctx is done, undoes what it prepared, and returns an error
+// wrapping ErrNotCommitted; after it, it finishes whatever ctx says.
+func (d *Dir) Commit(ctx context.Context, p *Plan) error {
+	if p.Empty() {
+		return nil
+	}
+	if d.root == nil {
+		return errors.New("internal error: commit to a deploy directory opened without Create")
+	}
+	if err := d.prepare(ctx, p); err != nil {
+		if rmErr := d.root.RemoveAll(txnDir); rmErr != nil {
+			err = errors.Join(err, rmErr)
+		}
+		return fmt.Errorf("%w; %w", err, ErrNotCommitted)
+	}
+	if err := d.replay(); err != nil {
+		return fmt.Errorf("%s: finishing the render: %w (it is committed: run kdecl again to finish it)", d.path, err)
+	}
+	return nil
+}
+
+// prepare writes the new files and the journal; its last step, renaming
+// the journal into place, is the commit point.
+func (d *Dir) prepare(ctx context.Context, p *Plan) error {
+	if err := d.step("mkdir " + txnDir); err != nil {
+		return err
+	}
+	if err := d.root.Mkdir(txnDir, 0o755); err != nil {
+		return fmt.Errorf("%s: %w", d.path, err)
+	}
+	var j bytes.Buffer
+	j.WriteString(journalMagic)
+	for _, dir := range p.newDirs {
+		fmt.Fprintf(&j, "mkdir %s\n", dir)
+	}
+	for i, c := range p.Changes {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if c.New == nil {
+			fmt.Fprintf(&j, "remove %s\n", c.Path)
+			continue
+		}
+		tmp := txnDir + "/" + strconv.Itoa(i)
+		if err := d.writeFile(tmp, c.New); err != nil {
+			return err
+		}
+		fmt.Fprintf(&j, "rename %s %s\n", tmp, c.Path)
+	}
+	if err := d.writable(p); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := d.writeFile(journalTmpFile, j.Bytes()); err != nil {
+		return err
+	}
+	if err := d.step("commit"); err != nil {
+		return err
+	}
+	return d.root.Rename(journalTmpFile, journalFile)
+}
+
+// writable checks, before the commit point, that the directories the
+// journal changes can be changed and are on the file system of .kdecl-txn,
+// so that carrying out the journal does not fail halfway.
+func (d *Dir) writable(p *Plan) error {
+	txn, err := d.root.Lstat(txnDir)
+	if err != nil {
+		return err
+	}
+	dirs := map[string]bool{".": true}
+	for _, c := range p.Changes {
+		if dir := path.Dir(c.Path); !slices.Contains(p.newDirs, dir) {
+			dirs[dir] = true
+		}
+	}
+	for _, dir := range slices.Sorted(maps.Keys(dirs)) {
+		info, err := d.root.Lstat(dir)
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.path, err)
+		}
+		if !sameDevice(txn, info) {
+			return fmt.Errorf("%s: %s is on another file system than %s; kdecl cannot change it in one transaction", d.path, dir, d.path)
+		}
+		if err := canWrite(filepath.Join(d.root.Name(), dir)); err != nil {
+			return fmt.Errorf("%s: cannot write to %s: %w", d.path, dir, err)
+		}
+	}
+	return nil
+}
+
+func (d *Dir) writeFile(name string, data []byte) error {
+	if err := d.step("write " + name); err != nil {
+		return err
+	}
+	f, err := d.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("%s: %w", d.path, err)
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("%s: writing %s: %w", d.path, name, unwrapPath(err))
+	}
+	return nil
+}
+
+func (d *Dir) step(s string) error {
+	if d.fail == nil {
+		return nil
+	}
+	return d.fail(s)
+}
+
+// recover finishes a committed render that was interrupted, or removes
+// what an uncommitted one prepared.
+func (d *Dir) recover() error {
+	if _, err := d.root.Lstat(txnDir); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if _, err := d.root.Lstat(journalFile); errors.Is(err, fs.ErrNotExist) {
+		if err := d.root.RemoveAll(txnDir); err != nil {
+			return fmt.Errorf("%s: removing an unfinished render: %w", d.path, err)
+		}
+		return nil
+	}
+	if err := d.replay(); err != nil {
+		return fmt.Errorf("%s: finishing an interrupted render: %w", d.path, err)
+	}
+	return nil
+}
+
+// replay carries out the journal. Every step can run twice: a replay
+// that was itself interrupted is replayed again.
+func (d *Dir) replay() error {
+	data, err := d.root.ReadFile(journalFile)
+	if err != nil {
+		return err
+	}
+	ops, err := parseJournal(data)
+	if err != nil {
+		return err
+	}
+	emptied := map[string]bool{}
+	for _, op := range ops {
+		if err := d.step(op.verb + " " + op.path); err != nil {
+			return err
+		}
+		switch op.verb {
+		case "mkdir":
+			err = d.root.Mkdir(op.path, 0o755)
+			if errors.Is(err, fs.ErrExist) {
+				err = nil
+			}
+		case "rename":
+			err = d.root.Rename(op.tmp, op.path)
+			if errors.Is(err, fs.ErrNotExist) {
+				err = nil // renamed by an earlier replay
+			}
+		case "remove":
+			err = d.root.Remove(op.path)
+			if errors.Is(err, fs.ErrNotExist) {
+				err = nil
+			}
+			if dir := path.Dir(op.path); dir != "." {
+				emptied[dir] = true
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for dir := range emptied {
+		d.root.Remove(dir) // fails, as it should, unless the directory is empty
+	}
+	if err := d.step("done"); err != nil {
+		return err
+	}
+	return d.root.RemoveAll(txnDir)
+}
+
+type op struct {
+	verb, tmp, path string
+}
+
+// parseJournal reads a journal, refusing any path a render could not
+// have written.
+func parseJournal(data []byte) ([]op, error) {
+	rest, ok := bytes.CutPrefix(data, []byte(journalMagic))
+	if !ok {
+		return nil, errors.New("the journal .kdecl-txn/journal is not one kdecl wrote")
+	}
+	var ops []op
+	for _, line := range strings.Split(strings.TrimSuffix(string(rest), "\n"), "\n") {
+		f := strings.Fields(line)
+		var o op
+		var err error
+		switch {
+		case len(f) == 2 && f[0] == "mkdir":
+			o = op{verb: f[0], path: f[1]}
+			if strings.Contains(o.path, "/") || !filepath.IsLocal(o.path) || strings.HasPrefix(o.path, ".") {
+				err = fmt.Errorf("directory %q", o.path)
+			}
+		case len(f) == 2 && f[0] == "remove":
+			o = op{verb: f[0], path: f[1]}
+			err = checkPath(o.path)
+		case len(f) == 3 && f[0] == "rename":
+			o = op{verb: f[0], tmp: f[1], path: f[2]}
+			err = checkPath(o.path)
+			if n, ok := strings.CutPrefix(o.tmp, txnDir+"/"); !ok || strings.Trim(n, "0123456789") != "" || n == "" {
+				err = fmt.Errorf("temporary file %q", o.tmp)
+			}
+		default:
+			err = fmt.Errorf("line %q", line)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("the journal .kdecl-txn/journal is damaged: %w", err)
+		}
+		ops = append(ops, o)
+	}
+	return ops, nil
+}
