@@ -56,5 +56,5 @@ func configHash(a *schema.App) string {
 		write(k)
 		write(data[k])
 	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
+	return hex.EncodeToString(h.Sum(nil))[:schema.ConfigHashLen]
 }

@@ -21,13 +21,13 @@ const (
 
 	// AnnotationConfigHash on a pod template holds a hash of the app's
 	// ConfigMap, so that a change of config rolls the pods.
-	AnnotationConfigHash = "kdecl.dev/config-hash"
+	AnnotationConfigHash = schema.ConfigHashAnnotation
 
 	managedBy = "kdecl"
 )
 
 // ConfigMapName is the name of an app's ConfigMap.
-func ConfigMapName(a *schema.App) string { return a.Name + "-config" }
+func ConfigMapName(a *schema.App) string { return schema.ConfigMapName(a.Name) }
 
 // SelectorLabels select an app's pods. They never change between
 // releases, because a Deployment's selector is immutable.

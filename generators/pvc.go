@@ -12,7 +12,7 @@ import (
 )
 
 // PVCName is the name of the claim of an app's persistent volume.
-func PVCName(a *schema.App, volume string) string { return a.Name + "-" + volume }
+func PVCName(a *schema.App, volume string) string { return schema.PVCName(a.Name, volume) }
 
 // PersistentVolumeClaims are the claims of an app's persistent volumes, by
 // name. A statefulset has none: it claims per pod through its templates.

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 var (
@@ -43,10 +41,13 @@ func (l *loader) app(app *App) *appChecker {
 	c.credentials()
 	c.probes()
 	c.lifecycle()
-	c.resources()
+	c.containerResources(c.app.Resources, "resources")
 	c.containers()
 	c.mountPaths()
 	c.expose()
+	c.downward()
+	c.annotations()
+	c.configLimits()
 	return c
 }
 
@@ -118,6 +119,7 @@ func (c *appChecker) image(image string, policy *string, field ...string) {
 			*policy = "Always"
 		}
 	}
+	c.imageSpace(image, field...)
 	if floatingTag(image) {
 		c.warn(fmt.Sprintf("image %q has no fixed tag; pin a version or digest so that a render means one image", image), field...)
 	}
@@ -230,6 +232,9 @@ func (c *appChecker) probe(name string, p *Probe) {
 	if p.SuccessThreshold > 1 && name != "readiness" {
 		c.fail("must be 1 for a "+name+" probe", "probes", name, "successThreshold")
 	}
+	if name == "readiness" && c.set("probes", name, "terminationGracePeriodSeconds") {
+		c.fail("is for liveness and startup probes: a failed readiness probe stops no container", "probes", name, "terminationGracePeriodSeconds")
+	}
 	switch {
 	case p.HTTP != nil:
 		if p.HTTP.Path == "" {
@@ -257,30 +262,6 @@ func (c *appChecker) portRef(ref *PortRef, field ...string) {
 	}
 }
 
-func (c *appChecker) resources() {
-	r := c.app.Resources
-	requests := c.quantities(r.Requests, "resources", "requests")
-	limits := c.quantities(r.Limits, "resources", "limits")
-	for name, req := range requests {
-		if lim, ok := limits[name]; ok && req.Cmp(lim) > 0 {
-			c.fail(fmt.Sprintf("request %s is above its limit %s", r.Requests[name], r.Limits[name]), "resources", "requests", name)
-		}
-	}
-}
-
-func (c *appChecker) quantities(m map[string]string, field ...string) map[string]resource.Quantity {
-	qs := make(map[string]resource.Quantity, len(m))
-	for name, s := range m {
-		q, err := resource.ParseQuantity(s)
-		if err != nil {
-			c.fail(fmt.Sprintf("%q is not a quantity: %v", s, err), append(field, name)...)
-			continue
-		}
-		qs[name] = q
-	}
-	return qs
-}
-
 func (c *appChecker) expose() {
 	e := &c.app.Expose
 	if len(c.app.Ports) == 0 {
@@ -304,6 +285,7 @@ func (c *appChecker) expose() {
 			c.fail("node ports need expose.type NodePort or LoadBalancer, not "+e.Type, "expose", "nodePorts", name)
 		}
 	}
+	c.nodePortsShared()
 }
 
 // defaultProtocols makes TCP the protocol of ports that name none.

@@ -51,7 +51,7 @@ func (c *appChecker) kindFields() {
 			c.fail(fmt.Sprintf("%q: %v", a.Schedule, err), "schedule")
 		}
 		if a.TimeZone != "" {
-			if _, err := time.LoadLocation(a.TimeZone); err != nil || a.TimeZone == "Local" {
+			if _, err := time.LoadLocation(a.TimeZone); err != nil || !timeZoneForm(a.TimeZone) {
 				c.fail(fmt.Sprintf("%q is not an IANA time zone such as Europe/Berlin or UTC", a.TimeZone), "timeZone")
 			}
 		}
@@ -71,9 +71,14 @@ func (c *appChecker) storage() {
 		case VolumePersistent:
 			if v.Size == "" {
 				c.fail("a persistent volume needs a size", "storage", name)
+			} else if q, ok := c.quantity(v.Size, "storage", name, "size"); ok && q.IsZero() {
+				c.fail("a persistent volume needs a size above 0", "storage", name, "size")
 			}
 			if len(v.AccessModes) == 0 {
 				v.AccessModes = []string{"ReadWriteOnce"}
+			}
+			if slices.Contains(v.AccessModes, "ReadWriteOncePod") && len(slices.Compact(slices.Sorted(slices.Values(v.AccessModes)))) > 1 {
+				c.fail("ReadWriteOncePod cannot be combined with other access modes", "storage", name, "accessModes")
 			}
 			for _, f := range []string{"medium", "sizeLimit"} {
 				if c.set("storage", name, f) {
@@ -84,6 +89,9 @@ func (c *appChecker) storage() {
 				c.warn(fmt.Sprintf("%d replicas share one ReadWriteOnce claim: pods on other nodes cannot mount it; use a statefulset or ReadWriteMany", c.app.Replicas), "storage", name)
 			}
 		case VolumeEmptyDir:
+			if v.SizeLimit != "" {
+				c.quantity(v.SizeLimit, "storage", name, "sizeLimit")
+			}
 			for _, f := range []string{"size", "accessModes", "storageClass"} {
 				if c.set("storage", name, f) {
 					c.fail("is for persistent volumes", "storage", name, f)
@@ -152,6 +160,10 @@ func (c *appChecker) lifecycle() {
 			h.handler.Exec != nil, h.handler.HTTP != nil, h.handler.Sleep != nil) {
 			continue
 		}
+		if sleep := h.handler.Sleep; sleep != nil && sleep.Seconds > c.graceSeconds() {
+			c.fail(fmt.Sprintf("%d seconds is longer than the pod's terminationGracePeriodSeconds (%d): the container would be killed first; raise terminationGracePeriodSeconds", sleep.Seconds, c.graceSeconds()),
+				"lifecycle", h.name, "sleep", "seconds")
+		}
 		if http := h.handler.HTTP; http != nil {
 			if http.Path == "" {
 				http.Path = "/"
@@ -190,8 +202,15 @@ func (c *appChecker) containers() {
 				c.fail(fmt.Sprintf("%q is not a volume of storage (have %s)", v, keyList(c.app.Storage)), append(field, "mounts", v)...)
 			}
 		}
-		c.quantities(ctr.Resources.Requests, append(field, "resources", "requests")...)
-		c.quantities(ctr.Resources.Limits, append(field, "resources", "limits")...)
+		c.containerResources(ctr.Resources, append(field, "resources")...)
+		paths := map[string]string{}
+		for _, v := range slices.Sorted(maps.Keys(ctr.Mounts)) {
+			p := path.Clean(ctr.Mounts[v])
+			if other, ok := paths[p]; ok {
+				c.fail(fmt.Sprintf("%s is also where %s is mounted", p, other), append(field, "mounts", v)...)
+			}
+			paths[p] = v
+		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.app.Sidecars)) {
 		ctr := c.app.Sidecars[name]

@@ -25,11 +25,16 @@ var cronFields = []cronField{
 	{name: "day of week", min: 0, max: 6, names: []string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}, question: true},
 }
 
-// checkSchedule checks a cron schedule the way the CronJob controller
-// parses it: five fields of lists, ranges, steps, * and ?, month and
-// weekday names, or a macro.
+// checkSchedule checks a cron schedule the way the CronJob API parses it,
+// as written: five fields of lists, ranges, steps, * and ?, month and
+// weekday names, or a macro without white space around it.
 func checkSchedule(s string) error {
-	s = strings.TrimSpace(s)
+	if t := strings.TrimSpace(s); t != s && strings.HasPrefix(t, "@") {
+		return errors.New("remove the white space around the macro")
+	}
+	if strings.Contains(s, "TZ") {
+		return errors.New("set the time zone with timeZone, not in the schedule")
+	}
 	if strings.HasPrefix(s, "@") {
 		for _, m := range cronMacros {
 			if s == m {
@@ -37,9 +42,6 @@ func checkSchedule(s string) error {
 			}
 		}
 		return fmt.Errorf("unknown macro; use one of %s", strings.Join(cronMacros, ", "))
-	}
-	if strings.HasPrefix(s, "TZ=") || strings.HasPrefix(s, "CRON_TZ=") {
-		return errors.New("set the time zone with timeZone, not in the schedule")
 	}
 	fields := strings.Fields(s)
 	if len(fields) != len(cronFields) {

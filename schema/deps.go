@@ -63,6 +63,12 @@ func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps
 				continue
 			}
 			if t.Kind == KindStatefulSet {
+				last := dns(fmt.Sprintf("%s-%d.%s", dep, max(t.Replicas-1, 0), HeadlessServiceName(dep)))
+				if size := int(t.Replicas) * (len(last) + 1); size > maxPodsEnvBytes {
+					c.fail(fmt.Sprintf("%s has %d replicas: %s_PODS, the DNS name of each pod, would be about %d KiB, too large for a pod; look up %s instead, which resolves to every pod",
+						dep, t.Replicas, envPrefix(dep), size>>10, dns(HeadlessServiceName(dep))), field...)
+					continue
+				}
 				for i := range t.Replicas {
 					d.Pods = append(d.Pods, dns(fmt.Sprintf("%s-%d.%s", dep, i, HeadlessServiceName(dep))))
 				}

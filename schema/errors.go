@@ -7,14 +7,18 @@ import (
 	"strings"
 )
 
+// Position is a place in the stack's CUE.
+type Position struct {
+	// File, Line and Column locate it, with the file as the stack
+	// directory was given to Load; File is empty when it is unknown.
+	File         string
+	Line, Column int
+}
+
 // Error is a problem with a stack, positioned in the user's CUE. Warnings
 // have the same form.
 type Error struct {
-	// File, Line and Column locate the problem in the stack's CUE, with the
-	// file as the stack directory was given to Load; File is empty when the
-	// position is unknown.
-	File         string
-	Line, Column int
+	Position
 	// App is the app the problem is in; empty for the stack's own fields.
 	App string
 	// Field is the path of the field in the app (or stack), like
@@ -50,6 +54,12 @@ func (e *Error) Error() string {
 		return pos + ": " + e.Message()
 	}
 	return e.Message()
+}
+
+// Errorf is a problem with the app as a whole, or with field (a path
+// like config.files), at the app's position.
+func (a *App) Errorf(field, format string, args ...any) *Error {
+	return &Error{Position: a.Pos, App: a.Name, Field: field, Msg: fmt.Sprintf(format, args...)}
 }
 
 // Errors is every problem of a stack, in file order.

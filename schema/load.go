@@ -4,15 +4,19 @@
 package schema
 
 import (
+	"bytes"
 	_ "embed"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
@@ -63,6 +67,9 @@ func (l *loader) load() (*Stack, error) {
 		}
 		return nil, l.fromCUE(inst.Err)
 	}
+	if err := l.utf8(inst, map[*build.Instance]bool{}); err != nil {
+		return nil, err
+	}
 	ctx := cuecontext.New()
 	l.user = ctx.BuildInstance(inst)
 	if err := l.user.Err(); err != nil {
@@ -89,6 +96,7 @@ func (l *loader) load() (*Stack, error) {
 			"the stack has no apps: a render writes no workload, and removes the files this stack rendered before"))
 	}
 	l.dependencies(s, checkers, names)
+	l.objects(checkers)
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
 		s.Apps = append(s.Apps, *checkers[name].app)
 	}
@@ -97,6 +105,39 @@ func (l *loader) load() (*Stack, error) {
 	}
 	s.Warnings = sortErrors(l.warnings)
 	return s, nil
+}
+
+// utf8 checks that every file of inst and of the packages it imports is
+// UTF-8: CUE turns invalid bytes into U+FFFD without a word.
+func (l *loader) utf8(inst *build.Instance, seen map[*build.Instance]bool) error {
+	if seen[inst] {
+		return nil
+	}
+	seen[inst] = true
+	for _, f := range inst.BuildFiles {
+		data, err := os.ReadFile(f.Filename)
+		if err != nil || utf8.Valid(data) {
+			continue // a file CUE read from elsewhere, or a valid one
+		}
+		i := 0
+		for i < len(data) {
+			r, n := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && n == 1 {
+				break
+			}
+			i += n
+		}
+		line := 1 + bytes.Count(data[:i], []byte("\n"))
+		col := 1 + i - (bytes.LastIndexByte(data[:i], '\n') + 1)
+		return Errors{{Position: Position{File: l.relative(f.Filename), Line: line, Column: col},
+			Msg: fmt.Sprintf("byte %#x is not UTF-8; CUE files are UTF-8 text", data[i])}}
+	}
+	for _, imp := range inst.Imports {
+		if err := l.utf8(imp, seen); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // stackFields checks and decodes the stack's own fields. Unification from
@@ -158,7 +199,7 @@ func (l *loader) apps(stack cue.Value) (map[string]*appChecker, []string) {
 			l.addCUE(err, stack)
 			continue
 		}
-		app := &App{Name: name}
+		app := &App{Name: name, Pos: l.position(l.nearestPos([]string{"apps", name}))}
 		if err := v.Decode(app); err != nil {
 			l.addCUE(err, stack)
 			continue
@@ -341,7 +382,7 @@ var keyRules = map[string]string{
 	"env":                envNameRule,
 	"config.env":         envNameRule,
 	"config.fileEnv":     envNameRule,
-	"config.files":       "a ConfigMap key has only letters, digits, '-', '_' and '.'",
+	"config.files":       "a ConfigMap key has only letters, digits, '-', '_' and '.', does not start with '..' and has at most 253 characters",
 	"ports":              portNameRule,
 	"expose.nodePorts":   portNameRule,
 	"annotations":        annotationRule,
@@ -349,6 +390,10 @@ var keyRules = map[string]string{
 	"expose.annotations": annotationRule,
 	"resources.requests": resourceRule,
 	"resources.limits":   resourceRule,
+
+	"probes.liveness.http.headers":  headerRule,
+	"probes.readiness.http.headers": headerRule,
+	"probes.startup.http.headers":   headerRule,
 }
 
 const (
@@ -357,6 +402,7 @@ const (
 	portNameRule   = "a port name has at most 15 lowercase letters, digits and '-', with at least one letter"
 	annotationRule = "an annotation key is [prefix/]name, the prefix a DNS subdomain, the name alphanumeric with '-', '_' or '.' inside"
 	resourceRule   = "a resource is cpu, memory, ephemeral-storage or a domain-prefixed name like nvidia.com/gpu"
+	headerRule     = "an HTTP header name has only letters, digits and '-'"
 )
 
 // fieldNames lists the fields the schema allows at path.
@@ -464,12 +510,14 @@ func (l *loader) nearestPos(path []string) token.Pos {
 }
 
 func (l *loader) newError(pos token.Pos, app, field, msg string) *Error {
-	e := &Error{App: app, Field: field, Msg: msg}
-	if pos.IsValid() {
-		e.File = l.relative(pos.Filename())
-		e.Line, e.Column = pos.Line(), pos.Column()
+	return &Error{Position: l.position(pos), App: app, Field: field, Msg: msg}
+}
+
+func (l *loader) position(pos token.Pos) Position {
+	if !pos.IsValid() {
+		return Position{}
 	}
-	return e
+	return Position{File: l.relative(pos.Filename()), Line: pos.Line(), Column: pos.Column()}
 }
 
 // relative shows a file of the stack as under the directory given to Load.

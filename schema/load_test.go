@@ -67,7 +67,7 @@ apps: paused: {
 			Expose: Expose{Type: "ClusterIP"},
 		}},
 	}
-	if diff := cmp.Diff(want, s, cmpopts.IgnoreFields(Stack{}, "Warnings"), cmpopts.EquateEmpty()); diff != "" {
+	if diff := cmp.Diff(want, s, cmpopts.IgnoreFields(Stack{}, "Warnings"), cmpopts.IgnoreFields(App{}, "Pos"), cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("Load (-want +got):\n%s", diff)
 	}
 	if len(s.Warnings) != 1 || s.Warnings[0].App != "paused" || s.Warnings[0].Field != "image" {

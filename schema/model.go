@@ -68,6 +68,8 @@ type App struct {
 
 	// Dependencies are the apps of Uses, resolved by Load, in Uses order.
 	Dependencies []Dependency `json:"-"`
+	// Pos is where the app is defined.
+	Pos Position `json:"-"`
 }
 
 // Kinds of app.

@@ -1,5 +1,7 @@
 package schema
 
+import "regexp"
+
 // Names kdecl gives to the things it adds to a pod or stack, fixed here so
 // that the checks of Load and the generators agree on them.
 const (
@@ -9,8 +11,23 @@ const (
 	PodInfoVolume = "podinfo"
 )
 
+// ConfigHashAnnotation on a pod template holds a hash of the app's
+// config, ConfigHashLen hex digits, so that a change of config rolls the
+// pods.
+const (
+	ConfigHashAnnotation = "kdecl.dev/config-hash"
+	ConfigHashLen        = 16
+)
+
 // reservedVolumes are the volume names an app cannot use for its own.
 var reservedVolumes = []string{ConfigVolume, PodInfoVolume}
+
+// ConfigMapName is the name of an app's ConfigMap.
+func ConfigMapName(app string) string { return app + "-config" }
+
+// PVCName is the name of the claim of a persistent volume of an app that
+// is not a statefulset.
+func PVCName(app, volume string) string { return app + "-" + volume }
 
 // HeadlessServiceName is the name of a statefulset's headless Service,
 // its serviceName.
@@ -19,3 +36,9 @@ func HeadlessServiceName(app string) string { return app + "-headless" }
 // WaitContainerName is the init container that waits for the app a
 // dependent uses.
 func WaitContainerName(app string) string { return "wait-for-" + app }
+
+// claimTemplateRE matches the names of the claims a statefulset's
+// controller makes from a claim template: <volume>-<app>-<ordinal>.
+func claimTemplateRE(app, volume string) *regexp.Regexp {
+	return regexp.MustCompile("^" + regexp.QuoteMeta(volume+"-"+app+"-") + "[0-9]+$")
+}

@@ -11,9 +11,13 @@ var defRules = map[string]string{
 	"DNSLabel":     "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters (an RFC 1123 label)",
 	"PortName":     "at most 15 lowercase letters, digits and '-', with at least one letter (a port name)",
 	"EnvName":      "a name matching [-._a-zA-Z][-._a-zA-Z0-9]* (Kubernetes skips other environment variables)",
-	"ConfigKey":    "only letters, digits, '-', '_' and '.' (a ConfigMap key)",
+	"ConfigKey":    "only letters, digits, '-', '_' and '.', not starting with '..', at most 253 characters (a ConfigMap key)",
 	"AbsPath":      "an absolute path without '..'",
-	"RelPath":      "a relative path without '..'",
+	"RelPath":      "a relative path without '..', not starting with '..'",
+	"HeaderName":   "letters, digits and '-' (an HTTP header name)",
+	"Int32":        "an integer from -2147483648 to 2147483647 (a 32-bit field of the Kubernetes API)",
+	"Int64":        "an integer from -9223372036854775808 to 9223372036854775807 (a 64-bit field of the Kubernetes API)",
+	"NodePort":     "a node port from 30000 to 32767, the API server's default range (--service-node-port-range)",
 	"Image":        "an image reference without whitespace",
 	"LabelValue":   "at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit (a label value)",
 	"Quantity":     "a number with an optional suffix, like 500m, 0.5, 64Mi or 1Gi (a quantity)",
@@ -28,7 +32,7 @@ var defRules = map[string]string{
 var boundRules = func() map[string]string {
 	rules := map[string]string{}
 	def := regexp.MustCompile(`^#(\w+):`)
-	bound := regexp.MustCompile(`[=!]~"(?:[^"\\]|\\.)*"`)
+	bound := regexp.MustCompile(`[=!]~"(?:[^"\\]|\\.)*"|[<>]=?-?[0-9]+`)
 	current := ""
 	for _, line := range strings.Split(string(schemaSource), "\n") {
 		if m := def.FindStringSubmatch(line); m != nil {

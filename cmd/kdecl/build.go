@@ -9,6 +9,7 @@ import (
 	"io"
 	"path"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -53,7 +54,14 @@ func build(ctx context.Context, dir string, strict bool, stderr io.Writer) (*sch
 		return nil, nil, err
 	}
 	files, err := cancelable(ctx, func() ([]deploydir.File, error) { return render(s) })
-	if err != nil {
+	var errs schema.Errors
+	switch {
+	case errors.As(err, &errs):
+		for _, e := range errs {
+			fmt.Fprintln(stderr, e)
+		}
+		return nil, nil, errReported
+	case err != nil:
 		return nil, nil, fmt.Errorf("render stack %q: %w", s.Name, err)
 	}
 	return s, files, nil
@@ -91,7 +99,8 @@ func warning(w *schema.Error) string {
 
 // render generates the stack's objects and marshals each into a file that
 // starts with the stack's header, in apply order. Marshalling runs in
-// parallel; the order stays.
+// parallel; the order stays. An object too large for kubectl apply is a
+// schema.Error of its app.
 func render(s *schema.Stack) ([]deploydir.File, error) {
 	ms := generators.Stack(s)
 	header := deploydir.Header(s.Name)
@@ -102,8 +111,12 @@ func render(s *schema.Stack) ([]deploydir.File, error) {
 	for range min(runtime.GOMAXPROCS(0), len(ms)) {
 		wg.Go(func() {
 			for i := range next {
+				var size int
 				files[i].Path = filePath(ms[i])
-				files[i].Data, errs[i] = marshal(header, ms[i].Object)
+				files[i].Data, size, errs[i] = marshal(header, ms[i].Object)
+				if errs[i] == nil {
+					errs[i] = checkSize(s, ms[i], size)
+				}
 			}
 		})
 	}
@@ -112,7 +125,44 @@ func render(s *schema.Stack) ([]deploydir.File, error) {
 	}
 	close(next)
 	wg.Wait()
+	var tooLarge schema.Errors
+	for _, err := range errs {
+		var e *schema.Error
+		if errors.As(err, &e) {
+			tooLarge = append(tooLarge, e)
+		}
+	}
+	if len(tooLarge) > 0 {
+		return nil, tooLarge
+	}
 	return files, errors.Join(errs...)
+}
+
+// lastAppliedAnnotation is where kubectl apply (client-side, the default)
+// stores a copy of the object's JSON.
+const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
+
+// maxAnnotationBytes is the API's limit on an object's annotations, keys
+// and values together.
+const maxAnnotationBytes = 256 << 10
+
+// checkSize refuses an object that kubectl apply cannot apply: its JSON
+// (jsonSize bytes, an upper bound of what kubectl stores) with its other
+// annotations would pass the API's limit on annotations.
+func checkSize(s *schema.Stack, m generators.Manifest, jsonSize int) error {
+	n := jsonSize + 1 + len(lastAppliedAnnotation)
+	for k, v := range m.Object.GetAnnotations() {
+		n += len(k) + len(v)
+	}
+	if n <= maxAnnotationBytes {
+		return nil
+	}
+	i := slices.IndexFunc(s.Apps, func(a schema.App) bool { return a.Name == m.App })
+	if i < 0 {
+		return fmt.Errorf("the %s %s is %d KiB: too large for kubectl apply", m.Kind(), m.Object.GetName(), jsonSize>>10)
+	}
+	return s.Apps[i].Errorf("", "the %s %s is %d KiB of JSON: kubectl apply keeps a copy of it in an annotation, and the API allows %d KiB of annotations; make its config, env or command smaller",
+		m.Kind(), m.Object.GetName(), jsonSize>>10, maxAnnotationBytes>>10)
 }
 
 // filePath is where an object goes in the deploy directory: the stack's own
@@ -130,24 +180,24 @@ func filePath(m generators.Manifest) string {
 // The JSON form follows the API's field names and omitempty rules; the
 // YAML encoder is the one sigs.k8s.io/yaml uses, given the map directly
 // rather than JSON text to parse again.
-func marshal(header string, obj generators.Object) ([]byte, error) {
+func marshal(header string, obj generators.Object) (data []byte, jsonSize int, err error) {
 	b, err := json.Marshal(obj)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var m map[string]any
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	if err := dec.Decode(&m); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	delete(m, "status")
 	prune(m)
 	y, err := yaml.Marshal(m)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return append([]byte(header), y...), nil
+	return append([]byte(header), y...), len(b), nil
 }
 
 // emptyNoise are the fields whose empty value is a Go zero struct, not a

@@ -1,0 +1,364 @@
+package schema
+
+import (
+	"fmt"
+	"maps"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// The rules of this file are the API server's (pkg/apis/*/validation in
+// k8s.io/kubernetes) for values that the schema's types let through: a
+// stack that passes them renders objects the server accepts. VALIDATION.md
+// lists every rule and where kdecl checks it.
+
+const (
+	// maxAnnotationBytes is the API's limit on the keys and values of an
+	// object's annotations, together.
+	maxAnnotationBytes = 256 << 10
+	// maxConfigMapBytes is the API's limit on the values of a ConfigMap.
+	maxConfigMapBytes = 1 << 20
+	// maxPodsEnvBytes bounds <APP>_PODS: past it, the variable alone makes
+	// the pod template too large to store.
+	maxPodsEnvBytes = 64 << 10
+)
+
+// containerResources checks the requests and limits of one container as
+// the API server does: resource names, no negative quantities, whole
+// numbers of extended resources (nvidia.com/gpu), a request at most its
+// limit, and for resources that cannot be overcommitted (extended ones) a
+// limit equal to the request.
+func (c *appChecker) containerResources(r Resources, field ...string) {
+	requests := c.quantities(r.Requests, append(field, "requests")...)
+	limits := c.quantities(r.Limits, append(field, "limits")...)
+	for _, name := range slices.Sorted(maps.Keys(requests)) {
+		req := requests[name]
+		lim, ok := limits[name]
+		switch {
+		case !ok && !overcommitAllowed(name):
+			c.fail(fmt.Sprintf("%s cannot be overcommitted: set limits.%s to the same quantity", name, quoteKey(name)), append(field, "requests", name)...)
+		case ok && !overcommitAllowed(name) && req.Cmp(lim) != 0:
+			c.fail(fmt.Sprintf("request %s must equal its limit %s: %s cannot be overcommitted", r.Requests[name], r.Limits[name], name), append(field, "requests", name)...)
+		case ok && req.Cmp(lim) > 0:
+			c.fail(fmt.Sprintf("request %s is above its limit %s", r.Requests[name], r.Limits[name]), append(field, "requests", name)...)
+		}
+	}
+}
+
+// quantities parses the quantities of a resource list and checks each
+// resource name and value.
+func (c *appChecker) quantities(m map[string]string, field ...string) map[string]resource.Quantity {
+	qs := make(map[string]resource.Quantity, len(m))
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		f := append(slices.Clone(field), name)
+		if msg := resourceNameProblem(name); msg != "" {
+			c.fail(msg, f...)
+			continue
+		}
+		q, ok := c.quantity(m[name], f...)
+		if !ok {
+			continue
+		}
+		if extendedResource(name) && q.MilliValue()%1000 != 0 {
+			c.fail(fmt.Sprintf("%s must be a whole number of %s", m[name], name), f...)
+			continue
+		}
+		qs[name] = q
+	}
+	return qs
+}
+
+// quantity parses a quantity the schema has checked the form of, and
+// wants it not negative.
+func (c *appChecker) quantity(s string, field ...string) (resource.Quantity, bool) {
+	q, err := resource.ParseQuantity(s)
+	switch {
+	case err != nil:
+		c.fail(fmt.Sprintf("%q is not a quantity: %v", s, err), field...)
+	case q.Sign() < 0:
+		c.fail(fmt.Sprintf("%s is negative", s), field...)
+	default:
+		return q, true
+	}
+	return q, false
+}
+
+// resourceNameProblem says what is wrong with a container resource name,
+// or "". The schema admits cpu, memory, ephemeral-storage and prefixed
+// names; here the prefixed ones meet the API's rules.
+func resourceNameProblem(name string) string {
+	if msgs := validation.IsQualifiedName(name); len(msgs) > 0 {
+		return "not a valid resource name: " + msgs[0]
+	}
+	if strings.Contains(name, "/") && !nativeResource(name) && !extendedResource(name) {
+		return "not a valid resource name: an extended resource is DOMAIN/NAME, not starting with requests."
+	}
+	return ""
+}
+
+// nativeResource, extendedResource and overcommitAllowed follow
+// pkg/apis/core/helper of k8s.io/kubernetes.
+func nativeResource(name string) bool {
+	return !strings.Contains(name, "/") || strings.Contains(name, corev1.ResourceDefaultNamespacePrefix)
+}
+
+func extendedResource(name string) bool {
+	if nativeResource(name) || strings.HasPrefix(name, corev1.DefaultResourceRequestsPrefix) {
+		return false
+	}
+	return len(validation.IsQualifiedName(corev1.DefaultResourceRequestsPrefix+name)) == 0
+}
+
+func overcommitAllowed(name string) bool {
+	return nativeResource(name) && !strings.HasPrefix(name, corev1.ResourceHugePagesPrefix)
+}
+
+// quoteKey writes a map key as CUE needs it in a path.
+func quoteKey(k string) string { return fieldString([]string{k}) }
+
+// divisors are the divisors the API allows for each resource of
+// resourceEnv, in canonical form.
+var divisors = map[string][]string{
+	"cpu":               {"1m", "1"},
+	"memory":            {"1", "1k", "1M", "1G", "1T", "1P", "1E", "1Ki", "1Mi", "1Gi", "1Ti", "1Pi", "1Ei"},
+	"ephemeral-storage": {"1", "1k", "1M", "1G", "1T", "1P", "1E", "1Ki", "1Mi", "1Gi", "1Ti", "1Pi", "1Ei"},
+}
+
+// downward checks fieldEnv and resourceEnv beyond their form: the key of
+// a label or annotation, and the divisor of a resource.
+func (c *appChecker) downward() {
+	for _, name := range slices.Sorted(maps.Keys(c.app.FieldEnv)) {
+		path := c.app.FieldEnv[name]
+		kind, key, ok := subscript(path)
+		if !ok {
+			continue
+		}
+		if kind == "annotations" {
+			key = strings.ToLower(key) // as the API server compares them
+		}
+		if msgs := validation.IsQualifiedName(key); len(msgs) > 0 {
+			c.fail(fmt.Sprintf("%q is not a valid %s key: %s", key, strings.TrimSuffix(kind, "s"), msgs[0]), "fieldEnv", name)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.app.ResourceEnv)) {
+		r := c.app.ResourceEnv[name]
+		q, ok := c.quantity(r.Divisor, "resourceEnv", name, "divisor")
+		if !ok || q.IsZero() {
+			continue
+		}
+		_, res, _ := strings.Cut(r.Resource, ".")
+		if !slices.Contains(divisors[res], q.String()) {
+			c.fail(fmt.Sprintf("%s is not a divisor the API allows for %s; use one of %s", r.Divisor, res, strings.Join(divisors[res], ", ")), "resourceEnv", name, "divisor")
+		}
+	}
+}
+
+var subscriptRE = regexp.MustCompile(`^metadata\.(labels|annotations)\['(.*)'\]$`)
+
+// subscript splits metadata.labels['KEY'] into labels and KEY.
+func subscript(path string) (kind, key string, ok bool) {
+	m := subscriptRE.FindStringSubmatch(path)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[2], true
+}
+
+// imageSpace rejects white space anywhere in an image reference: the
+// schema's pattern knows only ASCII white space, and the API server
+// refuses pods whose image starts or ends with any.
+func (c *appChecker) imageSpace(image string, field ...string) {
+	if i := strings.IndexFunc(image, unicode.IsSpace); i >= 0 {
+		c.fail(fmt.Sprintf("image %q contains white space (%U)", image, []rune(image[i:])[0]), field...)
+	}
+}
+
+// graceSeconds is the pod's termination grace period, the API's default
+// when the stack sets none.
+func (c *appChecker) graceSeconds() int64 {
+	if g := c.app.TerminationGracePeriodSeconds; g != nil {
+		return *g
+	}
+	return corev1.DefaultTerminationGracePeriodSeconds
+}
+
+// specialPodAnnotations are annotation keys the API server reads on pods
+// instead of storing them: kdecl refuses them where it cannot check them.
+var specialPodAnnotations = map[string]string{
+	corev1.TolerationsAnnotationKey: "tolerations are a field of the pod, not an annotation",
+	corev1.MirrorPodAnnotationKey:   "only the kubelet creates mirror pods",
+}
+
+// annotations checks the annotations of the app's objects beyond their
+// form: the length of each key's parts, the keys the API server reads,
+// and the total size of each object's annotations.
+func (c *appChecker) annotations() {
+	a := c.app
+	for _, set := range []struct {
+		field string
+		m     map[string]string
+	}{{"annotations", a.Annotations}, {"podAnnotations", a.PodAnnotations}, {"expose.annotations", a.Expose.Annotations}} {
+		field := strings.Split(set.field, ".")
+		for _, k := range slices.Sorted(maps.Keys(set.m)) {
+			if msgs := validation.IsQualifiedName(strings.ToLower(k)); len(msgs) > 0 {
+				c.fail("not a valid annotation key: "+msgs[0], append(field, k)...)
+			}
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(a.PodAnnotations)) {
+		v, f := a.PodAnnotations[k], []string{"podAnnotations", k}
+		switch {
+		case specialPodAnnotations[k] != "":
+			c.fail("the API server does not take this annotation from a pod template: "+specialPodAnnotations[k], f...)
+		case k == corev1.PodDeletionCost:
+			if n, err := strconv.ParseInt(v, 10, 32); err != nil || strconv.FormatInt(n, 10) != v {
+				c.fail(fmt.Sprintf("%q is not a 32-bit integer without leading zeros or +", v), f...)
+			}
+		case k == corev1.SeccompPodAnnotationKey || strings.HasPrefix(k, corev1.SeccompContainerAnnotationKeyPrefix):
+			c.fail("seccomp annotations no longer do anything; set securityContext.seccompProfile", f...)
+		case strings.HasPrefix(k, corev1.DeprecatedAppArmorBetaContainerAnnotationKeyPrefix):
+			c.fail("AppArmor annotations are deprecated; set securityContext.appArmorProfile", f...)
+		}
+	}
+	service := maps.Clone(a.Annotations)
+	if service == nil {
+		service = map[string]string{}
+	}
+	maps.Copy(service, a.Expose.Annotations)
+	for _, k := range []string{corev1.AnnotationLoadBalancerSourceRangesKey} {
+		v, ok := service[k]
+		if !ok {
+			continue
+		}
+		f := c.annotationField(k)
+		if a.Expose.Type != "LoadBalancer" {
+			c.fail("is only for a Service of expose.type LoadBalancer", f...)
+			continue
+		}
+		for _, cidr := range strings.Split(v, ",") {
+			if _, err := netip.ParsePrefix(strings.TrimSpace(cidr)); err != nil {
+				c.fail(fmt.Sprintf("%q is not a CIDR such as 10.0.0.0/8", strings.TrimSpace(cidr)), f...)
+			}
+		}
+	}
+	if m, h := service[corev1.AnnotationTopologyMode], service[corev1.DeprecatedAnnotationTopologyAwareHints]; m != "" && h != "" && m != h {
+		c.fail(fmt.Sprintf("%q and %s (%q) must agree", m, corev1.DeprecatedAnnotationTopologyAwareHints, h), c.annotationField(corev1.AnnotationTopologyMode)...)
+	}
+
+	var config int
+	if c := a.Config; c != nil && len(c.Env)+len(c.Files) > 0 {
+		config = len(ConfigHashAnnotation) + ConfigHashLen
+	}
+	for _, o := range []struct {
+		what  string
+		m     map[string]string
+		extra int
+	}{
+		{"every object of the app", a.Annotations, 0},
+		{"the Service", service, 0},
+		{"the pod template", a.PodAnnotations, config},
+	} {
+		if n := annotationBytes(o.m) + o.extra; n > maxAnnotationBytes {
+			c.fail(fmt.Sprintf("the annotations of %s come to %d bytes; the API allows %d", o.what, n, maxAnnotationBytes), biggest(o.m, a)...)
+		}
+	}
+}
+
+// annotationField is where a Service annotation key is set: in
+// expose.annotations, else in annotations.
+func (c *appChecker) annotationField(k string) []string {
+	if _, ok := c.app.Expose.Annotations[k]; ok {
+		return []string{"expose", "annotations", k}
+	}
+	return []string{"annotations", k}
+}
+
+func annotationBytes(m map[string]string) int {
+	n := 0
+	for k, v := range m {
+		n += len(k) + len(v)
+	}
+	return n
+}
+
+// biggest is the field of the largest annotation of m, for an error's
+// position.
+func biggest(m map[string]string, a *App) []string {
+	var key string
+	for k, v := range m {
+		if len(k)+len(v) > len(key)+len(m[key]) || len(k)+len(v) == len(key)+len(m[key]) && k < key {
+			key = k
+		}
+	}
+	for _, f := range []struct {
+		field []string
+		m     map[string]string
+	}{{[]string{"podAnnotations"}, a.PodAnnotations}, {[]string{"expose", "annotations"}, a.Expose.Annotations}, {[]string{"annotations"}, a.Annotations}} {
+		if v, ok := f.m[key]; ok && v == m[key] {
+			return append(f.field, key)
+		}
+	}
+	return []string{"annotations"}
+}
+
+// configLimits checks the ConfigMap's keys and size as the API does.
+func (c *appChecker) configLimits() {
+	cfg := c.app.Config
+	if cfg == nil {
+		return
+	}
+	for _, k := range slices.Sorted(maps.Keys(cfg.Env)) {
+		if msgs := validation.IsConfigMapKey(k); len(msgs) > 0 {
+			c.fail("not a valid ConfigMap key: "+msgs[0], "config", "env", k)
+		}
+	}
+	n := 0
+	for _, v := range cfg.Env {
+		n += len(v)
+	}
+	for _, v := range cfg.Files {
+		n += len(v)
+	}
+	if n > maxConfigMapBytes {
+		c.fail(fmt.Sprintf("the config comes to %d bytes; a ConfigMap holds at most %d: mount large files from an image or a volume", n, maxConfigMapBytes), "config")
+	}
+}
+
+// nodePortsShared checks that a node port serves one port number of the
+// Service: the API lets two ports share one only when they have the same
+// number (53/TCP and 53/UDP).
+func (c *appChecker) nodePortsShared() {
+	e := c.app.Expose
+	byNodePort := map[int32]string{}
+	for _, name := range slices.Sorted(maps.Keys(e.NodePorts)) {
+		n := e.NodePorts[name]
+		if other, ok := byNodePort[n]; ok && c.app.Ports[other].Port != c.app.Ports[name].Port {
+			c.fail(fmt.Sprintf("node port %d is also pinned for port %s, which has another number", n, other), "expose", "nodePorts", name)
+		}
+		byNodePort[n] = name
+	}
+}
+
+var timeZonePartRE = regexp.MustCompile(`^[A-Za-z.\-_0-9+]{1,14}$`)
+
+// timeZoneForm checks the form the CronJob API wants of a time zone name
+// before it loads it.
+func timeZoneForm(tz string) bool {
+	if strings.EqualFold(tz, "Local") {
+		return false
+	}
+	for _, part := range strings.Split(tz, "/") {
+		if part == "." || part == ".." || strings.HasPrefix(part, "-") || !timeZonePartRE.MatchString(part) {
+			return false
+		}
+	}
+	return true
+}
