@@ -437,21 +437,21 @@ func (d *Dir) prepare(ctx context.Context, p *Plan) error {
 	var j bytes.Buffer
 	j.WriteString(journalMagic)
 	for _, dir := range p.newDirs {
-		fmt.Fprintf(&j, "mkdir %s\n", dir)
+		fmt.Fprintf(&j, "mkdir %q\n", dir)
 	}
 	for i, c := range p.Changes {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if c.New == nil {
-			fmt.Fprintf(&j, "remove %s\n", c.Path)
+			fmt.Fprintf(&j, "remove %q\n", c.Path)
 			continue
 		}
 		tmp := txnDir + "/" + strconv.Itoa(i)
 		if err := d.writeFile(tmp, c.New); err != nil {
 			return err
 		}
-		fmt.Fprintf(&j, "rename %s %s\n", tmp, c.Path)
+		fmt.Fprintf(&j, "rename %q %q\n", tmp, c.Path)
 	}
 	if err := d.writable(p); err != nil {
 		return err
@@ -589,6 +589,22 @@ func (d *Dir) replay() error {
 	return d.root.RemoveAll(txnDir)
 }
 
+// journalFields splits a journal line into its verb and quoted paths.
+func journalFields(line string) ([]string, error) {
+	verb, rest, _ := strings.Cut(line, " ")
+	f := []string{verb}
+	for rest != "" {
+		q, err := strconv.QuotedPrefix(rest)
+		if err != nil {
+			return nil, fmt.Errorf("line %q", line)
+		}
+		p, _ := strconv.Unquote(q)
+		f = append(f, p)
+		rest = strings.TrimPrefix(rest[len(q):], " ")
+	}
+	return f, nil
+}
+
 type op struct {
 	verb, tmp, path string
 }
@@ -602,9 +618,11 @@ func parseJournal(data []byte) ([]op, error) {
 	}
 	var ops []op
 	for _, line := range strings.Split(strings.TrimSuffix(string(rest), "\n"), "\n") {
-		f := strings.Fields(line)
+		f, err := journalFields(line)
+		if err != nil {
+			return nil, fmt.Errorf("the journal .kdecl-txn/journal is damaged: %w", err)
+		}
 		var o op
-		var err error
 		switch {
 		case len(f) == 2 && f[0] == "mkdir":
 			o = op{verb: f[0], path: f[1]}

@@ -296,11 +296,12 @@ func TestRecoverUncommitted(t *testing.T) {
 func TestDamagedJournal(t *testing.T) {
 	for _, journal := range []string{
 		"not a journal",
-		journalMagic + "remove ../outside.yaml\n",
-		journalMagic + "remove a/b/c.yaml\n",
-		journalMagic + "rename /etc/passwd web/x.yaml\n",
-		journalMagic + "mkdir ../x\n",
-		journalMagic + "chmod x\n",
+		journalMagic + "remove \"../outside.yaml\"\n",
+		journalMagic + "remove \"a/b/c.yaml\"\n",
+		journalMagic + "rename \"/etc/passwd\" \"web/x.yaml\"\n",
+		journalMagic + "mkdir \"../x\"\n",
+		journalMagic + "chmod \"x\"\n",
+		journalMagic + "remove web/x.yaml\n",
 	} {
 		dir := t.TempDir()
 		commit(t, dir, "shop", oldRender)
