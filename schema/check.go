@@ -80,9 +80,9 @@ func fieldString(path []string) string {
 			b.WriteByte('.')
 		}
 		if identRE.MatchString(p) {
-			b.WriteString(p)
+			b.WriteString(excerpt(p))
 		} else {
-			b.WriteString(strconv.Quote(p))
+			b.WriteString(quote(p))
 		}
 	}
 	return b.String()
@@ -121,7 +121,7 @@ func (c *appChecker) image(image string, policy *string, field ...string) {
 	}
 	c.imageSpace(image, field...)
 	if floatingTag(image) {
-		c.warn(fmt.Sprintf("image %q has no fixed tag; pin a version or digest so that a render means one image", image), field...)
+		c.warn(fmt.Sprintf("image %s has no fixed tag; pin a version or digest so that a render means one image", quote(image)), field...)
 	}
 }
 
@@ -171,7 +171,7 @@ func (c *appChecker) config() {
 	for _, env := range slices.Sorted(maps.Keys(cfg.FileEnv)) {
 		file := cfg.FileEnv[env]
 		if _, ok := cfg.Files[file]; !ok {
-			c.fail(fmt.Sprintf("%q is not a file of config.files (have %s)", file, keyList(cfg.Files)), "config", "fileEnv", env)
+			c.fail(fmt.Sprintf("%s is not a file of config.files (have %s)", quote(file), keyList(cfg.Files)), "config", "fileEnv", env)
 		}
 	}
 }
@@ -181,7 +181,7 @@ func (c *appChecker) env() {
 	where := map[string]string{}
 	define := func(name string, field ...string) {
 		if prev, ok := where[name]; ok {
-			c.fail(fmt.Sprintf("environment variable %s is also set by %s", name, prev), field...)
+			c.fail(fmt.Sprintf("environment variable %s is also set by %s", excerpt(name), prev), field...)
 			return
 		}
 		where[name] = fieldString(field)
@@ -312,9 +312,16 @@ func (c *appChecker) exactlyOne(msg string, field []string, set ...bool) bool {
 	return n == 1
 }
 
-func keyList[V any](m map[string]V) string {
-	if len(m) == 0 {
+func keyList[V any](m map[string]V) string { return names(slices.Sorted(maps.Keys(m))) }
+
+// names lists names for a message: at most ten, and how many more.
+func names(all []string) string {
+	const most = 10
+	switch {
+	case len(all) == 0:
 		return "none"
+	case len(all) > most:
+		return fmt.Sprintf("%s and %d more", strings.Join(all[:most], ", "), len(all)-most)
 	}
-	return strings.Join(slices.Sorted(maps.Keys(m)), ", ")
+	return strings.Join(all, ", ")
 }

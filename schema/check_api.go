@@ -68,7 +68,7 @@ func (c *appChecker) quantities(m map[string]string, field ...string) map[string
 			continue
 		}
 		if extendedResource(name) && q.MilliValue()%1000 != 0 {
-			c.fail(fmt.Sprintf("%s must be a whole number of %s", m[name], name), f...)
+			c.fail(fmt.Sprintf("%s must be a whole number of %s", excerpt(m[name]), name), f...)
 			continue
 		}
 		qs[name] = q
@@ -82,9 +82,9 @@ func (c *appChecker) quantity(s string, field ...string) (resource.Quantity, boo
 	q, err := resource.ParseQuantity(s)
 	switch {
 	case err != nil:
-		c.fail(fmt.Sprintf("%q is not a quantity: %v", s, err), field...)
+		c.fail(fmt.Sprintf("%s is not a quantity: %v", quote(s), err), field...)
 	case q.Sign() < 0:
-		c.fail(fmt.Sprintf("%s is negative", s), field...)
+		c.fail(fmt.Sprintf("%s is negative", excerpt(s)), field...)
 	default:
 		return q, true
 	}
@@ -145,7 +145,7 @@ func (c *appChecker) downward() {
 			key = strings.ToLower(key) // as the API server compares them
 		}
 		if msgs := validation.IsQualifiedName(key); len(msgs) > 0 {
-			c.fail(fmt.Sprintf("%q is not a valid %s key: %s", key, strings.TrimSuffix(kind, "s"), msgs[0]), "fieldEnv", name)
+			c.fail(fmt.Sprintf("%s is not a valid %s key: %s", quote(key), strings.TrimSuffix(kind, "s"), msgs[0]), "fieldEnv", name)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.app.ResourceEnv)) {
@@ -156,7 +156,7 @@ func (c *appChecker) downward() {
 		}
 		_, res, _ := strings.Cut(r.Resource, ".")
 		if !slices.Contains(divisors[res], q.String()) {
-			c.fail(fmt.Sprintf("%s is not a divisor the API allows for %s; use one of %s", r.Divisor, res, strings.Join(divisors[res], ", ")), "resourceEnv", name, "divisor")
+			c.fail(fmt.Sprintf("%s is not a divisor the API allows for %s; use one of %s", excerpt(r.Divisor), res, strings.Join(divisors[res], ", ")), "resourceEnv", name, "divisor")
 		}
 	}
 }
@@ -177,7 +177,7 @@ func subscript(path string) (kind, key string, ok bool) {
 // refuses pods whose image starts or ends with any.
 func (c *appChecker) imageSpace(image string, field ...string) {
 	if i := strings.IndexFunc(image, unicode.IsSpace); i >= 0 {
-		c.fail(fmt.Sprintf("image %q contains white space (%U)", image, []rune(image[i:])[0]), field...)
+		c.fail(fmt.Sprintf("image %s contains white space (%U)", quote(image), []rune(image[i:])[0]), field...)
 	}
 }
 
@@ -220,7 +220,7 @@ func (c *appChecker) annotations() {
 			c.fail("the API server does not take this annotation from a pod template: "+specialPodAnnotations[k], f...)
 		case k == corev1.PodDeletionCost:
 			if n, err := strconv.ParseInt(v, 10, 32); err != nil || strconv.FormatInt(n, 10) != v {
-				c.fail(fmt.Sprintf("%q is not a 32-bit integer without leading zeros or +", v), f...)
+				c.fail(fmt.Sprintf("%s is not a 32-bit integer without leading zeros or +", quote(v)), f...)
 			}
 		case k == corev1.SeccompPodAnnotationKey || strings.HasPrefix(k, corev1.SeccompContainerAnnotationKeyPrefix):
 			c.fail("seccomp annotations no longer do anything; set securityContext.seccompProfile", f...)
@@ -245,12 +245,12 @@ func (c *appChecker) annotations() {
 		}
 		for _, cidr := range strings.Split(v, ",") {
 			if _, err := netip.ParsePrefix(strings.TrimSpace(cidr)); err != nil {
-				c.fail(fmt.Sprintf("%q is not a CIDR such as 10.0.0.0/8", strings.TrimSpace(cidr)), f...)
+				c.fail(fmt.Sprintf("%s is not a CIDR such as 10.0.0.0/8", quote(strings.TrimSpace(cidr))), f...)
 			}
 		}
 	}
 	if m, h := service[corev1.AnnotationTopologyMode], service[corev1.DeprecatedAnnotationTopologyAwareHints]; m != "" && h != "" && m != h {
-		c.fail(fmt.Sprintf("%q and %s (%q) must agree", m, corev1.DeprecatedAnnotationTopologyAwareHints, h), c.annotationField(corev1.AnnotationTopologyMode)...)
+		c.fail(fmt.Sprintf("%s and %s (%s) must agree", quote(m), corev1.DeprecatedAnnotationTopologyAwareHints, quote(h)), c.annotationField(corev1.AnnotationTopologyMode)...)
 	}
 
 	var config int

@@ -48,11 +48,11 @@ func (c *appChecker) kindFields() {
 		if !c.set("schedule") {
 			c.fail("a cronjob needs a schedule", "schedule")
 		} else if err := checkSchedule(a.Schedule); err != nil {
-			c.fail(fmt.Sprintf("%q: %v", a.Schedule, err), "schedule")
+			c.fail(fmt.Sprintf("%s: %v", quote(a.Schedule), err), "schedule")
 		}
 		if a.TimeZone != "" {
 			if _, err := time.LoadLocation(a.TimeZone); err != nil || !timeZoneForm(a.TimeZone) {
-				c.fail(fmt.Sprintf("%q is not an IANA time zone such as Europe/Berlin or UTC", a.TimeZone), "timeZone")
+				c.fail(fmt.Sprintf("%s is not an IANA time zone such as Europe/Berlin or UTC", quote(a.TimeZone)), "timeZone")
 			}
 		}
 	}

@@ -49,7 +49,7 @@ func checkSchedule(s string) error {
 	}
 	for i, f := range fields {
 		if err := cronFields[i].check(f); err != nil {
-			return fmt.Errorf("%s %q: %v", cronFields[i].name, f, err)
+			return fmt.Errorf("%s %s: %v", cronFields[i].name, quote(f), err)
 		}
 	}
 	return nil
@@ -61,7 +61,7 @@ func (cf cronField) check(field string) error {
 		if hasStep {
 			n, err := strconv.Atoi(step)
 			if err != nil || n < 1 {
-				return fmt.Errorf("step %q is not a positive number", step)
+				return fmt.Errorf("step %s is not a positive number", quote(step))
 			}
 		}
 		switch {
@@ -84,7 +84,7 @@ func (cf cronField) check(field string) error {
 				return err
 			}
 			if to < from {
-				return fmt.Errorf("range %s ends before it starts", rng)
+				return fmt.Errorf("range %s ends before it starts", excerpt(rng))
 			}
 		}
 	}
@@ -99,7 +99,7 @@ func (cf cronField) value(s string) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a number or name", s)
+		return 0, fmt.Errorf("%s is not a number or name", quote(s))
 	}
 	if n < cf.min || n > cf.max {
 		return 0, fmt.Errorf("%d is out of range %d-%d", n, cf.min, cf.max)

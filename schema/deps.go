@@ -34,12 +34,12 @@ func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps
 				c.fail("an app cannot use itself", field...)
 				continue
 			case seen[dep]:
-				c.fail(fmt.Sprintf("%s is listed twice", dep), field...)
+				c.fail(fmt.Sprintf("%s is listed twice", excerpt(dep)), field...)
 				continue
 			case !ok && slices.Contains(allApps, dep):
 				continue // the target has errors of its own
 			case !ok:
-				c.fail(fmt.Sprintf("%q is not an app of the stack (have %s)", dep, strings.Join(allApps, ", ")), field...)
+				c.fail(fmt.Sprintf("%s is not an app of the stack (have %s)", quote(dep), names(allApps)), field...)
 				continue
 			}
 			seen[dep] = true

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Position is a place in the stack's CUE.
@@ -21,24 +23,36 @@ type Error struct {
 	Position
 	// App is the app the problem is in; empty for the stack's own fields.
 	App string
+	// AlsoIn are the other apps with the same problem at the same place:
+	// a template they share.
+	AlsoIn []string
 	// Field is the path of the field in the app (or stack), like
 	// config.fileEnv.CONFIG_FILE.
 	Field string
 	Msg   string
 }
 
-// Pos is file:line:col, or "" when the position is unknown.
-func (e *Error) Pos() string {
-	if e.File == "" {
+// String is file:line:col, or "" when the position is unknown.
+func (p Position) String() string {
+	switch {
+	case p.File == "":
 		return ""
+	case p.Line == 0:
+		return p.File
 	}
-	return fmt.Sprintf("%s:%d:%d", e.File, e.Line, e.Column)
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
 }
+
+// Pos is file:line:col, or "" when the position is unknown.
+func (e *Error) Pos() string { return e.Position.String() }
 
 // Message is the error without its position: app, field and message.
 func (e *Error) Message() string {
 	var b strings.Builder
-	if e.App != "" {
+	switch {
+	case len(e.AlsoIn) > 0:
+		fmt.Fprintf(&b, "apps %s: ", list(quoteAll(append([]string{e.App}, e.AlsoIn...))))
+	case e.App != "":
 		fmt.Fprintf(&b, "app %q: ", e.App)
 	}
 	if e.Field != "" {
@@ -73,8 +87,51 @@ func (es Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
+// list writes "a", "a and b" or "a, b and c".
+func list(items []string) string {
+	if len(items) <= 1 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+func quoteAll(items []string) []string {
+	out := make([]string, len(items))
+	for i, s := range items {
+		out[i] = strconv.Quote(s)
+	}
+	return out
+}
+
 // sortErrors orders errors by position, then text, and drops repeats.
+// The same problem at the same place in several apps, in a template they
+// share, is one error that names them all.
 func sortErrors(es []*Error) []*Error {
+	type place struct {
+		pos        Position
+		field, msg string
+	}
+	shared := map[place]*Error{}
+	var merged []*Error
+	for _, e := range es {
+		k := place{e.Position, e.Field, e.Msg}
+		if first, ok := shared[k]; ok && e.File != "" && e.App != "" && first.App != "" && first.App != e.App && !slices.Contains(first.AlsoIn, e.App) {
+			first.AlsoIn = append(first.AlsoIn, e.App)
+			continue
+		}
+		if _, ok := shared[k]; !ok {
+			shared[k] = e
+		}
+		merged = append(merged, e)
+	}
+	for _, e := range merged {
+		if len(e.AlsoIn) > 0 {
+			all := append([]string{e.App}, e.AlsoIn...)
+			slices.Sort(all)
+			e.App, e.AlsoIn = all[0], all[1:]
+		}
+	}
+	es = merged
 	slices.SortFunc(es, func(a, b *Error) int {
 		return cmp.Or(
 			cmp.Compare(a.File, b.File),
@@ -84,4 +141,57 @@ func sortErrors(es []*Error) []*Error {
 		)
 	})
 	return slices.CompactFunc(es, func(a, b *Error) bool { return a.Error() == b.Error() })
+}
+
+// maxExcerpt bounds how much of a value an error echoes.
+const maxExcerpt = 100
+
+// excerpt shortens a value for an error: white space runs become one
+// space, and past maxExcerpt runes it is cut, saying how long it was.
+func excerpt(s string) string {
+	cut, size := shorten(s)
+	if strings.HasPrefix(cut, `"`) && size != "" {
+		cut += `"` // a CUE string: cut inside its quotes
+	}
+	return cut + size
+}
+
+// quote is excerpt, quoted: a string value of the user's in a message.
+func quote(s string) string {
+	cut, size := shorten(s)
+	return strconv.Quote(cut) + size
+}
+
+// shorten cuts s for a message and, if it did, says how long s was.
+func shorten(s string) (cut, size string) {
+	if strings.ContainsAny(s, "\n\t") {
+		s = strings.Join(strings.Fields(s), " ")
+	}
+	if utf8.RuneCountInString(s) <= maxExcerpt {
+		return s, ""
+	}
+	n := 0
+	for i := range s {
+		if n == maxExcerpt-10 {
+			return s[:i] + "…", fmt.Sprintf(" (%d bytes)", len(s))
+		}
+		n++
+	}
+	return s, ""
+}
+
+// excerpts shortens the values among args of a CUE message.
+func excerpts(args []any) []any {
+	out := make([]any, len(args))
+	for i, a := range args {
+		switch a := a.(type) {
+		case error:
+			out[i] = a // a reason, not a value
+		case string, fmt.Stringer:
+			out[i] = excerpt(fmt.Sprint(a))
+		default:
+			out[i] = a
+		}
+	}
+	return out
 }

@@ -10,8 +10,9 @@ import (
 )
 
 // FuzzLoad feeds the loader stacks derived from every golden case: any
-// input is either a stack or errors, and never a panic. Every error of an
-// invalid stack names a position.
+// input is either a stack or errors, and never a panic. Every error has a
+// message, a position in the stack's file, and no message is long: values
+// are shown as excerpts.
 func FuzzLoad(f *testing.F) {
 	cases, _ := filepath.Glob("../testdata/*.txtar")
 	for _, path := range cases {
@@ -33,8 +34,13 @@ func FuzzLoad(f *testing.F) {
 		s, err := Load(dir)
 		if errs, ok := err.(Errors); ok {
 			for _, e := range errs {
-				if e.Msg == "" {
+				switch {
+				case strings.TrimSpace(e.Msg) == "":
 					t.Errorf("error without a message: %+v", e)
+				case e.File == "":
+					t.Errorf("error without a position: %v", e)
+				case len(e.Error()) > 2000+len(src)/100 && len(e.Error()) > 4000:
+					t.Errorf("error of %d bytes", len(e.Error()))
 				}
 			}
 		}

@@ -6,10 +6,13 @@ package schema
 import (
 	"bytes"
 	_ "embed"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,11 +51,23 @@ func Load(dir string) (*Stack, error) {
 type loader struct {
 	dir, abs string
 	user     cue.Value // the stack as written, for positions
+	def      cue.Value // the schema's #Stack
 	errs     []*Error
 	warnings []*Error
 }
 
 func (l *loader) load() (*Stack, error) {
+	switch info, err := os.Stat(l.abs); {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("%s: no such directory", l.dir)
+	case err != nil:
+		return nil, err
+	case !info.IsDir():
+		return nil, fmt.Errorf("%s is a file; give the directory of the stack's CUE package, such as %s", l.dir, filepath.Dir(l.dir))
+	}
+	if files, _ := filepath.Glob(filepath.Join(l.abs, "*.cue")); len(files) == 0 {
+		return nil, fmt.Errorf("%s: no CUE files", l.dir)
+	}
 	insts := load.Instances([]string{"."}, &load.Config{
 		Dir: l.abs,
 		Env: []string{}, // hermetic: a user's CUE_* variables change nothing
@@ -62,25 +77,22 @@ func (l *loader) load() (*Stack, error) {
 	}
 	inst := insts[0]
 	if inst.Err != nil {
-		if files, _ := filepath.Glob(filepath.Join(l.abs, "*.cue")); len(files) == 0 {
-			return nil, fmt.Errorf("%s: no CUE files", l.dir)
-		}
-		return nil, l.fromCUE(inst.Err)
+		return nil, l.fromLoad(inst.Err)
 	}
 	if err := l.utf8(inst, map[*build.Instance]bool{}); err != nil {
 		return nil, err
 	}
 	ctx := cuecontext.New()
-	l.user = ctx.BuildInstance(inst)
-	if err := l.user.Err(); err != nil {
-		return nil, l.fromCUE(err)
-	}
 	schema := ctx.CompileBytes(schemaSource, cue.Filename(schemaFile))
 	if err := schema.Err(); err != nil {
 		return nil, fmt.Errorf("kdecl schema: %w", err) // a bug in kdecl, not in the stack
 	}
-
 	def := schema.LookupPath(cue.MakePath(cue.Def("Stack")))
+	l.def = def
+	l.user = ctx.BuildInstance(inst)
+	if err := l.user.Err(); err != nil {
+		return nil, l.fromCUE(err)
+	}
 	stack := def.Unify(l.user)
 	s := &Stack{}
 	l.stackFields(fieldNames(def, nil), stack, s)
@@ -201,7 +213,9 @@ func (l *loader) apps(stack cue.Value) (map[string]*appChecker, []string) {
 		}
 		app := &App{Name: name, Pos: l.position(l.nearestPos([]string{"apps", name}))}
 		if err := v.Decode(app); err != nil {
-			l.addCUE(err, stack)
+			// The schema admits only what decodes; should it not, the
+			// error still names the app.
+			l.errs = append(l.errs, &Error{Position: app.Pos, App: name, Msg: cueText(err)})
 			continue
 		}
 		checkers[name] = l.app(app)
@@ -210,7 +224,70 @@ func (l *loader) apps(stack cue.Value) (map[string]*appChecker, []string) {
 	return checkers, names
 }
 
-// fromCUE converts errors of the load or build step.
+// fromLoad converts errors of the load step: finding the package, its
+// module and its imports. Their messages are CUE's, with every reason CUE
+// gives, and a hint where kdecl knows one.
+func (l *loader) fromLoad(err error) error {
+	for _, e := range cueerrors.Errors(err) {
+		// CUE names files by absolute path in some messages.
+		msg := strings.ReplaceAll(cueText(e), l.abs+string(filepath.Separator), l.dir+string(filepath.Separator))
+		pos := l.userPos(append([]token.Pos{e.Position()}, e.InputPositions()...))
+		err := l.newError(pos, "", "", msg)
+		if strings.Contains(msg, "no language version declared in module.cue") {
+			err.Msg += fmt.Sprintf(`; add the line language: version: %q`, cueVersion())
+			err.File = l.relative(moduleFile(l.abs))
+		}
+		l.errs = append(l.errs, err)
+	}
+	return Errors(sortErrors(l.errs))
+}
+
+// cueText is the whole message of a CUE error without its position: its
+// own words, then those of the errors it wraps.
+func cueText(err error) string {
+	var parts []string
+	for err != nil {
+		var e cueerrors.Error
+		if !errors.As(err, &e) {
+			parts = append(parts, err.Error())
+			break
+		}
+		if format, args := e.Msg(); strings.Count(format, "%")-2*strings.Count(format, "%%") == len(args) {
+			if msg := fmt.Sprintf(format, args...); msg != "" {
+				parts = append(parts, msg)
+			}
+		}
+		err = errors.Unwrap(e)
+	}
+	if len(parts) == 0 {
+		return "invalid CUE"
+	}
+	return strings.Join(parts, ": ")
+}
+
+// moduleFile is the cue.mod/module.cue of the module that dir is in.
+func moduleFile(dir string) string {
+	for d := dir; ; d = filepath.Dir(d) {
+		f := filepath.Join(d, "cue.mod", "module.cue")
+		if _, err := os.Stat(f); err == nil || d == filepath.Dir(d) {
+			return f
+		}
+	}
+}
+
+// cueVersion is the version of CUE kdecl is built with.
+func cueVersion() string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range info.Deps {
+			if m.Path == "cuelang.org/go" {
+				return m.Version
+			}
+		}
+	}
+	return "v0.17.1"
+}
+
+// fromCUE converts errors of the build step.
 func (l *loader) fromCUE(err error) error {
 	l.addCUE(err, cue.Value{})
 	return Errors(sortErrors(l.errs))
@@ -226,11 +303,19 @@ func (l *loader) addCUE(err error, stack cue.Value) {
 	var groups []*group
 	byPath := map[string]*group{}
 	for _, e := range cueerrors.Errors(err) {
-		path := e.Path()
+		path := slices.Clone(e.Path())
 		if len(path) > 0 && path[0] == "#Stack" {
 			path = path[1:]
 		}
+		for i, p := range path {
+			if _, err := strconv.Atoi(p); err == nil {
+				path[i] = "[" + p + "]" // CUE gives list indices as bare numbers
+			}
+		}
 		key := strings.Join(path, ".")
+		if len(path) == 0 {
+			key = e.Position().String() // errors of no field, such as of an attribute
+		}
 		g := byPath[key]
 		if g == nil {
 			g = &group{path: path}
@@ -240,13 +325,33 @@ func (l *loader) addCUE(err error, stack cue.Value) {
 		g.errs = append(g.errs, e)
 	}
 	for _, g := range groups {
+		if mismatchesOnly(g.errs) && slices.ContainsFunc(groups, func(o *group) bool {
+			return len(o.path) > len(g.path) && slices.Equal(o.path[:len(g.path)], g.path)
+		}) {
+			// A value that may be a number or a struct, with a wrong field
+			// inside: the field's error says what is wrong, not the type.
+			continue
+		}
 		l.addGroup(g.path, g.errs, stack)
 	}
+}
+
+// mismatchesOnly is whether errs are only type mismatches, as those of
+// the alternatives of a disjunction.
+func mismatchesOnly(errs []cueerrors.Error) bool {
+	for _, e := range errs {
+		format, _ := e.Msg()
+		if format != mismatchFormat && !strings.HasSuffix(format, "errors in empty disjunction:") {
+			return false
+		}
+	}
+	return true
 }
 
 func (l *loader) addGroup(path []string, errs []cueerrors.Error, stack cue.Value) {
 	var pos token.Pos
 	var fails []failure
+	var conflict []string // where the user set the values of a conflict
 	value := fmt.Sprint(l.lookup(path))
 	for _, e := range errs {
 		format, args := e.Msg()
@@ -256,7 +361,21 @@ func (l *loader) addGroup(path []string, errs []cueerrors.Error, stack cue.Value
 		if !pos.IsValid() {
 			pos = l.userPos(append([]token.Pos{e.Position()}, e.InputPositions()...))
 		}
-		fails = append(fails, l.classify(path, value, format, args, stack))
+		f := l.classify(path, value, format, args, stack)
+		if reason := errors.Unwrap(e); reason != nil {
+			f.text += ": " + cueText(reason) // CUE's why, as for a bad @embed
+		}
+		if strings.HasPrefix(f.text, "@embed: unknown file extension") {
+			f.text += "; say how to read the file: @embed(file=NAME, type=text)"
+		}
+		fails = append(fails, f)
+		if format == conflictFormat {
+			for _, p := range append([]token.Pos{e.Position()}, e.InputPositions()...) {
+				if p.IsValid() && p.Filename() != schemaFile {
+					conflict = append(conflict, l.position(p).String())
+				}
+			}
+		}
 	}
 	if len(fails) == 0 {
 		return
@@ -265,7 +384,11 @@ func (l *loader) addGroup(path []string, errs []cueerrors.Error, stack cue.Value
 	if !pos.IsValid() {
 		pos = l.nearestPos(path)
 	}
-	l.errs = append(l.errs, l.newError(pos, app, field, phrase(value, fails)))
+	msg := phrase(excerpt(value), fails)
+	if conflict = slices.Compact(slices.Sorted(slices.Values(conflict))); len(conflict) > 1 {
+		msg += " (set at " + list(conflict) + ")"
+	}
+	l.errs = append(l.errs, l.newError(pos, app, field, msg))
 }
 
 // failure is one of CUE's failures at a field, sorted out before it is put
@@ -307,7 +430,7 @@ func (l *loader) classify(path []string, value, format string, args []any, stack
 		}
 	case format == boundFormat && len(args) == 2:
 		if rule, ok := boundRules[fmt.Sprint(args[1])]; ok {
-			f.text, f.rule = fmt.Sprintf("invalid value %v: want %s", args[0], rule), true
+			f.text, f.rule = fmt.Sprintf("invalid value %s: want %s", excerpt(fmt.Sprint(args[0])), rule), true
 		}
 	}
 	return f
@@ -363,8 +486,12 @@ func (l *loader) message(path []string, format string, args []any, stack cue.Val
 		if _, parentField := splitPath(parent); keyRules[parentField] != "" {
 			return "not a valid name: " + keyRules[parentField]
 		}
+		name, known := strings.Trim(name, `"`), l.schemaFields(parent)
+		if slices.Contains(known, name) {
+			return "not allowed by a closed definition of the stack (a #Definition closes its struct): add " + name + " to that definition, or end it with ... to leave it open"
+		}
 		msg := "unknown field"
-		if s := suggest(strings.Trim(name, `"`), fieldNames(stack, parent)); s != "" {
+		if s := suggest(name, known); s != "" {
 			msg += fmt.Sprintf(" (did you mean %s?)", s)
 		}
 		return msg
@@ -373,7 +500,7 @@ func (l *loader) message(path []string, format string, args []any, stack cue.Val
 	case strings.HasPrefix(format, "incompatible list lengths"):
 		return "must not be empty" // the only fixed-length prefix in the schema is [x, ...x]
 	}
-	return fmt.Sprintf(format, args...)
+	return fmt.Sprintf(format, excerpts(args)...)
 }
 
 // keyRules explain the names a map of the schema accepts, by the map's
@@ -404,6 +531,63 @@ const (
 	resourceRule   = "a resource is cpu, memory, ephemeral-storage or a domain-prefixed name like nvidia.com/gpu"
 	headerRule     = "an HTTP header name has only letters, digits and '-'"
 )
+
+// schemaFields lists the fields the schema allows at path of a stack,
+// from the schema alone: through maps and lists, and into each struct of
+// a disjunction (a port is a number or {port, protocol}).
+func (l *loader) schemaFields(path []string) []string {
+	// CUE's errors give a list index as a bare number, and quote a label
+	// that is a number.
+	index := func(p string) (int, bool) {
+		n, err := strconv.Atoi(strings.Trim(p, "[]"))
+		return n, err == nil
+	}
+	var skeleton func(path []string) string // a struct at path
+	skeleton = func(path []string) string {
+		if len(path) == 0 {
+			return "{}"
+		}
+		if n, ok := index(path[0]); ok {
+			return "[" + strings.Repeat("_, ", n) + skeleton(path[1:]) + ", ...]"
+		}
+		name := path[0]
+		if u, err := strconv.Unquote(name); err == nil {
+			name = u
+		}
+		return "{" + strconv.Quote(name) + ": " + skeleton(path[1:]) + "}"
+	}
+	sels := make([]cue.Selector, len(path))
+	for i, p := range path {
+		if n, ok := index(p); ok {
+			sels[i] = cue.Index(n)
+			continue
+		}
+		if u, err := strconv.Unquote(p); err == nil {
+			p = u
+		}
+		sels[i] = cue.Str(p)
+	}
+	v := l.def.Unify(l.def.Context().CompileString(skeleton(path))).LookupPath(cue.MakePath(sels...))
+	names := structFields(v, 0)
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// structFields lists the fields of v and of the structs v is made of.
+func structFields(v cue.Value, depth int) []string {
+	var names []string
+	if it, err := v.Fields(cue.Optional(true)); err == nil {
+		for it.Next() {
+			names = append(names, label(it.Selector()))
+		}
+	}
+	if op, args := v.Expr(); depth < 8 && (op == cue.OrOp || op == cue.AndOp) {
+		for _, a := range args {
+			names = append(names, structFields(a, depth+1)...)
+		}
+	}
+	return names
+}
 
 // fieldNames lists the fields the schema allows at path.
 func fieldNames(stack cue.Value, path []string) []string {
@@ -477,12 +661,26 @@ func editDistance(a, b string) int {
 	return d[len(a)][len(b)]
 }
 
-// splitPath splits a stack path into the app and the field within it.
+// splitPath splits a stack path, as CUE's errors give it, into the app
+// and the field within it.
 func splitPath(path []string) (app, field string) {
 	if len(path) >= 2 && path[0] == "apps" {
-		return strings.Trim(path[1], `"`), strings.Join(path[2:], ".")
+		return strings.Trim(path[1], `"`), joinPath(path[2:])
 	}
-	return "", strings.Join(path, ".")
+	return "", joinPath(path)
+}
+
+// joinPath writes a path of CUE's labels (quoted where they need it) and
+// list indices ([n]).
+func joinPath(path []string) string {
+	var b strings.Builder
+	for i, p := range path {
+		if i > 0 && !isIndex(p) {
+			b.WriteByte('.')
+		}
+		b.WriteString(excerpt(p))
+	}
+	return b.String()
 }
 
 // userPos picks the first position in the user's files.
@@ -510,12 +708,17 @@ func (l *loader) nearestPos(path []string) token.Pos {
 }
 
 func (l *loader) newError(pos token.Pos, app, field, msg string) *Error {
+	if strings.TrimSpace(msg) == "" {
+		msg = "invalid value (CUE gives no reason)"
+	}
 	return &Error{Position: l.position(pos), App: app, Field: field, Msg: msg}
 }
 
+// position is pos as the user reads it; an unknown position is the
+// stack's directory, the package as a whole.
 func (l *loader) position(pos token.Pos) Position {
 	if !pos.IsValid() {
-		return Position{}
+		return Position{File: l.dir}
 	}
 	return Position{File: l.relative(pos.Filename()), Line: pos.Line(), Column: pos.Column()}
 }
@@ -524,6 +727,11 @@ func (l *loader) position(pos token.Pos) Position {
 func (l *loader) relative(file string) string {
 	if rel, err := filepath.Rel(l.abs, file); err == nil && filepath.IsLocal(rel) {
 		return filepath.Join(l.dir, rel)
+	}
+	if wd, err := os.Getwd(); err == nil && filepath.IsAbs(file) {
+		if rel, err := filepath.Rel(wd, file); err == nil {
+			return rel // a file of another package of the module
+		}
 	}
 	return file
 }
