@@ -96,14 +96,14 @@ func isIndex(p string) bool { return strings.HasPrefix(p, "[") && strings.HasSuf
 func (c *appChecker) defaults() {
 	a := c.app
 	if a.Kind == "" {
-		a.Kind = KindDeployment
+		a.Kind = DefaultKind
 	}
 	if !c.set("replicas") {
-		a.Replicas = 1
+		a.Replicas = DefaultReplicas
 	}
 	for name, r := range a.ResourceEnv {
 		if r.Divisor == "" {
-			r.Divisor = "1" // the API's default; a zero divisor would be rendered as 0
+			r.Divisor = DefaultDivisor // the API's default; a zero divisor would be rendered as 0
 			a.ResourceEnv[name] = r
 		}
 	}
@@ -114,9 +114,9 @@ func (c *appChecker) defaults() {
 // image without a fixed tag.
 func (c *appChecker) image(image string, policy *string, field ...string) {
 	if *policy == "" {
-		*policy = "IfNotPresent"
+		*policy = DefaultPullPolicy
 		if floatingTag(image) {
-			*policy = "Always"
+			*policy = FloatingPullPolicy
 		}
 	}
 	c.imageSpace(image, field...)
@@ -161,7 +161,7 @@ func (c *appChecker) config() {
 		return
 	}
 	if cfg.MountPath == "" {
-		cfg.MountPath = "/etc/" + c.app.Name + "-config"
+		cfg.MountPath = DefaultConfigMountPath(c.app.Name)
 	}
 	for key := range cfg.Env {
 		if _, ok := cfg.Files[key]; ok {
@@ -238,7 +238,7 @@ func (c *appChecker) probe(name string, p *Probe) {
 	switch {
 	case p.HTTP != nil:
 		if p.HTTP.Path == "" {
-			p.HTTP.Path = "/"
+			p.HTTP.Path = DefaultHTTPPath
 		}
 		c.portRef(&p.HTTP.Port, "probes", name, "http", "port")
 	case p.TCP != nil:
@@ -275,7 +275,7 @@ func (c *appChecker) expose() {
 	case c.app.Kind == KindJob || c.app.Kind == KindCronJob:
 		e.Type = ExposeNone // a batch pod's ports are rarely a service; say so to get one
 	default:
-		e.Type = "ClusterIP"
+		e.Type = DefaultServiceType
 	}
 	for _, name := range slices.Sorted(maps.Keys(e.NodePorts)) {
 		if _, ok := c.app.Ports[name]; !ok {
@@ -292,7 +292,7 @@ func (c *appChecker) expose() {
 func defaultProtocols(ports map[string]Port) {
 	for name, p := range ports {
 		if p.Protocol == "" {
-			p.Protocol = "TCP"
+			p.Protocol = DefaultProtocol
 			ports[name] = p
 		}
 	}

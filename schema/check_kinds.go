@@ -35,7 +35,7 @@ func (c *appChecker) kindFields() {
 	case KindJob, KindCronJob:
 		switch a.RestartPolicy {
 		case "":
-			a.RestartPolicy = "Never"
+			a.RestartPolicy = DefaultRestartPolicy
 		case "Always":
 			c.fail("a job's pods must end: use OnFailure or Never", "restartPolicy")
 		}
@@ -65,7 +65,7 @@ func (c *appChecker) storage() {
 			c.fail(fmt.Sprintf("%s is the name of a volume kdecl adds; choose another", name), "storage", name)
 		}
 		if v.Type == "" {
-			v.Type = VolumePersistent
+			v.Type = DefaultVolumeType
 		}
 		switch v.Type {
 		case VolumePersistent:
@@ -75,7 +75,7 @@ func (c *appChecker) storage() {
 				c.fail("a persistent volume needs a size above 0", "storage", name, "size")
 			}
 			if len(v.AccessModes) == 0 {
-				v.AccessModes = []string{"ReadWriteOnce"}
+				v.AccessModes = []string{DefaultAccessMode}
 			}
 			if slices.Contains(v.AccessModes, "ReadWriteOncePod") && len(slices.Compact(slices.Sorted(slices.Values(v.AccessModes)))) > 1 {
 				c.fail("ReadWriteOncePod cannot be combined with other access modes", "storage", name, "accessModes")
@@ -166,7 +166,7 @@ func (c *appChecker) lifecycle() {
 		}
 		if http := h.handler.HTTP; http != nil {
 			if http.Path == "" {
-				http.Path = "/"
+				http.Path = DefaultHTTPPath
 			}
 			c.portRef(&http.Port, "lifecycle", h.name, "http", "port")
 		}

@@ -15,7 +15,7 @@ import (
 func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps []string) {
 	domain := s.ClusterDomain
 	if domain == "" {
-		domain = "cluster.local"
+		domain = DefaultClusterDomain
 	}
 	dns := func(host string) string {
 		if s.Namespace == "" {

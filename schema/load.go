@@ -518,9 +518,11 @@ var keyRules = map[string]string{
 	"resources.requests": resourceRule,
 	"resources.limits":   resourceRule,
 
-	"probes.liveness.http.headers":  headerRule,
-	"probes.readiness.http.headers": headerRule,
-	"probes.startup.http.headers":   headerRule,
+	"probes.liveness.http.headers":     headerRule,
+	"probes.readiness.http.headers":    headerRule,
+	"probes.startup.http.headers":      headerRule,
+	"lifecycle.postStart.http.headers": headerRule,
+	"lifecycle.preStop.http.headers":   headerRule,
 }
 
 const (
