@@ -38,18 +38,20 @@ func Source() string { return string(schemaSource) }
 
 // Load evaluates the CUE package in dir once, checks it against the schema,
 // and returns the stack with every default applied. All problems come back
-// at once as Errors.
-func Load(dir string) (*Stack, error) {
+// at once as Errors. Tags are injected as by cue export -t: KEY=VALUE sets
+// the fields marked @tag(KEY), NAME includes the files marked @if(NAME).
+func Load(dir string, tags ...string) (*Stack, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
-	l := &loader{dir: dir, abs: abs}
+	l := &loader{dir: dir, abs: abs, tags: tags}
 	return l.load()
 }
 
 type loader struct {
 	dir, abs string
+	tags     []string
 	user     cue.Value // the stack as written, for positions
 	def      cue.Value // the schema's #Stack
 	errs     []*Error
@@ -69,8 +71,9 @@ func (l *loader) load() (*Stack, error) {
 		return nil, fmt.Errorf("%s: no CUE files", l.dir)
 	}
 	insts := load.Instances([]string{"."}, &load.Config{
-		Dir: l.abs,
-		Env: []string{}, // hermetic: a user's CUE_* variables change nothing
+		Dir:  l.abs,
+		Env:  []string{}, // hermetic: a user's CUE_* variables change nothing
+		Tags: l.tags,
 	})
 	if len(insts) != 1 {
 		return nil, fmt.Errorf("%s: want one CUE package, found %d", l.dir, len(insts))

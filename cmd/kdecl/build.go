@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v2"
 
 	"github.com/kdecl/kdecl/generators"
@@ -20,10 +21,28 @@ import (
 	"github.com/kdecl/kdecl/schema"
 )
 
+// stackFlags are the flags of every command that loads a stack.
+type stackFlags struct {
+	tags   []string
+	strict bool
+}
+
+// stackFlagsDoc documents them, for the commands' help.
+const stackFlagsDoc = `  -t, --tag KEY=VALUE|NAME   set the CUE fields marked @tag(KEY), or include
+                             the files marked @if(NAME); repeatable
+      --strict               treat warnings as errors
+`
+
+func (f *stackFlags) register(fs *pflag.FlagSet) {
+	fs.StringArrayVarP(&f.tags, "tag", "t", nil, "")
+	fs.BoolVar(&f.strict, "strict", false, "")
+}
+
 // load loads a stack and reports its errors and warnings on stderr; with
 // strict, a warning is an error. It returns early when ctx is done.
-func load(ctx context.Context, dir string, strict bool, stderr io.Writer) (*schema.Stack, error) {
-	s, err := cancelable(ctx, func() (*schema.Stack, error) { return schema.Load(dir) })
+func load(ctx context.Context, dir string, f stackFlags, stderr io.Writer) (*schema.Stack, error) {
+	strict := f.strict
+	s, err := cancelable(ctx, func() (*schema.Stack, error) { return schema.Load(dir, f.tags...) })
 	var errs schema.Errors
 	if errors.As(err, &errs) {
 		for _, e := range errs {
@@ -48,8 +67,8 @@ func load(ctx context.Context, dir string, strict bool, stderr io.Writer) (*sche
 }
 
 // build loads the stack in dir and renders it in memory.
-func build(ctx context.Context, dir string, strict bool, stderr io.Writer) (*schema.Stack, []deploydir.File, error) {
-	s, err := load(ctx, dir, strict, stderr)
+func build(ctx context.Context, dir string, f stackFlags, stderr io.Writer) (*schema.Stack, []deploydir.File, error) {
+	s, err := load(ctx, dir, f, stderr)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/kdecl/kdecl/internal/deploydir"
 )
@@ -74,4 +75,13 @@ func resolve(name string) (string, error) {
 		rest = filepath.Join(filepath.Base(abs), rest)
 		abs = parent
 	}
+}
+
+// tagArgs repeats tags as the flags that set them, for a command to run.
+func tagArgs(tags []string) string {
+	var b strings.Builder
+	for _, t := range tags {
+		b.WriteString(" -t " + t)
+	}
+	return b.String()
 }

@@ -24,20 +24,19 @@ files of other stacks and files without kdecl's header are never touched.
 One render at a time: a second one waits for the first.
 
 Flags:
-  -o, --output DIR   deploy directory, or - for one YAML stream on stdout (default -)
-      --check        write nothing; exit 1 and name the files that are stale
-      --strict       treat warnings as errors
-
+  -o, --output DIR           deploy directory, or - for one YAML stream on stdout (default -)
+      --check                write nothing; exit 1 and name the files that are stale
+` + stackFlagsDoc + `
 Examples:
   kdecl render stacks/flask -o deploy/flask
-  kdecl render stacks/flask -o -
+  kdecl render stacks/shop -t prod -o deploy/shop/prod
   kdecl render stacks/flask -o deploy/flask --check
 `
 
 type renderFlags struct {
+	stackFlags
 	output string
 	check  bool
-	strict bool
 }
 
 func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -45,7 +44,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := pflag.NewFlagSet("render", pflag.ContinueOnError)
 	fs.StringVarP(&f.output, "output", "o", "-", "")
 	fs.BoolVar(&f.check, "check", false, "")
-	fs.BoolVar(&f.strict, "strict", false, "")
+	f.register(fs)
 	if ok, err := parseFlags(fs, renderDoc, args, 1, stdout); !ok {
 		return err
 	}
@@ -58,7 +57,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 
-	s, files, err := build(ctx, dir, f.strict, stderr)
+	s, files, err := build(ctx, dir, f.stackFlags, stderr)
 	if err != nil {
 		return err
 	}
@@ -88,7 +87,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 				fmt.Fprintf(stderr, "stale: %s\n", c.Path)
 			}
 		}
-		return fmt.Errorf("%s is not up to date with %s; run: kdecl render %s -o %s", f.output, dir, dir, f.output)
+		return fmt.Errorf("%s is not up to date with %s; run: kdecl render %s%s -o %s", f.output, dir, dir, tagArgs(f.tags), f.output)
 	}
 	if err := d.Commit(ctx, p); err != nil {
 		if errors.Is(err, deploydir.ErrNotCommitted) && ctx.Err() != nil {

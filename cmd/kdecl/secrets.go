@@ -19,14 +19,15 @@ app, and how each is used: what must exist in the cluster before the
 stack can run. Secret values never pass through kdecl.
 
 Flags:
-  -o, --output FORMAT   text (default) or json
-
+  -o, --output FORMAT        text (default) or json
+` + stackFlagsDoc + `
 Examples:
   kdecl secrets stacks/celery
   kdecl secrets stacks/celery -o json
 `
 
 type secretsFlags struct {
+	stackFlags
 	output string
 }
 
@@ -34,13 +35,14 @@ func runSecrets(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var f secretsFlags
 	fs := pflag.NewFlagSet("secrets", pflag.ContinueOnError)
 	fs.StringVarP(&f.output, "output", "o", "text", "")
+	f.register(fs)
 	if ok, err := parseFlags(fs, secretsDoc, args, 1, stdout); !ok {
 		return err
 	}
 	if f.output != "text" && f.output != "json" {
 		return usageErrorf("secrets: -o must be text or json, not %q", f.output)
 	}
-	s, err := load(ctx, fs.Arg(0), false, stderr)
+	s, err := load(ctx, fs.Arg(0), f.stackFlags, stderr)
 	if err != nil {
 		return err
 	}
