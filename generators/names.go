@@ -38,9 +38,10 @@ func SelectorLabels(s *schema.Stack, a *schema.App) map[string]string {
 	}
 }
 
-// Labels are the labels of every object of an app and of its pods.
+// Labels are the labels of every object of an app and of its pods: the
+// stack's and the app's own, then kdecl's.
 func Labels(s *schema.Stack, a *schema.App) map[string]string {
-	l := SelectorLabels(s, a)
+	l := union(s.Labels, a.Labels, SelectorLabels(s, a))
 	l[LabelPartOf] = s.Name
 	l[LabelManagedBy] = managedBy
 	if a.Component != "" {

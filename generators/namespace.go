@@ -16,10 +16,10 @@ func Namespace(s *schema.Stack) *corev1.Namespace {
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
 		ObjectMeta: metav1.ObjectMeta{
 			Name: s.Namespace,
-			Labels: map[string]string{
+			Labels: union(s.Labels, map[string]string{
 				LabelPartOf:    s.Name,
 				LabelManagedBy: managedBy,
-			},
+			}),
 		},
 	}
 }

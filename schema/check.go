@@ -47,6 +47,7 @@ func (l *loader) app(app *App) *appChecker {
 	c.expose()
 	c.downward()
 	c.annotations()
+	c.labels()
 	c.configLimits()
 	return c
 }

@@ -362,3 +362,32 @@ func timeZoneForm(tz string) bool {
 	}
 	return true
 }
+
+// kdeclLabels are the labels kdecl sets; a stack may not set them.
+var kdeclLabels = map[string]string{
+	"app.kubernetes.io/name":       "it is the app's name",
+	"app.kubernetes.io/instance":   "it is the stack's name",
+	"app.kubernetes.io/part-of":    "it is the stack's name",
+	"app.kubernetes.io/managed-by": "it is kdecl",
+	"app.kubernetes.io/version":    "it is the image's tag",
+	"app.kubernetes.io/component":  "set component",
+}
+
+// labelProblem says what is wrong with a label key of the stack's, or "".
+func labelProblem(k string) string {
+	if why, ok := kdeclLabels[k]; ok {
+		return "kdecl sets this label itself (" + why + ")"
+	}
+	if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
+		return "not a valid label key: " + msgs[0]
+	}
+	return ""
+}
+
+func (c *appChecker) labels() {
+	for _, k := range slices.Sorted(maps.Keys(c.app.Labels)) {
+		if msg := labelProblem(k); msg != "" {
+			c.fail(msg, "labels", k)
+		}
+	}
+}

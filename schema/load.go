@@ -12,6 +12,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -105,6 +106,11 @@ func (l *loader) load() (*Stack, error) {
 			l.errorAt(l.user, "", "name", fmt.Sprintf("stack name %q (the CUE package name) is not an RFC 1123 label; set name", s.Name))
 		}
 	}
+	for _, k := range slices.Sorted(maps.Keys(s.Labels)) {
+		if msg := labelProblem(k); msg != "" {
+			l.errorAt(l.lookup([]string{"labels", k}), "", fieldString([]string{"labels", k}), msg)
+		}
+	}
 	checkers, names := l.apps(stack)
 	if len(names) == 0 && len(l.errs) == 0 {
 		l.warnings = append(l.warnings, l.newError(l.nearestPos([]string{"apps"}), "", "apps",
@@ -173,11 +179,15 @@ func (l *loader) stackFields(known []string, stack cue.Value, s *Stack) {
 			l.errorAt(it.Value(), "", fieldString([]string{name}), msg)
 		}
 	}
-	for _, f := range []struct {
-		name string
-		dst  *string
-	}{{"name", &s.Name}, {"namespace", &s.Namespace}, {"clusterDomain", &s.ClusterDomain}} {
-		v := stack.LookupPath(cue.ParsePath(f.name))
+	// Each field of Stack that JSON names is decoded from the field of the
+	// same name; the apps are decoded one by one, elsewhere.
+	rv := reflect.ValueOf(s).Elem()
+	for i := range rv.NumField() {
+		name, _, _ := strings.Cut(rv.Type().Field(i).Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		v := stack.LookupPath(cue.MakePath(cue.Str(name)))
 		if !v.Exists() {
 			continue
 		}
@@ -185,7 +195,9 @@ func (l *loader) stackFields(known []string, stack cue.Value, s *Stack) {
 			l.addCUE(err, stack)
 			continue
 		}
-		*f.dst, _ = v.String()
+		if err := v.Decode(rv.Field(i).Addr().Interface()); err != nil {
+			l.errorAt(v, "", name, cueText(err))
+		}
 	}
 }
 
@@ -516,6 +528,7 @@ var keyRules = map[string]string{
 	"ports":              portNameRule,
 	"expose.nodePorts":   portNameRule,
 	"annotations":        annotationRule,
+	"labels":             labelRule,
 	"podAnnotations":     annotationRule,
 	"expose.annotations": annotationRule,
 	"resources.requests": resourceRule,
@@ -535,6 +548,7 @@ const (
 	annotationRule = "an annotation key is [prefix/]name, the prefix a DNS subdomain, the name alphanumeric with '-', '_' or '.' inside"
 	resourceRule   = "a resource is cpu, memory, ephemeral-storage or a domain-prefixed name like nvidia.com/gpu"
 	headerRule     = "an HTTP header name has only letters, digits and '-'"
+	labelRule      = "a label key is [prefix/]name, the prefix a DNS subdomain, the name alphanumeric with '-', '_' or '.' inside"
 )
 
 // schemaFields lists the fields the schema allows at path of a stack,

@@ -14,6 +14,8 @@ type Stack struct {
 	Namespace string `json:"namespace"`
 	// ClusterDomain is the cluster's DNS domain, cluster.local by default.
 	ClusterDomain string `json:"clusterDomain"`
+	// Labels of every object of the stack, beside kdecl's.
+	Labels map[string]string `json:"labels"`
 	// Apps sorted by name.
 	Apps []App `json:"-"`
 	// Warnings found while loading: valid input that is probably a mistake.
@@ -36,6 +38,7 @@ type App struct {
 	Probes          Probes            `json:"probes"`
 	Resources       Resources         `json:"resources"`
 	Expose          Expose            `json:"expose"`
+	Labels          map[string]string `json:"labels"`
 	Annotations     map[string]string `json:"annotations"`
 	PodAnnotations  map[string]string `json:"podAnnotations"`
 
