@@ -5,8 +5,10 @@ package generators
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
+	batchv1 "k8s.io/api/batch/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -53,13 +55,17 @@ func Rank(kind string) int {
 
 // Stack generates every object of s, in apply order: by kind, then app,
 // then name.
-func Stack(s *schema.Stack) []Manifest {
+func Stack(s *schema.Stack) ([]Manifest, error) {
 	var ms []Manifest
 	if ns := Namespace(s); ns != nil {
 		ms = append(ms, Manifest{Object: ns})
 	}
 	for i := range s.Apps {
-		for _, obj := range App(s, &s.Apps[i]) {
+		objs, err := App(s, &s.Apps[i])
+		if err != nil {
+			return nil, fmt.Errorf("app %q: %w", s.Apps[i].Name, err)
+		}
+		for _, obj := range objs {
 			ms = append(ms, Manifest{App: s.Apps[i].Name, Object: obj})
 		}
 	}
@@ -70,11 +76,11 @@ func Stack(s *schema.Stack) []Manifest {
 			cmp.Compare(a.Object.GetName(), b.Object.GetName()),
 		)
 	})
-	return ms
+	return ms, nil
 }
 
-// App generates the objects of one app.
-func App(s *schema.Stack, a *schema.App) []Object {
+// App generates the objects of one app, with its overrides applied.
+func App(s *schema.Stack, a *schema.App) ([]Object, error) {
 	var objs []Object
 	if cm := ConfigMap(s, a); cm != nil {
 		objs = append(objs, cm)
@@ -98,5 +104,13 @@ func App(s *schema.Stack, a *schema.App) []Object {
 	case schema.KindCronJob:
 		objs = append(objs, CronJob(s, a))
 	}
-	return objs
+	if err := override(a, objs); err != nil {
+		return nil, err
+	}
+	for _, obj := range objs {
+		if j, ok := obj.(*batchv1.Job); ok {
+			j.Name = JobName(a, j.Spec) // the spec as overridden
+		}
+	}
+	return objs, nil
 }

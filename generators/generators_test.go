@@ -2,6 +2,7 @@ package generators
 
 import (
 	"flag"
+	"slices"
 	"strings"
 	"testing"
 
@@ -232,8 +233,12 @@ func TestStackOrder(t *testing.T) {
 		{Name: "b", Kind: schema.KindDeployment, Image: "x:1", Ports: map[string]schema.Port{"http": {Port: 80}}, Expose: schema.Expose{Type: "ClusterIP"}},
 		{Name: "a", Kind: schema.KindDeployment, Image: "x:1", Config: &schema.Config{Env: map[string]string{"K": "v"}}, Expose: schema.Expose{Type: schema.ExposeNone}},
 	}}
+	ms, err := Stack(s)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var got []string
-	for _, m := range Stack(s) {
+	for _, m := range ms {
 		got = append(got, m.Kind()+"/"+m.App+"/"+m.Object.GetName())
 	}
 	want := []string{
@@ -264,5 +269,90 @@ func TestJobName(t *testing.T) {
 	long := strings.Repeat("a", 52) // the longest app name
 	if n := name(app(long, "true")); len(n) > 63 || !strings.HasPrefix(n, long+"-") {
 		t.Errorf("job name %q: want <app>-<hash> of at most 63 characters", n)
+	}
+}
+
+// TestAppObjects: schema.AppObjects, by which overrides name their
+// targets, lists exactly the objects the generators make.
+func TestAppObjects(t *testing.T) {
+	s := &schema.Stack{Name: "shop"}
+	ports := map[string]schema.Port{"http": {Port: 80, Protocol: "TCP"}}
+	storage := map[string]schema.Volume{
+		"data": {Type: schema.VolumePersistent, Size: "1Gi", MountPath: "/data", AccessModes: []string{"ReadWriteOnce"}},
+		"tmp":  {Type: schema.VolumeEmptyDir, MountPath: "/tmp"},
+		"logs": {Type: schema.VolumePersistent, Size: "1Gi", MountPath: "/logs", AccessModes: []string{"ReadWriteOnce"}},
+	}
+	config := &schema.Config{Env: map[string]string{"K": "v"}, MountPath: "/etc/x"}
+	for _, a := range []schema.App{
+		{Name: "web", Kind: schema.KindDeployment, Ports: ports, Expose: schema.Expose{Type: "ClusterIP"}, Storage: storage, Config: config},
+		{Name: "bare", Kind: schema.KindDeployment, Expose: schema.Expose{Type: schema.ExposeNone}},
+		{Name: "db", Kind: schema.KindStatefulSet, Replicas: 1, Ports: ports, Expose: schema.Expose{Type: "ClusterIP"}, Storage: storage},
+		{Name: "peers", Kind: schema.KindStatefulSet, Ports: ports, Expose: schema.Expose{Type: schema.ExposeNone}},
+		{Name: "once", Kind: schema.KindJob, RestartPolicy: "Never", Ports: ports, Expose: schema.Expose{Type: "ClusterIP"}, Storage: storage, Config: config},
+		{Name: "tick", Kind: schema.KindCronJob, RestartPolicy: "Never", Expose: schema.Expose{Type: schema.ExposeNone}, Config: config},
+	} {
+		t.Run(a.Name, func(t *testing.T) {
+			a.Image = "x:1"
+			objs, err := App(s, &a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, want []string
+			for _, o := range objs {
+				name := o.GetName()
+				if o.GetObjectKind().GroupVersionKind().Kind == "Job" {
+					name = "" // ends in a hash
+				}
+				got = append(got, o.GetObjectKind().GroupVersionKind().Kind+"/"+name)
+			}
+			for _, r := range schema.AppObjects(&a) {
+				want = append(want, r.Kind+"/"+r.Name)
+			}
+			slices.Sort(got)
+			slices.Sort(want)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("(-AppObjects +generated):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestOverrideAddsToLists: a patch that adds a volume, a mount and an
+// env var adds them beside kdecl's, each element whole.
+func TestOverrideAddsToLists(t *testing.T) {
+	a := &schema.App{
+		Name: "web", Kind: schema.KindDeployment, Image: "x:1", Replicas: 1,
+		Expose: schema.Expose{Type: schema.ExposeNone},
+		Storage: map[string]schema.Volume{
+			"cache": {Type: schema.VolumePersistent, Size: "1Gi", MountPath: "/cache", AccessModes: []string{"ReadWriteOnce"}},
+		},
+		Env: map[string]string{"A": "1"},
+		Overrides: map[string]map[string]any{
+			schema.OverridePod: {"volumes": []any{map[string]any{"name": "tmp", "emptyDir": map[string]any{}}}},
+			schema.OverrideContainer: {
+				"volumeMounts": []any{map[string]any{"name": "tmp", "mountPath": "/tmp"}},
+				"env":          []any{map[string]any{"name": "B", "value": "2"}},
+			},
+		},
+	}
+	objs, err := App(&schema.Stack{Name: "shop"}, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := objs[len(objs)-1].(*appsv1.Deployment).Spec.Template.Spec
+	wantVolumes := []corev1.Volume{
+		{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+		{Name: "cache", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "web-cache"}}},
+	}
+	if diff := cmp.Diff(wantVolumes, spec.Volumes); diff != "" {
+		t.Errorf("volumes (-want +got):\n%s", diff)
+	}
+	wantMounts := []corev1.VolumeMount{{Name: "tmp", MountPath: "/tmp"}, {Name: "cache", MountPath: "/cache"}}
+	if diff := cmp.Diff(wantMounts, spec.Containers[0].VolumeMounts); diff != "" {
+		t.Errorf("mounts (-want +got):\n%s", diff)
+	}
+	wantEnv := []corev1.EnvVar{{Name: "B", Value: "2"}, {Name: "A", Value: "1"}}
+	if diff := cmp.Diff(wantEnv, spec.Containers[0].Env); diff != "" {
+		t.Errorf("env (-want +got):\n%s", diff)
 	}
 }

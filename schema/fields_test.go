@@ -165,6 +165,9 @@ var pathSamples = map[string][]any{
 	"apps.*.uses.[]":                {"db", "dep"},
 	"apps.*.initContainers.[].name": {"init", "setup"},
 	"apps.*.sidecars.*.name":        {"log"}, // its key
+	"apps.*.overrides.pod":          {map[string]any{"hostNetwork": true}},
+	"apps.*.overrides.container":    {map[string]any{"workingDir": "/w"}},
+	"apps.*.overrides.*":            {map[string]any{"metadata": map[string]any{"annotations": map[string]any{"a": "b"}}}},
 }
 
 // keyOf are map keys by the definition of their pattern; an app's name.
@@ -186,6 +189,7 @@ var keyAt = map[string]string{
 	"apps.*.sidecars":                "log",
 	"apps.*.sidecars.*.ports":        "metrics",
 	"apps.*.initContainers.[].ports": "debug",
+	"apps.*.overrides":               "deployment",
 }
 
 // companions are what a struct at a path needs beside its required fields
@@ -405,7 +409,11 @@ func (s *sampler) render(t *testing.T, stack map[string]any, l leaf, v any) stri
 		return ""
 	}
 	var b strings.Builder
-	for _, m := range generators.Stack(st) {
+	ms, err := generators.Stack(st)
+	if err != nil {
+		t.Fatalf("a loaded stack does not render: %v", err)
+	}
+	for _, m := range ms {
 		out, err := json.Marshal(m.Object)
 		if err != nil {
 			t.Fatal(err)

@@ -117,6 +117,9 @@ func (l *loader) load() (*Stack, error) {
 			"the stack has no apps: a render writes no workload, and removes the files this stack rendered before"))
 	}
 	l.dependencies(s, checkers, names)
+	for _, name := range slices.Sorted(maps.Keys(checkers)) {
+		checkers[name].overrides() // after dependencies: they wire env too
+	}
 	l.objects(checkers)
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
 		s.Apps = append(s.Apps, *checkers[name].app)

@@ -51,6 +51,9 @@ type App struct {
 	Sidecars       map[string]Container   `json:"sidecars"`
 	InitContainers []Container            `json:"initContainers"`
 	Uses           []string               `json:"uses"`
+	// Overrides are fragments of what kdecl renders, by what they patch:
+	// OverridePod, OverrideContainer, or an object's OverrideKey.
+	Overrides map[string]map[string]any `json:"overrides"`
 
 	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds"`
 	// RestartPolicy of a job or cronjob's pods; empty for other kinds.

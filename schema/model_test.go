@@ -54,6 +54,12 @@ func (c *modelChecker) compare(n *Node, t reflect.Type) {
 			c.report(n.Path, "the schema allows a value or a struct, and Go type %s does not decode both (no UnmarshalJSON)", t)
 		}
 		c.compare(n.Struct(), t)
+	case n.Fields != nil && n.Elem != nil && t.Kind() == reflect.Map:
+		// a struct of some fields and a pattern: a map in Go
+		for _, f := range n.Fields {
+			c.compare(f, t.Elem())
+		}
+		c.compare(n.Elem, t.Elem())
 	case n.Fields != nil:
 		if t.Kind() != reflect.Struct {
 			c.report(n.Path, "a struct in the schema, %s in Go", t)

@@ -84,6 +84,10 @@ func (w *walker) shape(path string, expr ast.Expr, depth int) *Node {
 		}
 		n.Leaf = expr
 	case *ast.StructLit:
+		if slices.ContainsFunc(e.Elts, func(d ast.Decl) bool { _, ok := d.(*ast.Ellipsis); return ok }) {
+			n.Leaf = expr // an open struct: any fields
+			break
+		}
 		for _, d := range e.Elts {
 			f, ok := d.(*ast.Field)
 			if !ok {

@@ -121,7 +121,10 @@ func warning(w *schema.Error) string {
 // parallel; the order stays. An object too large for kubectl apply is a
 // schema.Error of its app.
 func render(s *schema.Stack) ([]deploydir.File, error) {
-	ms := generators.Stack(s)
+	ms, err := generators.Stack(s)
+	if err != nil {
+		return nil, err
+	}
 	header := deploydir.Header(s.Name)
 	files := make([]deploydir.File, len(ms))
 	errs := make([]error, len(ms))

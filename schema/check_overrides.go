@@ -1,0 +1,426 @@
+package schema
+
+import (
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Keys of overrides beside the objects'.
+const (
+	OverridePod       = "pod"
+	OverrideContainer = "container"
+)
+
+// ObjectRef is an object kdecl generates for an app.
+type ObjectRef struct {
+	Kind string // Deployment, Service, ...
+	Name string // "" for a Job, whose name ends in a hash of its spec
+}
+
+// OverrideKey is how overrides name the object: its kind in lowercase.
+func (r ObjectRef) OverrideKey() string { return strings.ToLower(r.Kind) }
+
+// AppObjects lists the objects kdecl generates for the app, as Load left
+// it: the generators make exactly these.
+func AppObjects(a *App) []ObjectRef {
+	var objs []ObjectRef
+	if c := a.Config; c != nil && len(c.Env)+len(c.Files) > 0 {
+		objs = append(objs, ObjectRef{"ConfigMap", ConfigMapName(a.Name)})
+	}
+	if a.Kind != KindStatefulSet {
+		for _, v := range slices.Sorted(maps.Keys(a.Storage)) {
+			if a.Storage[v].Type == VolumePersistent {
+				objs = append(objs, ObjectRef{"PersistentVolumeClaim", PVCName(a.Name, v)})
+			}
+		}
+	}
+	if a.Kind == KindStatefulSet {
+		objs = append(objs, ObjectRef{"Service", HeadlessServiceName(a.Name)})
+	}
+	if a.Expose.Type != ExposeNone && len(a.Ports) > 0 {
+		objs = append(objs, ObjectRef{"Service", a.Name})
+	}
+	switch a.Kind {
+	case KindDeployment:
+		objs = append(objs, ObjectRef{"Deployment", a.Name})
+	case KindStatefulSet:
+		objs = append(objs, ObjectRef{"StatefulSet", a.Name})
+	case KindJob:
+		objs = append(objs, ObjectRef{"Job", ""})
+	case KindCronJob:
+		objs = append(objs, ObjectRef{"CronJob", a.Name})
+	}
+	return objs
+}
+
+// OverrideTarget is the object an override key names among the app's
+// objects: its kind, or kind/name where the app has several of a kind.
+func OverrideTarget(a *App, key string) (ObjectRef, error) {
+	kind, name, named := strings.Cut(key, "/")
+	var matches []ObjectRef
+	for _, o := range AppObjects(a) {
+		if o.OverrideKey() == kind && (!named || o.Name == name) {
+			matches = append(matches, o)
+		}
+	}
+	switch {
+	case len(matches) == 1:
+		return matches[0], nil
+	case len(matches) > 1:
+		var keys []string
+		for _, o := range matches {
+			keys = append(keys, o.OverrideKey()+"/"+o.Name)
+		}
+		return ObjectRef{}, fmt.Errorf("the app has %d objects of kind %s; name one: %s", len(matches), kind, strings.Join(keys, ", "))
+	}
+	var keys []string
+	for _, o := range AppObjects(a) {
+		keys = append(keys, o.OverrideKey())
+	}
+	return ObjectRef{}, fmt.Errorf("the app renders no %s; overrides take pod, container, %s", key, strings.Join(slices.Compact(keys), ", "))
+}
+
+// overrideTypes are the Go types of what overrides patch.
+var overrideTypes = map[string]reflect.Type{
+	OverridePod:             reflect.TypeFor[corev1.PodSpec](),
+	OverrideContainer:       reflect.TypeFor[corev1.Container](),
+	"Deployment":            reflect.TypeFor[appsv1.Deployment](),
+	"StatefulSet":           reflect.TypeFor[appsv1.StatefulSet](),
+	"Job":                   reflect.TypeFor[batchv1.Job](),
+	"CronJob":               reflect.TypeFor[batchv1.CronJob](),
+	"Service":               reflect.TypeFor[corev1.Service](),
+	"ConfigMap":             reflect.TypeFor[corev1.ConfigMap](),
+	"PersistentVolumeClaim": reflect.TypeFor[corev1.PersistentVolumeClaim](),
+}
+
+// overrides checks the app's overrides: each names something the app
+// renders, is a fragment of its type, and leaves alone what consistency
+// rests on (names, selectors, kdecl's labels, what kdecl wires) and what
+// the schema models, saying which field to use instead.
+func (c *appChecker) overrides() {
+	for _, key := range slices.Sorted(maps.Keys(c.app.Overrides)) {
+		frag := c.app.Overrides[key]
+		field := []string{"overrides", key}
+		t := overrideTypes[key]
+		var target ObjectRef
+		if t == nil {
+			var err error
+			if target, err = OverrideTarget(c.app, key); err != nil {
+				c.fail(err.Error(), field...)
+				continue
+			}
+			t = overrideTypes[target.Kind]
+		}
+		bad := false
+		checkFragment(t, frag, field, func(path []string, msg string) {
+			c.fail(msg, path...)
+			bad = true
+		})
+		if bad {
+			continue
+		}
+		switch key {
+		case OverridePod:
+			c.overridePod(frag, field)
+		case OverrideContainer:
+			c.overrideContainer(frag, field, c.app.Name)
+		default:
+			c.overrideObject(target, frag, field)
+		}
+	}
+}
+
+// native says that a field of an override is one kdecl sets from a field
+// of the schema.
+func (c *appChecker) native(field []string, native string) {
+	c.fail("kdecl sets this from "+native+"; set "+native+" instead", field...)
+}
+
+// at is the path of an element of a list.
+func at(field []string, parts ...string) []string {
+	return append(slices.Clone(field), parts...)
+}
+
+func get(m map[string]any, path ...string) (any, bool) {
+	var v any = m
+	for _, p := range path {
+		mm, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = mm[p]; !ok {
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// each calls fn with every element of the list at key of m that has a
+// string field nameKey, and its index.
+func each(m map[string]any, key, nameKey string, fn func(i int, name string, elem map[string]any)) {
+	list, _ := m[key].([]any)
+	for i, x := range list {
+		if elem, ok := x.(map[string]any); ok {
+			name, _ := elem[nameKey].(string)
+			fn(i, name, elem)
+		}
+	}
+}
+
+// overrideMeta checks an object's metadata.
+func (c *appChecker) overrideMeta(frag map[string]any, field []string) {
+	for _, f := range []string{"name", "namespace", "generateName"} {
+		if _, ok := get(frag, "metadata", f); ok {
+			c.fail("kdecl names every object after the app, in the stack's namespace", at(field, "metadata", f)...)
+		}
+	}
+	labels, _ := get(frag, "metadata", "labels")
+	c.overrideLabels(labels, at(field, "metadata", "labels"))
+}
+
+// overrideLabels checks the labels of an object or pod template.
+func (c *appChecker) overrideLabels(v any, field []string) {
+	labels, _ := v.(map[string]any)
+	for _, k := range sortedKeys(labels) {
+		if why, ok := kdeclLabels[k]; ok {
+			c.fail("kdecl sets this label itself ("+why+")", at(field, k)...)
+		}
+	}
+}
+
+// overridePod checks a fragment of the pod's spec.
+func (c *appChecker) overridePod(frag map[string]any, field []string) {
+	a := c.app
+	for f, native := range map[string]string{"restartPolicy": "restartPolicy", "terminationGracePeriodSeconds": "terminationGracePeriodSeconds"} {
+		if _, ok := frag[f]; ok {
+			c.native(at(field, f), native)
+		}
+	}
+	volumes := c.volumeNames()
+	each(frag, "volumes", "name", func(i int, name string, _ map[string]any) {
+		if native, ok := volumes[name]; ok {
+			c.fail(fmt.Sprintf("volume %s is kdecl's, from %s; change it there, or name yours otherwise", name, native), at(field, "volumes", index(i))...)
+		}
+	})
+	each(frag, "containers", "name", func(i int, name string, ctr map[string]any) {
+		if name == a.Name {
+			c.overrideContainer(ctr, at(field, "containers", index(i)), name)
+		} else if _, ok := a.Sidecars[name]; ok {
+			c.overrideSidecar(ctr, at(field, "containers", index(i)), "sidecars."+quoteKey(name), a.Sidecars[name])
+		}
+	})
+	each(frag, "initContainers", "name", func(i int, name string, ctr map[string]any) {
+		if dep, ok := strings.CutPrefix(name, WaitContainerName("")); ok && slices.Contains(a.Uses, dep) {
+			c.fail("kdecl's container that waits for "+dep+"; it comes from uses", at(field, "initContainers", index(i))...)
+		}
+		for j, ic := range a.InitContainers {
+			if ic.Name == name {
+				c.overrideSidecar(ctr, at(field, "initContainers", index(i)), "initContainers"+index(j), ic)
+			}
+		}
+	})
+}
+
+// volumeNames are the pod's volumes kdecl makes, with the field each
+// comes from.
+func (c *appChecker) volumeNames() map[string]string {
+	a := c.app
+	v := map[string]string{}
+	if a.Config != nil && len(a.Config.Files) > 0 {
+		v[ConfigVolume] = "config.files"
+	}
+	if a.PodInfo != nil {
+		v[PodInfoVolume] = "podInfo"
+	}
+	for name := range a.Storage {
+		v[name] = "storage." + quoteKey(name)
+	}
+	for name := range a.Secrets.Files {
+		v[name] = "secrets.files." + quoteKey(name)
+	}
+	return v
+}
+
+// containerNative are the fields of a container the schema models.
+var containerNative = []string{"image", "imagePullPolicy", "command", "args", "ports", "resources", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle"}
+
+// overrideContainer checks a fragment of the app's container.
+func (c *appChecker) overrideContainer(frag map[string]any, field []string, name string) {
+	a := c.app
+	if field[len(field)-1] == OverrideContainer {
+		if _, ok := frag["name"]; ok {
+			c.fail("the app's container is named after the app", at(field, "name")...)
+		}
+	}
+	for _, f := range containerNative {
+		if _, ok := frag[f]; ok {
+			native := map[string]string{"livenessProbe": "probes.liveness", "readinessProbe": "probes.readiness", "startupProbe": "probes.startup"}[f]
+			if native == "" {
+				native = f
+			}
+			c.native(at(field, f), native)
+		}
+	}
+	if _, ok := frag["envFrom"]; ok && len(a.Secrets.EnvFrom) > 0 {
+		c.fail("a patch replaces the whole list, and kdecl's comes from secrets.envFrom: add the Secrets there", at(field, "envFrom")...)
+	}
+	each(frag, "env", "name", func(i int, env string, _ map[string]any) {
+		if where, ok := c.envNames[env]; ok {
+			c.fail(fmt.Sprintf("kdecl sets %s from %s; change it there", env, where), at(field, "env", index(i))...)
+		}
+	})
+	mounts := c.mountPathsOf()
+	each(frag, "volumeMounts", "mountPath", func(i int, p string, _ map[string]any) {
+		if native, ok := mounts[p]; ok {
+			c.fail(fmt.Sprintf("kdecl mounts %s there", native), at(field, "volumeMounts", index(i))...)
+		}
+	})
+}
+
+// mountPathsOf are the app container's mounts kdecl makes, by path.
+func (c *appChecker) mountPathsOf() map[string]string {
+	a := c.app
+	m := map[string]string{}
+	if a.Config != nil && len(a.Config.Files) > 0 {
+		m[a.Config.MountPath] = "the config files (config.mountPath)"
+	}
+	for name, v := range a.Storage {
+		m[v.MountPath] = "volume " + name + " (storage." + quoteKey(name) + ".mountPath)"
+	}
+	for name, f := range a.Secrets.Files {
+		m[f.MountPath] = "the Secret's files (secrets.files." + quoteKey(name) + ".mountPath)"
+	}
+	if a.PodInfo != nil {
+		m[a.PodInfo.MountPath] = "the pod's labels and annotations (podInfo.mountPath)"
+	}
+	return m
+}
+
+// overrideSidecar checks a fragment of a sidecar or init container of the
+// app's, whose fields are at native (sidecars.log).
+func (c *appChecker) overrideSidecar(frag map[string]any, field []string, native string, ctr Container) {
+	for _, f := range []string{"image", "imagePullPolicy", "command", "args", "ports", "resources"} {
+		if _, ok := frag[f]; ok {
+			c.native(at(field, f), native+"."+f)
+		}
+	}
+	each(frag, "env", "name", func(i int, env string, _ map[string]any) {
+		if _, ok := ctr.Env[env]; ok {
+			c.native(at(field, "env", index(i)), native+".env")
+		}
+	})
+	paths := map[string]bool{}
+	for _, p := range ctr.Mounts {
+		paths[p] = true
+	}
+	each(frag, "volumeMounts", "mountPath", func(i int, p string, _ map[string]any) {
+		if paths[p] {
+			c.native(at(field, "volumeMounts", index(i)), native+".mounts")
+		}
+	})
+}
+
+// objectNative are the fields of objects the schema models, by kind.
+var objectNative = map[string]map[string]string{
+	"Deployment": {"spec.replicas": "replicas"},
+	"StatefulSet": {
+		"spec.replicas": "replicas", "spec.serviceName": "the app's name (the headless Service is named after it)",
+		"spec.volumeClaimTemplates": "storage", "spec.podManagementPolicy": "podManagementPolicy", "spec.updateStrategy": "updateStrategy",
+	},
+	"Job": {
+		"spec.completions": "job.completions", "spec.parallelism": "job.parallelism", "spec.backoffLimit": "job.backoffLimit",
+		"spec.activeDeadlineSeconds": "job.activeDeadlineSeconds", "spec.ttlSecondsAfterFinished": "job.ttlSecondsAfterFinished",
+	},
+	"CronJob": {
+		"spec.schedule": "schedule", "spec.timeZone": "timeZone", "spec.concurrencyPolicy": "concurrencyPolicy",
+		"spec.startingDeadlineSeconds": "startingDeadlineSeconds", "spec.suspend": "suspend",
+		"spec.successfulJobsHistoryLimit": "successfulJobsHistoryLimit", "spec.failedJobsHistoryLimit": "failedJobsHistoryLimit",
+		"spec.jobTemplate.spec.completions": "job.completions", "spec.jobTemplate.spec.parallelism": "job.parallelism",
+		"spec.jobTemplate.spec.backoffLimit": "job.backoffLimit", "spec.jobTemplate.spec.activeDeadlineSeconds": "job.activeDeadlineSeconds",
+		"spec.jobTemplate.spec.ttlSecondsAfterFinished": "job.ttlSecondsAfterFinished",
+	},
+	"Service":               {"spec.type": "expose.type"},
+	"ConfigMap":             {"data": "config.env and config.files", "binaryData": "config.files"},
+	"PersistentVolumeClaim": {"spec.resources.requests.storage": "storage.<volume>.size", "spec.accessModes": "storage.<volume>.accessModes", "spec.storageClassName": "storage.<volume>.storageClass"},
+}
+
+// podPaths are where the pod template is in each kind of workload.
+var podPaths = map[string][]string{
+	"Deployment":  {"spec", "template"},
+	"StatefulSet": {"spec", "template"},
+	"Job":         {"spec", "template"},
+	"CronJob":     {"spec", "jobTemplate", "spec", "template"},
+}
+
+// overrideObject checks a fragment of one of the app's objects.
+func (c *appChecker) overrideObject(o ObjectRef, frag map[string]any, field []string) {
+	c.overrideMeta(frag, field)
+	for _, path := range slices.Sorted(maps.Keys(objectNative[o.Kind])) {
+		if _, ok := get(frag, strings.Split(path, ".")...); ok {
+			c.native(at(field, strings.Split(path, ".")...), objectNative[o.Kind][path])
+		}
+	}
+	for _, sel := range [][]string{{"spec", "selector"}, {"spec", "jobTemplate", "spec", "selector"}, {"spec", "manualSelector"}} {
+		if _, ok := get(frag, sel...); ok {
+			c.fail("kdecl selects the app's pods by the app's and the stack's names; selectors do not change", at(field, sel...)...)
+		}
+	}
+	if tmpl, ok := podPaths[o.Kind]; ok {
+		meta := at(tmpl, "metadata")
+		labels, _ := get(frag, at(meta, "labels")...)
+		c.overrideLabels(labels, at(field, at(meta, "labels")...))
+		if _, ok := get(frag, at(meta, "annotations", ConfigHashAnnotation)...); ok {
+			c.fail("kdecl sets the config hash that rolls the pods", at(field, at(meta, "annotations", ConfigHashAnnotation)...)...)
+		}
+		if spec, ok := get(frag, at(tmpl, "spec")...); ok {
+			if m, ok := spec.(map[string]any); ok {
+				c.overridePod(m, at(field, at(tmpl, "spec")...))
+			}
+		}
+	}
+	if o.Kind == "Service" {
+		c.overrideService(o, frag, field)
+	}
+}
+
+// overrideService checks a fragment of a Service: the ports kdecl makes
+// are the app's ports, by number.
+func (c *appChecker) overrideService(o ObjectRef, frag map[string]any, field []string) {
+	spec, _ := get(frag, "spec")
+	m, _ := spec.(map[string]any)
+	if m == nil {
+		return
+	}
+	if _, ok := m["clusterIP"]; ok && o.Name == HeadlessServiceName(c.app.Name) {
+		c.fail("clusterIP None is what makes the Service headless", at(field, "spec", "clusterIP")...)
+	}
+	ports := map[int64]string{}
+	for name, p := range c.app.Ports {
+		ports[int64(p.Port)] = name
+	}
+	list, _ := m["ports"].([]any)
+	for i, x := range list {
+		p, _ := x.(map[string]any)
+		n, _ := p["port"].(int64)
+		name, ok := ports[n]
+		if !ok {
+			continue
+		}
+		for _, f := range []string{"name", "targetPort", "protocol", "nodePort"} {
+			if _, set := p[f]; set {
+				native := "ports." + quoteKey(name)
+				if f == "nodePort" {
+					native = "expose.nodePorts." + quoteKey(name)
+				}
+				c.native(at(field, "spec", "ports", index(i), f), native)
+			}
+		}
+	}
+}
