@@ -95,12 +95,35 @@ func dryRun(t *testing.T, dir, ns string) string {
 	if len(namespaces) > 0 {
 		f := filepath.Join(t.TempDir(), "namespaces.yaml")
 		writeFile(t, f, bytes.Join(namespaces, []byte("---\n")))
-		if _, stderr, err := k8s.run("apply", "-f", f); err != nil {
+		// Cases in parallel may create one namespace at once: the second
+		// create fails as AlreadyExists, and an apply again finds it.
+		_, stderr, err := k8s.run("apply", "-f", f)
+		if err != nil && strings.Contains(stderr, "AlreadyExists") {
+			_, stderr, err = k8s.run("apply", "-f", f)
+		}
+		if err != nil {
 			t.Fatalf("kubectl apply -f %s: %v\n%s", f, err, stderr)
 		}
 	}
 	if ns != "" {
 		createNamespace(t, ns)
+	}
+	// Nor does it define custom resources: their definitions go first,
+	// for real, as a cluster's administrator installs them.
+	var crds [][]byte
+	walkDocuments(t, dir, func(doc []byte) {
+		if bytes.Contains(doc, []byte("\nkind: CustomResourceDefinition\n")) {
+			crds = append(crds, doc)
+		}
+	})
+	if len(crds) > 0 {
+		f := filepath.Join(t.TempDir(), "crds.yaml")
+		writeFile(t, f, bytes.Join(crds, []byte("---\n")))
+		for _, args := range [][]string{{"apply", "-f", f}, {"wait", "--for", "condition=established", "--timeout=60s", "-f", f}} {
+			if _, stderr, err := k8s.run(args...); err != nil {
+				t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, stderr)
+			}
+		}
 	}
 	args := []string{"apply", "--dry-run=server", "-f", dir, "-R"}
 	if ns != "" {
