@@ -31,26 +31,32 @@ type Manifest struct {
 // Kind returns the manifest's object kind, like Deployment.
 func (m Manifest) Kind() string { return m.Object.GetObjectKind().GroupVersionKind().Kind }
 
-// kindOrder is the order in which kubectl must create objects: what others
-// refer to first. Kinds not listed come last.
-var kindOrder = []string{
-	"Namespace",
-	"ConfigMap",
-	"Secret",
-	"PersistentVolumeClaim",
-	"Service",
-	"Deployment",
-	"StatefulSet",
-	"Job",
-	"CronJob",
+// ranks order the kinds in which kubectl must create objects: what others
+// refer to first. Kinds of one rank may come in any order; kinds not
+// listed (custom resources, policies that refer to workloads) come last.
+var ranks = map[string]int{
+	"Namespace":                0,
+	"CustomResourceDefinition": 1, "StorageClass": 1, "PriorityClass": 1, "IngressClass": 1,
+	"RuntimeClass": 1, "ClusterRole": 1, "ClusterRoleBinding": 1, "ResourceQuota": 1,
+	"LimitRange": 1, "ConfigMap": 1, "ServiceAccount": 1, "Role": 1, "RoleBinding": 1,
+	"Secret":                2,
+	"PersistentVolumeClaim": 3, "PersistentVolume": 3,
+	"Service":     4,
+	"Deployment":  5,
+	"StatefulSet": 6, "DaemonSet": 6, "ReplicaSet": 6,
+	"Job":     7,
+	"CronJob": 8,
 }
+
+// lastRank is the rank of every kind ranks does not list.
+const lastRank = 9
 
 // Rank is the position of kind in the apply order.
 func Rank(kind string) int {
-	if i := slices.Index(kindOrder, kind); i >= 0 {
-		return i
+	if r, ok := ranks[kind]; ok {
+		return r
 	}
-	return len(kindOrder)
+	return lastRank
 }
 
 // Stack generates every object of s, in apply order: by kind, then app,
@@ -59,6 +65,13 @@ func Stack(s *schema.Stack) ([]Manifest, error) {
 	var ms []Manifest
 	if ns := Namespace(s); ns != nil {
 		ms = append(ms, Manifest{Object: ns})
+	}
+	objs, err := Objects(s, nil)
+	if err != nil {
+		return nil, fmt.Errorf("objects: %w", err)
+	}
+	for _, obj := range objs {
+		ms = append(ms, Manifest{Object: obj})
 	}
 	for i := range s.Apps {
 		objs, err := App(s, &s.Apps[i])
@@ -107,6 +120,11 @@ func App(s *schema.Stack, a *schema.App) ([]Object, error) {
 	if err := override(a, objs); err != nil {
 		return nil, err
 	}
+	extra, err := Objects(s, a)
+	if err != nil {
+		return nil, fmt.Errorf("objects: %w", err)
+	}
+	objs = append(objs, extra...)
 	for _, obj := range objs {
 		if j, ok := obj.(*batchv1.Job); ok {
 			j.Name = JobName(a, j.Spec) // the spec as overridden

@@ -15,11 +15,8 @@ func Namespace(s *schema.Stack) *corev1.Namespace {
 	return &corev1.Namespace{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
 		ObjectMeta: metav1.ObjectMeta{
-			Name: s.Namespace,
-			Labels: union(s.Labels, map[string]string{
-				LabelPartOf:    s.Name,
-				LabelManagedBy: managedBy,
-			}),
+			Name:   s.Namespace,
+			Labels: StackLabels(s),
 		},
 	}
 }

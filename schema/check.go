@@ -49,6 +49,7 @@ func (l *loader) app(app *App) *appChecker {
 	c.annotations()
 	c.labels()
 	c.configLimits()
+	c.l.checkObjects(c.app.Name, c.app.Objects, []string{"objects"}, &c.l.errs, &c.l.warnings)
 	return c
 }
 

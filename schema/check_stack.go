@@ -8,25 +8,52 @@ import (
 	"strings"
 )
 
-// objects checks what the apps of the stack generate together: no two
-// objects of one kind with one name (app a's volume b-c and app a-b's
+// objects checks what the stack renders as a whole: no two objects of
+// one kind and name in one namespace (app a's volume b-c and app a-b's
 // volume c make one claim a-b-c; an app named db-headless beside a
-// statefulset db makes one Service db-headless; a statefulset's claims
+// statefulset db makes one Service db-headless; an object of the stack's
+// own may have the name of a generated one; a statefulset's claims
 // <volume>-<app>-<n> may be another app's claim), and no node port
 // pinned by two Services.
-func (l *loader) objects(checkers map[string]*appChecker) {
+func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 	type source struct {
-		c     *appChecker
+		c     *appChecker // nil for the stack's own objects
 		field []string
 	}
-	names := map[string]source{} // kind/name → where it comes from
-	claim := func(kind, name string, c *appChecker, field ...string) {
-		key := kind + "/" + name
-		if prev, ok := names[key]; ok {
-			c.fail(fmt.Sprintf("makes the %s %s, which app %q makes too (%s)", kind, name, prev.c.app.Name, describeField(prev.field)), field...)
+	describe := func(src source) string {
+		if src.c == nil {
+			return "the stack makes too (" + describeField(src.field) + ")"
+		}
+		return fmt.Sprintf("app %q makes too (%s)", src.c.app.Name, describeField(src.field))
+	}
+	fail := func(src source, msg string) {
+		if src.c == nil {
+			l.errorAt(l.lookup(src.field), "", fieldString(src.field), msg)
 			return
 		}
-		names[key] = source{c, field}
+		src.c.fail(msg, src.field...)
+	}
+	names := map[string]source{} // kind/namespace/name → where it comes from
+	claim := func(kind, namespace, name string, src source) {
+		key := kind + "/" + namespace + "/" + name
+		if prev, ok := names[key]; ok {
+			fail(src, fmt.Sprintf("makes the %s %s, which %s", kind, name, describe(prev)))
+			return
+		}
+		names[key] = src
+	}
+	extra := func(objs map[string]map[string]any, c *appChecker) {
+		for _, name := range sortedKeys(objs) {
+			kind, _ := objs[name]["kind"].(string)
+			ns := s.Namespace
+			if n, ok := get(objs[name], "metadata", "namespace"); ok {
+				ns, _ = n.(string)
+			}
+			if ClusterScoped(kind) {
+				ns = ""
+			}
+			claim(kind, ns, name, source{c, []string{"objects", name}})
+		}
 	}
 	type template struct {
 		re    *regexp.Regexp
@@ -38,21 +65,24 @@ func (l *loader) objects(checkers map[string]*appChecker) {
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
 		c := checkers[name]
 		a := c.app
-		if a.Expose.Type != ExposeNone {
-			claim("Service", a.Name, c)
-		}
-		if a.Kind == KindStatefulSet {
-			claim("Service", HeadlessServiceName(a.Name), c, "kind")
+		for _, o := range AppObjects(a) {
+			field := []string{} // the app itself
+			switch {
+			case o.Kind == "PersistentVolumeClaim":
+				field = []string{"storage", strings.TrimPrefix(o.Name, a.Name+"-")}
+			case o.Name == HeadlessServiceName(a.Name):
+				field = []string{"kind"}
+			case o.Kind == "ConfigMap":
+				field = []string{"config"}
+			case o.Name == "":
+				continue // a Job, named after a hash of its spec
+			}
+			claim(o.Kind, s.Namespace, o.Name, source{c, field})
 		}
 		for _, v := range slices.Sorted(maps.Keys(a.Storage)) {
-			if a.Storage[v].Type != VolumePersistent {
-				continue
-			}
-			if a.Kind == KindStatefulSet {
+			if a.Kind == KindStatefulSet && a.Storage[v].Type == VolumePersistent {
 				templates = append(templates, template{claimTemplateRE(a.Name, v), source{c, []string{"storage", v}}, v + "-" + a.Name + "-<n>"})
-				continue
 			}
-			claim("PersistentVolumeClaim", PVCName(a.Name, v), c, "storage", v)
 		}
 		for _, p := range slices.Sorted(maps.Keys(a.Expose.NodePorts)) {
 			n := a.Expose.NodePorts[p]
@@ -63,15 +93,20 @@ func (l *loader) objects(checkers map[string]*appChecker) {
 			nodePorts[n] = source{c, field}
 		}
 	}
+	// The objects of the stack's own come after the generated ones: an
+	// error names the one to rename.
+	extra(s.Objects, nil)
+	for _, name := range slices.Sorted(maps.Keys(checkers)) {
+		extra(checkers[name].app.Objects, checkers[name])
+	}
 	for _, key := range slices.Sorted(maps.Keys(names)) {
-		name, ok := strings.CutPrefix(key, "PersistentVolumeClaim/")
+		rest, ok := strings.CutPrefix(key, "PersistentVolumeClaim/"+s.Namespace+"/")
 		if !ok {
 			continue
 		}
 		for _, t := range templates {
-			if t.re.MatchString(name) {
-				src := names[key]
-				src.c.fail(fmt.Sprintf("makes the PersistentVolumeClaim %s, which the pods of statefulset %q claim as %s (%s)", name, t.src.c.app.Name, t.shape, describeField(t.src.field)), src.field...)
+			if t.re.MatchString(rest) {
+				fail(names[key], fmt.Sprintf("makes the PersistentVolumeClaim %s, which the pods of statefulset %q claim as %s (%s)", rest, t.src.c.app.Name, t.shape, describeField(t.src.field)))
 			}
 		}
 	}

@@ -168,6 +168,8 @@ var pathSamples = map[string][]any{
 	"apps.*.overrides.pod":          {map[string]any{"hostNetwork": true}},
 	"apps.*.overrides.container":    {map[string]any{"workingDir": "/w"}},
 	"apps.*.overrides.*":            {map[string]any{"metadata": map[string]any{"annotations": map[string]any{"a": "b"}}}},
+	"objects.*":                     {map[string]any{"apiVersion": "v1", "kind": "ServiceAccount"}},
+	"apps.*.objects.*":              {map[string]any{"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "spec": map[string]any{"maxUnavailable": 1}}},
 }
 
 // keyOf are map keys by the definition of their pattern; an app's name.
@@ -190,6 +192,8 @@ var keyAt = map[string]string{
 	"apps.*.sidecars.*.ports":        "metrics",
 	"apps.*.initContainers.[].ports": "debug",
 	"apps.*.overrides":               "deployment",
+	"objects":                        "extra",
+	"apps.*.objects":                 "extra",
 }
 
 // companions are what a struct at a path needs beside its required fields

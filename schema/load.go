@@ -106,6 +106,7 @@ func (l *loader) load() (*Stack, error) {
 			l.errorAt(l.user, "", "name", fmt.Sprintf("stack name %q (the CUE package name) is not an RFC 1123 label; set name", s.Name))
 		}
 	}
+	l.checkObjects("", s.Objects, []string{"objects"}, &l.errs, &l.warnings)
 	for _, k := range slices.Sorted(maps.Keys(s.Labels)) {
 		if msg := labelProblem(k); msg != "" {
 			l.errorAt(l.lookup([]string{"labels", k}), "", fieldString([]string{"labels", k}), msg)
@@ -120,7 +121,7 @@ func (l *loader) load() (*Stack, error) {
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
 		checkers[name].overrides() // after dependencies: they wire env too
 	}
-	l.objects(checkers)
+	l.objects(s, checkers)
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
 		s.Apps = append(s.Apps, *checkers[name].app)
 	}

@@ -16,6 +16,8 @@ type Stack struct {
 	ClusterDomain string `json:"clusterDomain"`
 	// Labels of every object of the stack, beside kdecl's.
 	Labels map[string]string `json:"labels"`
+	// Objects are whole objects kdecl does not generate, by name.
+	Objects map[string]map[string]any `json:"objects"`
 	// Apps sorted by name.
 	Apps []App `json:"-"`
 	// Warnings found while loading: valid input that is probably a mistake.
@@ -54,6 +56,9 @@ type App struct {
 	// Overrides are fragments of what kdecl renders, by what they patch:
 	// OverridePod, OverrideContainer, or an object's OverrideKey.
 	Overrides map[string]map[string]any `json:"overrides"`
+	// Objects are whole objects of the app's that kdecl does not
+	// generate, by name.
+	Objects map[string]map[string]any `json:"objects"`
 
 	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds"`
 	// RestartPolicy of a job or cronjob's pods; empty for other kinds.

@@ -20,6 +20,8 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kdecl/kdecl/schema"
 )
 
 var update = flag.Bool("update", false, "rewrite the want sections of golden files and the checked-in deploy directories")
@@ -233,10 +235,21 @@ func decodeStrict(doc []byte) error {
 		return err
 	}
 	k, ok := kinds[meta.Kind]
-	switch {
-	case !ok:
-		return fmt.Errorf("unexpected kind %q", meta.Kind)
-	case meta.APIVersion != k.apiVersion:
+	if !ok {
+		// An object of the stack's own: of a kind of k8s.io/api, or a
+		// custom resource, which only has to be an object.
+		if obj, known := schema.NewObject(meta.APIVersion, meta.Kind); known {
+			return yaml.UnmarshalStrict(doc, obj)
+		}
+		var u struct {
+			Metadata struct{ Name string }
+		}
+		if err := yaml.Unmarshal(doc, &u); err != nil || u.Metadata.Name == "" {
+			return fmt.Errorf("%s %s: not an object with a name (%v)", meta.APIVersion, meta.Kind, err)
+		}
+		return nil
+	}
+	if meta.APIVersion != k.apiVersion {
 		return fmt.Errorf("%s has apiVersion %q, want %q", meta.Kind, meta.APIVersion, k.apiVersion)
 	}
 	return yaml.UnmarshalStrict(doc, k.new())
