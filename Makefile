@@ -2,7 +2,8 @@
 # fresh machine needs.
 GO      ?= go
 BIN     := bin/kdecl
-STACKS  := $(notdir $(patsubst %/,%,$(wildcard stacks/*/)))
+# Each line of stacks/renders.txt: a stack, its deploy directory, its tags.
+RENDERS := grep -v '^\#' stacks/renders.txt
 
 export CGO_ENABLED := 0
 
@@ -11,11 +12,12 @@ export CGO_ENABLED := 0
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/kdecl
 
-# Render every stack under stacks/ into deploy/<stack>/.
+# Render the stacks of stacks/renders.txt into their deploy directories.
 render: build
-	@for s in $(STACKS); do \
-		echo "render stacks/$$s -> deploy/$$s"; \
-		./$(BIN) render stacks/$$s -o deploy/$$s || exit 1; \
+	@$(RENDERS) | while read -r stack out tags; do \
+		[ -n "$$stack" ] || continue; \
+		echo "render stacks/$$stack $$tags -> $$out"; \
+		./$(BIN) render stacks/$$stack $$tags -o $$out || exit 1; \
 	done
 
 # Every test: lint, unit and golden tests, golden files current, and the
@@ -32,7 +34,9 @@ golden:
 # Regenerating golden files and deploy output must change nothing.
 verify: build
 	$(GO) test ./... -update >/dev/null
-	@for s in $(STACKS); do ./$(BIN) render stacks/$$s -o deploy/$$s --check || exit 1; done
+	@$(RENDERS) | while read -r stack out tags; do \
+		[ -z "$$stack" ] || ./$(BIN) render stacks/$$stack $$tags -o $$out --check || exit 1; \
+	done
 	git diff --exit-code -- testdata deploy cmd
 	@test -z "$$(git status --porcelain -- testdata deploy)" || { git status --porcelain -- testdata deploy; echo "untracked golden or deploy files"; exit 1; }
 

@@ -95,7 +95,11 @@ func (l *loader) load() (*Stack, error) {
 	l.def = def
 	l.user = ctx.BuildInstance(inst)
 	if err := l.user.Err(); err != nil {
-		return nil, l.fromCUE(err)
+		if _, fieldsErr := l.user.Fields(); fieldsErr != nil {
+			return nil, l.fromCUE(err) // no stack to look into
+		}
+		// CUE names one error of the stack as a whole; each app's own
+		// validation below names them all.
 	}
 	stack := def.Unify(l.user)
 	s := &Stack{}
@@ -506,7 +510,7 @@ func (l *loader) message(path []string, format string, args []any, stack cue.Val
 			return "not a valid name: " + keyRules[parentField]
 		}
 		name, known := strings.Trim(name, `"`), l.schemaFields(parent)
-		if slices.Contains(known, name) {
+		if slices.Contains(known, name) || l.schemaAllows(parent, name) {
 			return "not allowed by a closed definition of the stack (a #Definition closes its struct): add " + name + " to that definition, or end it with ... to leave it open"
 		}
 		msg := "unknown field"
@@ -559,6 +563,13 @@ const (
 // from the schema alone: through maps and lists, and into each struct of
 // a disjunction (a port is a number or {port, protocol}).
 func (l *loader) schemaFields(path []string) []string {
+	names := structFields(l.schemaValue(path), 0)
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// schemaValue is the schema's value at path of a stack, a struct.
+func (l *loader) schemaValue(path []string) cue.Value {
 	// CUE's errors give a list index as a bare number, and quote a label
 	// that is a number.
 	index := func(p string) (int, bool) {
@@ -590,10 +601,13 @@ func (l *loader) schemaFields(path []string) []string {
 		}
 		sels[i] = cue.Str(p)
 	}
-	v := l.def.Unify(l.def.Context().CompileString(skeleton(path))).LookupPath(cue.MakePath(sels...))
-	names := structFields(v, 0)
-	slices.Sort(names)
-	return slices.Compact(names)
+	return l.def.Unify(l.def.Context().CompileString(skeleton(path))).LookupPath(cue.MakePath(sels...))
+}
+
+// schemaAllows is whether the schema alone allows a field name at path:
+// when CUE still refuses it, a closed definition of the stack does.
+func (l *loader) schemaAllows(path []string, name string) bool {
+	return l.schemaValue(path).Allows(cue.Str(name))
 }
 
 // structFields lists the fields of v and of the structs v is made of.

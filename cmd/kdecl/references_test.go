@@ -6,18 +6,21 @@ import (
 	"encoding/json"
 	"maps"
 	"path"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kdecl/kdecl/generators"
+	"github.com/kdecl/kdecl/schema"
 )
 
 // TestReferences checks, on the rendered YAML of every stack, that every
@@ -27,14 +30,14 @@ import (
 // declares, volume mounts to volumes, paths in env to mounted files, and
 // init container waits to real Service names.
 func TestReferences(t *testing.T) {
-	for _, dir := range stackDirs(t) {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
+	for _, sr := range stackRenders(t) {
+		t.Run(sr.name(), func(t *testing.T) {
 			var stream, secrets bytes.Buffer
 			ctx := context.Background()
-			if err := run(ctx, []string{"render", dir, "-o", "-"}, &stream, &stream); err != nil {
+			if err := run(ctx, append([]string{"render", sr.dir, "-o", "-"}, sr.tags...), &stream, &stream); err != nil {
 				t.Fatal(err)
 			}
-			if err := run(ctx, []string{"secrets", dir, "-o", "json"}, &secrets, &secrets); err != nil {
+			if err := run(ctx, append([]string{"secrets", sr.dir, "-o", "json"}, sr.tags...), &secrets, &secrets); err != nil {
 				t.Fatal(err)
 			}
 			var declared []generators.SecretRef
@@ -48,13 +51,18 @@ func TestReferences(t *testing.T) {
 }
 
 type refChecker struct {
-	t          *testing.T
-	namespace  string
-	configMaps map[string]*corev1.ConfigMap
-	services   map[string]*corev1.Service
-	pvcs       map[string]bool
-	secrets    map[string]map[string]bool // secret → keys ("" for every key)
-	pods       []pod
+	t               *testing.T
+	namespace       string
+	configMaps      map[string]*corev1.ConfigMap
+	services        map[string]*corev1.Service
+	pvcs            map[string]bool
+	serviceAccounts map[string]bool
+	secrets         map[string]map[string]bool // secret → keys ("" for every key)
+	pods            []pod
+	// objects of the stack's own that refer to the rendered ones
+	ingresses []*networkingv1.Ingress
+	pdbs      []*policyv1.PodDisruptionBudget
+	hpas      []*autoscalingv2.HorizontalPodAutoscaler
 }
 
 // pod is the pod template of a workload.
@@ -68,11 +76,12 @@ type pod struct {
 
 func newRefChecker(t *testing.T, docs [][]byte, declared []generators.SecretRef) *refChecker {
 	r := &refChecker{
-		t:          t,
-		configMaps: map[string]*corev1.ConfigMap{},
-		services:   map[string]*corev1.Service{},
-		pvcs:       map[string]bool{},
-		secrets:    map[string]map[string]bool{},
+		t:               t,
+		configMaps:      map[string]*corev1.ConfigMap{},
+		services:        map[string]*corev1.Service{},
+		pvcs:            map[string]bool{},
+		serviceAccounts: map[string]bool{"default": true},
+		secrets:         map[string]map[string]bool{},
 	}
 	for _, d := range declared {
 		if r.secrets[d.Secret] == nil {
@@ -81,11 +90,14 @@ func newRefChecker(t *testing.T, docs [][]byte, declared []generators.SecretRef)
 		r.secrets[d.Secret][d.Key] = true
 	}
 	for _, doc := range docs {
-		var meta struct{ Kind string }
+		var meta struct{ APIVersion, Kind string }
 		if err := yaml.Unmarshal(doc, &meta); err != nil {
 			t.Fatal(err)
 		}
-		obj := kinds[meta.Kind].new()
+		obj, known := schema.NewObject(meta.APIVersion, meta.Kind)
+		if !known {
+			t.Fatalf("%s %s: not a kind of k8s.io/api", meta.APIVersion, meta.Kind)
+		}
 		if err := yaml.UnmarshalStrict(doc, obj); err != nil {
 			t.Fatal(err)
 		}
@@ -107,6 +119,14 @@ func newRefChecker(t *testing.T, docs [][]byte, declared []generators.SecretRef)
 			r.pods = append(r.pods, pod{owner: "Job " + o.Name, template: o.Spec.Template})
 		case *batchv1.CronJob:
 			r.pods = append(r.pods, pod{owner: "CronJob " + o.Name, template: o.Spec.JobTemplate.Spec.Template})
+		case *corev1.ServiceAccount:
+			r.serviceAccounts[o.Name] = true
+		case *networkingv1.Ingress:
+			r.ingresses = append(r.ingresses, o)
+		case *policyv1.PodDisruptionBudget:
+			r.pdbs = append(r.pdbs, o)
+		case *autoscalingv2.HorizontalPodAutoscaler:
+			r.hpas = append(r.hpas, o)
 		}
 	}
 	if len(r.pods) == 0 {
@@ -140,6 +160,33 @@ func (r *refChecker) check() {
 	}
 	for _, svc := range r.services {
 		r.checkService(svc)
+	}
+	for _, ing := range r.ingresses {
+		for _, rule := range ing.Spec.Rules {
+			for _, path := range rule.HTTP.Paths {
+				b := path.Backend.Service
+				svc, ok := r.services[b.Name]
+				switch {
+				case !ok:
+					r.errorf("Ingress %s: backend %s is not a Service of the stack", ing.Name, b.Name)
+				case !slices.ContainsFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool {
+					return p.Name == b.Port.Name && (b.Port.Number == 0 || p.Port == b.Port.Number)
+				}):
+					r.errorf("Ingress %s: Service %s has no port %s", ing.Name, b.Name, b.Port.Name)
+				}
+			}
+		}
+	}
+	for _, pdb := range r.pdbs {
+		if !slices.ContainsFunc(r.pods, func(p pod) bool { return subset(pdb.Spec.Selector.MatchLabels, p.template.Labels) }) {
+			r.errorf("PodDisruptionBudget %s selects no pods of the stack", pdb.Name)
+		}
+	}
+	for _, hpa := range r.hpas {
+		ref := hpa.Spec.ScaleTargetRef
+		if !slices.ContainsFunc(r.pods, func(p pod) bool { return p.owner == ref.Kind+" "+ref.Name }) {
+			r.errorf("HorizontalPodAutoscaler %s scales %s %s, which is not a workload of the stack", hpa.Name, ref.Kind, ref.Name)
+		}
 	}
 }
 
@@ -178,6 +225,9 @@ var nslookupRE = regexp.MustCompile(`nslookup ([^;\s]+)`)
 
 func (r *refChecker) checkPod(p pod) {
 	spec := p.template.Spec
+	if sa := spec.ServiceAccountName; sa != "" && !r.serviceAccounts[sa] {
+		r.errorf("%s: ServiceAccount %s is not an object of the stack", p.owner, sa)
+	}
 	volumes := map[string]corev1.Volume{}
 	for _, v := range spec.Volumes {
 		volumes[v.Name] = v
@@ -238,18 +288,26 @@ func (r *refChecker) checkEnv(owner string, c corev1.Container, volumes map[stri
 	case e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil:
 		r.secret(owner, e.ValueFrom.SecretKeyRef.Name, e.ValueFrom.SecretKeyRef.Key)
 	case strings.HasPrefix(e.Value, "/"):
-		// A path must name a file of a mounted ConfigMap volume.
+		// A path must be in a mounted volume, and in a ConfigMap's, name
+		// one of its files.
 		for _, m := range c.VolumeMounts {
 			rel, ok := strings.CutPrefix(e.Value, m.MountPath+"/")
-			if v := volumes[m.Name]; ok && v.ConfigMap != nil {
-				for _, item := range v.ConfigMap.Items {
-					if path.Clean(item.Path) == rel {
-						return
-					}
+			if !ok {
+				continue
+			}
+			v := volumes[m.Name]
+			if v.ConfigMap == nil {
+				return // a directory of a volume
+			}
+			for _, item := range v.ConfigMap.Items {
+				if path.Clean(item.Path) == rel {
+					return
 				}
 			}
+			r.errorf("%s: env %s=%s is not a file of ConfigMap %s", owner, e.Name, e.Value, v.ConfigMap.Name)
+			return
 		}
-		r.errorf("%s: env %s=%s is not a file of a mounted ConfigMap", owner, e.Name, e.Value)
+		r.errorf("%s: env %s=%s is in no mounted volume", owner, e.Name, e.Value)
 	case strings.HasSuffix(e.Name, "_HOST"):
 		r.checkHost(owner, c.Name+" env "+e.Name, e.Value)
 	}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,14 +16,15 @@ import (
 	"github.com/kdecl/kdecl/internal/deploydir"
 )
 
-// TestStacks keeps the checked-in deploy/<stack> of every stack under
-// stacks/ current: it fails when a render would change it, and -update
-// renders it.
+// TestStacks keeps the checked-in deploy directories of the example
+// stacks (stacks/renders.txt) current: it fails when a render would change
+// one, and -update renders it. Every stack directory under stacks/ is
+// rendered at least once.
 func TestStacks(t *testing.T) {
-	for _, dir := range stackDirs(t) {
-		name := filepath.Base(dir)
-		t.Run(name, func(t *testing.T) {
-			args := []string{"render", dir, "-o", filepath.Join("../../deploy", name)}
+	renders := stackRenders(t)
+	for _, r := range renders {
+		t.Run(r.name(), func(t *testing.T) {
+			args := append([]string{"render", r.dir, "-o", r.out}, r.tags...)
 			if !*update {
 				args = append(args, "--check")
 			}
@@ -35,39 +37,71 @@ func TestStacks(t *testing.T) {
 			}
 		})
 	}
-}
-
-// stackDirs are the directories of the example stacks under stacks/.
-func stackDirs(t *testing.T) []string {
-	t.Helper()
 	entries, err := os.ReadDir("../../stacks")
-	var dirs []string
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, e := range entries {
-		if e.IsDir() {
-			dirs = append(dirs, filepath.Join("../../stacks", e.Name()))
+		dir := filepath.Join("../../stacks", e.Name())
+		if files, _ := filepath.Glob(filepath.Join(dir, "*.cue")); len(files) == 0 || e.Name() == "templates" || e.Name() == "cue.mod" {
+			continue // not a stack: cue.mod, the shared templates
+		}
+		if !slices.ContainsFunc(renders, func(r stackRender) bool { return r.dir == dir }) {
+			t.Errorf("stacks/renders.txt does not render %s", dir)
 		}
 	}
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no stacks: %v", err)
+}
+
+// stackRender is a line of stacks/renders.txt: a stack, its deploy
+// directory, and the tags it is rendered with.
+type stackRender struct {
+	dir, out string
+	tags     []string
+}
+
+func (r stackRender) name() string {
+	return strings.TrimPrefix(r.out, "../../deploy/")
+}
+
+func stackRenders(t *testing.T) []stackRender {
+	t.Helper()
+	data, err := os.ReadFile("../../stacks/renders.txt")
+	if err != nil {
+		t.Fatal(err)
 	}
-	return dirs
+	var renders []stackRender
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		if len(f) < 2 {
+			t.Fatalf("stacks/renders.txt: %q is not STACK DIR [TAGS]", line)
+		}
+		renders = append(renders, stackRender{dir: "../../stacks/" + f[0], out: "../../" + f[1], tags: f[2:]})
+	}
+	if len(renders) == 0 {
+		t.Fatal("stacks/renders.txt renders nothing")
+	}
+	return renders
 }
 
 // TestRenderTwice renders every stack twice, as a directory and as a
 // stream, and wants the same bytes each time.
 func TestRenderTwice(t *testing.T) {
-	for _, dir := range stackDirs(t) {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
+	for _, r := range stackRenders(t) {
+		dir := r.dir
+		t.Run(r.name(), func(t *testing.T) {
 			var trees [2]map[string][]byte
 			var streams [2]string
 			for i := range 2 {
 				out := t.TempDir()
-				if err := run(context.Background(), []string{"render", dir, "-o", out}, os.Stdout, os.Stderr); err != nil {
+				if err := run(context.Background(), append([]string{"render", dir, "-o", out}, r.tags...), os.Stdout, os.Stderr); err != nil {
 					t.Fatal(err)
 				}
 				trees[i] = readTree(t, out)
 				var b bytes.Buffer
-				if err := run(context.Background(), []string{"render", dir, "-o", "-"}, &b, os.Stderr); err != nil {
+				if err := run(context.Background(), append([]string{"render", dir, "-o", "-"}, r.tags...), &b, os.Stderr); err != nil {
 					t.Fatal(err)
 				}
 				streams[i] = b.String()
@@ -106,15 +140,19 @@ func TestRenderTwice(t *testing.T) {
 // applyRank is the order of DESIGN.md's contract, stated independently of
 // the generators: Namespace, then what workloads refer to, then workloads.
 var applyRank = map[string]int{
-	"Namespace":             0,
-	"ConfigMap":             1,
-	"Secret":                1,
-	"PersistentVolumeClaim": 1,
-	"Service":               2,
-	"Deployment":            3,
-	"StatefulSet":           3,
-	"Job":                   3,
-	"CronJob":               3,
+	"Namespace":               0,
+	"ConfigMap":               1,
+	"Secret":                  1,
+	"PersistentVolumeClaim":   1,
+	"ServiceAccount":          1,
+	"Service":                 2,
+	"Deployment":              3,
+	"StatefulSet":             3,
+	"Job":                     3,
+	"CronJob":                 3,
+	"Ingress":                 4,
+	"PodDisruptionBudget":     4,
+	"HorizontalPodAutoscaler": 4,
 }
 
 // checkApplyOrder walks a rendered tree in the order kubectl apply -R
