@@ -102,7 +102,7 @@ func TestDeployment(t *testing.T) {
 							},
 							Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{"cpu": resource.MustParse("100m")}},
 							VolumeMounts: []corev1.VolumeMount{
-								{Name: "config", MountPath: "/etc/web", ReadOnly: true},
+								{Name: schema.ConfigVolume, MountPath: "/etc/web", ReadOnly: true},
 							},
 							LivenessProbe: &corev1.Probe{
 								ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/", Port: intstr.FromString("http")}},
@@ -117,7 +117,7 @@ func TestDeployment(t *testing.T) {
 							},
 						}},
 						Volumes: []corev1.Volume{{
-							Name: "config",
+							Name: schema.ConfigVolume,
 							VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
 								LocalObjectReference: corev1.LocalObjectReference{Name: "web-config"},
 								Items:                []corev1.KeyToPath{{Key: "app.conf", Path: "app.conf"}},

@@ -102,6 +102,10 @@ func container(a *schema.App, c schema.Container) corev1.Container {
 			Name: name, MountPath: c.Mounts[name], ReadOnly: a.Storage[name].ReadOnly,
 		})
 	}
+	if c.ConfigMount != "" {
+		ctr.VolumeMounts = append(ctr.VolumeMounts, corev1.VolumeMount{Name: schema.ConfigVolume, MountPath: c.ConfigMount, ReadOnly: true})
+		slices.SortFunc(ctr.VolumeMounts, func(x, y corev1.VolumeMount) int { return cmp.Compare(x.MountPath, y.MountPath) })
+	}
 	return ctr
 }
 

@@ -61,8 +61,8 @@ func (c *appChecker) kindFields() {
 func (c *appChecker) storage() {
 	for _, name := range slices.Sorted(maps.Keys(c.app.Storage)) {
 		v := c.app.Storage[name]
-		if slices.Contains(reservedVolumes, name) {
-			c.fail(fmt.Sprintf("%s is the name of a volume kdecl adds; choose another", name), "storage", name)
+		if reservedVolume(name) {
+			c.fail("names that start with "+reservedPrefix+" are kdecl's own volumes; choose another", "storage", name)
 		}
 		if v.Type == "" {
 			v.Type = DefaultVolumeType
@@ -105,8 +105,8 @@ func (c *appChecker) storage() {
 func (c *appChecker) secrets() {
 	for _, name := range slices.Sorted(maps.Keys(c.app.Secrets.Files)) {
 		f := c.app.Secrets.Files[name]
-		if slices.Contains(reservedVolumes, name) {
-			c.fail(fmt.Sprintf("%s is the name of a volume kdecl adds; choose another", name), "secrets", "files", name)
+		if reservedVolume(name) {
+			c.fail("names that start with "+reservedPrefix+" are kdecl's own volumes; choose another", "secrets", "files", name)
 		}
 		if _, ok := c.app.Storage[name]; ok {
 			c.fail("is also the name of a storage volume; rename one", "secrets", "files", name)
@@ -204,6 +204,12 @@ func (c *appChecker) containers() {
 		}
 		c.containerResources(ctr.Resources, append(field, "resources")...)
 		paths := map[string]string{}
+		if ctr.ConfigMount != "" {
+			if cfg := c.app.Config; cfg == nil || len(cfg.Files) == 0 {
+				c.fail("the app has no config files to mount", append(field, "configMount")...)
+			}
+			paths[path.Clean(ctr.ConfigMount)] = "the config files"
+		}
 		for _, v := range slices.Sorted(maps.Keys(ctr.Mounts)) {
 			p := path.Clean(ctr.Mounts[v])
 			if other, ok := paths[p]; ok {

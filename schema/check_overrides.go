@@ -316,7 +316,7 @@ func (c *appChecker) overrideSidecar(frag map[string]any, field []string, native
 			c.native(at(field, "env", index(i)), native+".env")
 		}
 	})
-	paths := map[string]bool{}
+	paths := map[string]bool{ctr.ConfigMount: ctr.ConfigMount != ""}
 	for _, p := range ctr.Mounts {
 		paths[p] = true
 	}

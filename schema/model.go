@@ -172,6 +172,8 @@ type Container struct {
 	Ports           map[string]Port   `json:"ports"`
 	Resources       Resources         `json:"resources"`
 	Mounts          map[string]string `json:"mounts"`
+	// ConfigMount is where the container mounts the app's config files.
+	ConfigMount string `json:"configMount"`
 }
 
 // UpdateStrategy of a statefulset.

@@ -1,14 +1,20 @@
 package schema
 
-import "regexp"
+import (
+	"regexp"
+	"strings"
+)
 
 // Names kdecl gives to the things it adds to a pod or stack, fixed here so
 // that the checks of Load and the generators agree on them.
 const (
 	// ConfigVolume is the pod volume of the app's config files.
-	ConfigVolume = "config"
+	ConfigVolume = reservedPrefix + "config"
 	// PodInfoVolume is the downward API volume of podInfo.
-	PodInfoVolume = "podinfo"
+	PodInfoVolume = reservedPrefix + "podinfo"
+	// reservedPrefix starts the names of the volumes kdecl adds, which no
+	// volume of an app's may have.
+	reservedPrefix = "kdecl-"
 )
 
 // ConfigHashAnnotation on a pod template holds a hash of the app's
@@ -19,8 +25,8 @@ const (
 	ConfigHashLen        = 16
 )
 
-// reservedVolumes are the volume names an app cannot use for its own.
-var reservedVolumes = []string{ConfigVolume, PodInfoVolume}
+// reservedVolume is whether an app cannot give its own volume the name.
+func reservedVolume(name string) bool { return strings.HasPrefix(name, reservedPrefix) }
 
 // ConfigMapName is the name of an app's ConfigMap.
 func ConfigMapName(app string) string { return app + "-config" }
