@@ -9,13 +9,24 @@ import (
 
 // Deployment is the workload of a deployment app.
 func Deployment(s *schema.Stack, a *schema.App) *appsv1.Deployment {
-	return &appsv1.Deployment{
+	d := &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: objectMeta(s, a, a.Name),
 		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr(a.Replicas),
-			Selector: &metav1.LabelSelector{MatchLabels: SelectorLabels(s, a)},
-			Template: PodTemplate(s, a),
+			Replicas:                ptr(a.Replicas),
+			Selector:                &metav1.LabelSelector{MatchLabels: SelectorLabels(s, a)},
+			Template:                PodTemplate(s, a),
+			MinReadySeconds:         a.MinReadySeconds,
+			RevisionHistoryLimit:    a.RevisionHistoryLimit,
+			ProgressDeadlineSeconds: a.ProgressDeadlineSeconds,
 		},
 	}
+	if st := a.Strategy; st != nil {
+		d.Spec.Strategy.Type = appsv1.DeploymentStrategyType(st.Type)
+		if st.MaxSurge != nil || st.MaxUnavailable != nil {
+			d.Spec.Strategy.Type = appsv1.RollingUpdateDeploymentStrategyType
+			d.Spec.Strategy.RollingUpdate = &appsv1.RollingUpdateDeployment{MaxSurge: st.MaxSurge, MaxUnavailable: st.MaxUnavailable}
+		}
+	}
+	return d
 }

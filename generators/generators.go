@@ -112,6 +112,8 @@ func App(s *schema.Stack, a *schema.App) ([]Object, error) {
 		objs = append(objs, Deployment(s, a))
 	case schema.KindStatefulSet:
 		objs = append(objs, StatefulSet(s, a))
+	case schema.KindDaemonSet:
+		objs = append(objs, DaemonSet(s, a))
 	case schema.KindJob:
 		objs = append(objs, Job(s, a))
 	case schema.KindCronJob:

@@ -89,6 +89,8 @@ func podSpec(obj Object) *corev1.PodSpec {
 		return &o.Spec.Template.Spec
 	case *appsv1.StatefulSet:
 		return &o.Spec.Template.Spec
+	case *appsv1.DaemonSet:
+		return &o.Spec.Template.Spec
 	case *batchv1.Job:
 		return &o.Spec.Template.Spec
 	case *batchv1.CronJob:

@@ -116,6 +116,7 @@ func containerPorts(m map[string]schema.Port) []corev1.ContainerPort {
 		ports = append(ports, corev1.ContainerPort{
 			Name:          name,
 			ContainerPort: p.Port,
+			HostPort:      p.HostPort,
 			Protocol:      corev1.Protocol(p.Protocol),
 		})
 	}

@@ -19,11 +19,13 @@ func StatefulSet(s *schema.Stack, a *schema.App) *appsv1.StatefulSet {
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
 		ObjectMeta: objectMeta(s, a, a.Name),
 		Spec: appsv1.StatefulSetSpec{
-			Replicas:            ptr(a.Replicas),
-			Selector:            &metav1.LabelSelector{MatchLabels: SelectorLabels(s, a)},
-			ServiceName:         schema.HeadlessServiceName(a.Name),
-			Template:            PodTemplate(s, a),
-			PodManagementPolicy: appsv1.PodManagementPolicyType(a.PodManagementPolicy),
+			Replicas:             ptr(a.Replicas),
+			Selector:             &metav1.LabelSelector{MatchLabels: SelectorLabels(s, a)},
+			ServiceName:          schema.HeadlessServiceName(a.Name),
+			Template:             PodTemplate(s, a),
+			PodManagementPolicy:  appsv1.PodManagementPolicyType(a.PodManagementPolicy),
+			MinReadySeconds:      a.MinReadySeconds,
+			RevisionHistoryLimit: a.RevisionHistoryLimit,
 		},
 	}
 	if u := a.UpdateStrategy; u != nil {

@@ -43,6 +43,7 @@ func (l *loader) app(app *App) *appChecker {
 	c.lifecycle()
 	c.containerResources(c.app.Resources, "resources")
 	c.containers()
+	c.hostPorts()
 	c.mountPaths()
 	c.expose()
 	c.downward()
@@ -147,13 +148,18 @@ func ImageTag(image string) (string, bool) {
 
 func (c *appChecker) ports() {
 	defaultProtocols(c.app.Ports)
-	seen := map[Port]string{}
+	type portProtocol struct {
+		port     int32
+		protocol string
+	}
+	seen := map[portProtocol]string{}
 	for _, name := range slices.Sorted(maps.Keys(c.app.Ports)) {
 		p := c.app.Ports[name]
-		if other, ok := seen[p]; ok {
+		key := portProtocol{p.Port, p.Protocol}
+		if other, ok := seen[key]; ok {
 			c.fail(fmt.Sprintf("port %d/%s is also named %s", p.Port, p.Protocol, other), "ports", name)
 		}
-		seen[p] = name
+		seen[key] = name
 	}
 }
 
@@ -274,8 +280,8 @@ func (c *appChecker) expose() {
 	}
 	switch {
 	case e.Type != "":
-	case c.app.Kind == KindJob || c.app.Kind == KindCronJob:
-		e.Type = ExposeNone // a batch pod's ports are rarely a service; say so to get one
+	case c.app.Kind == KindJob || c.app.Kind == KindCronJob || c.app.Kind == KindDaemonSet:
+		e.Type = ExposeNone // a batch pod's or node agent's ports are rarely a service; say so to get one
 	default:
 		e.Type = DefaultServiceType
 	}

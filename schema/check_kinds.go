@@ -26,7 +26,11 @@ func (c *appChecker) kindFields() {
 		}
 	}
 	only([]string{KindDeployment, KindStatefulSet}, "replicas")
-	only([]string{KindStatefulSet}, "podManagementPolicy", "updateStrategy")
+	only([]string{KindStatefulSet}, "podManagementPolicy", "updateStrategy.partition")
+	only([]string{KindStatefulSet, KindDaemonSet}, "updateStrategy")
+	only([]string{KindDaemonSet}, "updateStrategy.maxUnavailable", "updateStrategy.maxSurge")
+	only([]string{KindDeployment}, "strategy", "progressDeadlineSeconds")
+	only([]string{KindDeployment, KindStatefulSet, KindDaemonSet}, "minReadySeconds", "revisionHistoryLimit")
 	only([]string{KindJob, KindCronJob}, "restartPolicy", "job")
 	only([]string{KindCronJob}, "schedule", "timeZone", "concurrencyPolicy", "startingDeadlineSeconds",
 		"suspend", "successfulJobsHistoryLimit", "failedJobsHistoryLimit")
@@ -41,9 +45,10 @@ func (c *appChecker) kindFields() {
 		}
 		a.Replicas = 0
 	}
-	if u := a.UpdateStrategy; u != nil && u.Partition != nil && u.Type == "OnDelete" {
-		c.fail("partition needs type RollingUpdate", "updateStrategy", "partition")
+	if a.Kind == KindDaemonSet {
+		a.Replicas = 0 // one pod per node
 	}
+	c.rollout()
 	if a.Kind == KindCronJob {
 		if !c.set("schedule") {
 			c.fail("a cronjob needs a schedule", "schedule")
@@ -87,6 +92,9 @@ func (c *appChecker) storage() {
 			}
 			if c.app.Kind == KindDeployment && c.app.Replicas > 1 && slices.Contains(v.AccessModes, "ReadWriteOnce") {
 				c.warn(fmt.Sprintf("%d replicas share one ReadWriteOnce claim: pods on other nodes cannot mount it; use a statefulset or ReadWriteMany", c.app.Replicas), "storage", name)
+			}
+			if c.app.Kind == KindDeployment && (c.app.Strategy == nil || c.app.Strategy.Type != "Recreate") && slices.Contains(v.AccessModes, "ReadWriteOnce") {
+				c.warn(`a rolling update starts the new pod before it stops the old one, which holds this ReadWriteOnce claim: on another node the new pod waits for it forever; set strategy: type: "Recreate"`, "storage", name)
 			}
 		case VolumeEmptyDir:
 			if v.SizeLimit != "" {

@@ -52,6 +52,8 @@ func AppObjects(a *App) []ObjectRef {
 		objs = append(objs, ObjectRef{"Deployment", a.Name})
 	case KindStatefulSet:
 		objs = append(objs, ObjectRef{"StatefulSet", a.Name})
+	case KindDaemonSet:
+		objs = append(objs, ObjectRef{"DaemonSet", a.Name})
 	case KindJob:
 		objs = append(objs, ObjectRef{"Job", ""})
 	case KindCronJob:
@@ -93,6 +95,7 @@ var overrideTypes = map[string]reflect.Type{
 	OverrideContainer:       reflect.TypeFor[corev1.Container](),
 	"Deployment":            reflect.TypeFor[appsv1.Deployment](),
 	"StatefulSet":           reflect.TypeFor[appsv1.StatefulSet](),
+	"DaemonSet":             reflect.TypeFor[appsv1.DaemonSet](),
 	"Job":                   reflect.TypeFor[batchv1.Job](),
 	"CronJob":               reflect.TypeFor[batchv1.CronJob](),
 	"Service":               reflect.TypeFor[corev1.Service](),
@@ -329,10 +332,17 @@ func (c *appChecker) overrideSidecar(frag map[string]any, field []string, native
 
 // objectNative are the fields of objects the schema models, by kind.
 var objectNative = map[string]map[string]string{
-	"Deployment": {"spec.replicas": "replicas"},
+	"Deployment": {
+		"spec.replicas": "replicas", "spec.strategy": "strategy", "spec.minReadySeconds": "minReadySeconds",
+		"spec.revisionHistoryLimit": "revisionHistoryLimit", "spec.progressDeadlineSeconds": "progressDeadlineSeconds",
+	},
 	"StatefulSet": {
 		"spec.replicas": "replicas", "spec.serviceName": "the app's name (the headless Service is named after it)",
 		"spec.volumeClaimTemplates": "storage", "spec.podManagementPolicy": "podManagementPolicy", "spec.updateStrategy": "updateStrategy",
+		"spec.minReadySeconds": "minReadySeconds", "spec.revisionHistoryLimit": "revisionHistoryLimit",
+	},
+	"DaemonSet": {
+		"spec.updateStrategy": "updateStrategy", "spec.minReadySeconds": "minReadySeconds", "spec.revisionHistoryLimit": "revisionHistoryLimit",
 	},
 	"Job": {
 		"spec.completions": "job.completions", "spec.parallelism": "job.parallelism", "spec.backoffLimit": "job.backoffLimit",
@@ -355,6 +365,7 @@ var objectNative = map[string]map[string]string{
 var podPaths = map[string][]string{
 	"Deployment":  {"spec", "template"},
 	"StatefulSet": {"spec", "template"},
+	"DaemonSet":   {"spec", "template"},
 	"Job":         {"spec", "template"},
 	"CronJob":     {"spec", "jobTemplate", "spec", "template"},
 }

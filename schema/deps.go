@@ -58,6 +58,9 @@ func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps
 				d.Host = dns(dep)
 			case t.Kind == KindStatefulSet:
 				d.Host = dns(HeadlessServiceName(dep))
+			case t.Kind == KindDaemonSet:
+				c.fail(fmt.Sprintf("%s is a daemonset without a Service; give it one with expose.type", dep), field...)
+				continue
 			default:
 				c.fail(fmt.Sprintf("%s has no Service (expose.type none)", dep), field...)
 				continue

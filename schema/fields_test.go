@@ -207,6 +207,7 @@ var companions = map[string][]map[string]any{
 	"apps.*.lifecycle.preStop":   {exec},
 	"apps.*.expose":              {{"type": "NodePort"}},
 	"apps.*.storage.*":           {{"size": "1Gi"}, {"type": "emptyDir"}},
+	"apps.*.updateStrategy":      {{"maxUnavailable": 0}},
 }
 
 var exec = map[string]any{"exec": map[string]any{"command": []any{"true"}}}
@@ -276,7 +277,7 @@ func (s *sampler) reaches(t *testing.T, l leaf) bool {
 	if len(values) == 0 {
 		t.Fatalf("no sample values for %s (%s): add one to samples or pathSamples", l.path(), schema.ExprSource(l.node.Leaf))
 	}
-	for _, kind := range []string{"deployment", "statefulset", "job", "cronjob"} {
+	for _, kind := range []string{"deployment", "statefulset", "daemonset", "job", "cronjob"} {
 		for companion := -1; companion < 2; companion++ { // none, then each
 			stack := baseStack(kind)
 			s.build(stack, l, companion)

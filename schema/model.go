@@ -3,6 +3,8 @@ package schema
 import (
 	"encoding/json"
 	"fmt"
+
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // Stack is a validated stack: every app of one CUE package, with the
@@ -64,8 +66,12 @@ type App struct {
 	// RestartPolicy of a job or cronjob's pods; empty for other kinds.
 	RestartPolicy string `json:"restartPolicy"`
 
-	PodManagementPolicy string          `json:"podManagementPolicy"`
-	UpdateStrategy      *UpdateStrategy `json:"updateStrategy"`
+	PodManagementPolicy     string          `json:"podManagementPolicy"`
+	UpdateStrategy          *UpdateStrategy `json:"updateStrategy"`
+	Strategy                *Strategy       `json:"strategy"`
+	MinReadySeconds         int32           `json:"minReadySeconds"`
+	RevisionHistoryLimit    *int32          `json:"revisionHistoryLimit"`
+	ProgressDeadlineSeconds *int32          `json:"progressDeadlineSeconds"`
 
 	Job JobSpec `json:"job"`
 
@@ -87,6 +93,7 @@ type App struct {
 const (
 	KindDeployment  = "deployment"
 	KindStatefulSet = "statefulset"
+	KindDaemonSet   = "daemonset"
 	KindJob         = "job"
 	KindCronJob     = "cronjob"
 )
@@ -176,10 +183,19 @@ type Container struct {
 	ConfigMount string `json:"configMount"`
 }
 
-// UpdateStrategy of a statefulset.
+// UpdateStrategy of a statefulset or daemonset.
 type UpdateStrategy struct {
-	Type      string `json:"type"`
-	Partition *int32 `json:"partition"`
+	Type           string              `json:"type"`
+	Partition      *int32              `json:"partition"`
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable"`
+	MaxSurge       *intstr.IntOrString `json:"maxSurge"`
+}
+
+// Strategy of a deployment's rollout.
+type Strategy struct {
+	Type           string              `json:"type"`
+	MaxSurge       *intstr.IntOrString `json:"maxSurge"`
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable"`
 }
 
 // JobSpec shapes a Job.
@@ -206,6 +222,7 @@ type Dependency struct {
 type Port struct {
 	Port     int32  `json:"port"`
 	Protocol string `json:"protocol"`
+	HostPort int32  `json:"hostPort"`
 }
 
 // UnmarshalJSON accepts both forms of a port.
