@@ -28,5 +28,8 @@ func Deployment(s *schema.Stack, a *schema.App) *appsv1.Deployment {
 			d.Spec.Strategy.RollingUpdate = &appsv1.RollingUpdateDeployment{MaxSurge: st.MaxSurge, MaxUnavailable: st.MaxUnavailable}
 		}
 	}
+	if a.Autoscaled {
+		d.Spec.Replicas = nil // the autoscaler's to set
+	}
 	return d
 }

@@ -107,6 +107,12 @@ func App(s *schema.Stack, a *schema.App) ([]Object, error) {
 	if svc := Service(s, a); svc != nil {
 		objs = append(objs, svc)
 	}
+	if sa := ServiceAccount(s, a); sa != nil {
+		objs = append(objs, sa)
+	}
+	if hpa := HorizontalPodAutoscaler(s, a); hpa != nil {
+		objs = append(objs, hpa)
+	}
 	switch a.Kind {
 	case schema.KindDeployment:
 		objs = append(objs, Deployment(s, a))

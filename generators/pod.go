@@ -31,6 +31,10 @@ func PodTemplate(s *schema.Stack, a *schema.App) corev1.PodTemplateSpec {
 		Volumes:                       volumes(a),
 		RestartPolicy:                 corev1.RestartPolicy(a.RestartPolicy),
 		TerminationGracePeriodSeconds: a.TerminationGracePeriodSeconds,
+		ServiceAccountName:            a.ServiceAccountName(),
+	}
+	if sa := a.ServiceAccount; sa != nil {
+		spec.AutomountServiceAccountToken = sa.AutomountToken
 	}
 	return corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: Labels(s, a), Annotations: annotations},

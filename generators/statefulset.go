@@ -35,6 +35,9 @@ func StatefulSet(s *schema.Stack, a *schema.App) *appsv1.StatefulSet {
 			sts.Spec.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{Partition: u.Partition}
 		}
 	}
+	if a.Autoscaled {
+		sts.Spec.Replicas = nil // the autoscaler's to set
+	}
 	for _, name := range slices.Sorted(maps.Keys(a.Storage)) {
 		v := a.Storage[name]
 		if v.Type != schema.VolumePersistent {

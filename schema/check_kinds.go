@@ -25,7 +25,7 @@ func (c *appChecker) kindFields() {
 			}
 		}
 	}
-	only([]string{KindDeployment, KindStatefulSet}, "replicas")
+	only([]string{KindDeployment, KindStatefulSet}, "replicas", "autoscale")
 	only([]string{KindStatefulSet}, "podManagementPolicy", "updateStrategy.partition")
 	only([]string{KindStatefulSet, KindDaemonSet}, "updateStrategy")
 	only([]string{KindDaemonSet}, "updateStrategy.maxUnavailable", "updateStrategy.maxSurge")
@@ -48,6 +48,7 @@ func (c *appChecker) kindFields() {
 	if a.Kind == KindDaemonSet {
 		a.Replicas = 0 // one pod per node
 	}
+	c.autoscale()
 	c.rollout()
 	if a.Kind == KindCronJob {
 		if !c.set("schedule") {

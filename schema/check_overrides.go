@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 )
@@ -46,6 +47,12 @@ func AppObjects(a *App) []ObjectRef {
 	}
 	if a.Expose.Type != ExposeNone && len(a.Ports) > 0 {
 		objs = append(objs, ObjectRef{"Service", a.Name})
+	}
+	if a.CreatesServiceAccount() {
+		objs = append(objs, ObjectRef{"ServiceAccount", a.ServiceAccountName()})
+	}
+	if a.Autoscale != nil {
+		objs = append(objs, ObjectRef{"HorizontalPodAutoscaler", a.Name})
 	}
 	switch a.Kind {
 	case KindDeployment:
@@ -91,16 +98,18 @@ func OverrideTarget(a *App, key string) (ObjectRef, error) {
 
 // overrideTypes are the Go types of what overrides patch.
 var overrideTypes = map[string]reflect.Type{
-	OverridePod:             reflect.TypeFor[corev1.PodSpec](),
-	OverrideContainer:       reflect.TypeFor[corev1.Container](),
-	"Deployment":            reflect.TypeFor[appsv1.Deployment](),
-	"StatefulSet":           reflect.TypeFor[appsv1.StatefulSet](),
-	"DaemonSet":             reflect.TypeFor[appsv1.DaemonSet](),
-	"Job":                   reflect.TypeFor[batchv1.Job](),
-	"CronJob":               reflect.TypeFor[batchv1.CronJob](),
-	"Service":               reflect.TypeFor[corev1.Service](),
-	"ConfigMap":             reflect.TypeFor[corev1.ConfigMap](),
-	"PersistentVolumeClaim": reflect.TypeFor[corev1.PersistentVolumeClaim](),
+	OverridePod:               reflect.TypeFor[corev1.PodSpec](),
+	OverrideContainer:         reflect.TypeFor[corev1.Container](),
+	"Deployment":              reflect.TypeFor[appsv1.Deployment](),
+	"StatefulSet":             reflect.TypeFor[appsv1.StatefulSet](),
+	"DaemonSet":               reflect.TypeFor[appsv1.DaemonSet](),
+	"Job":                     reflect.TypeFor[batchv1.Job](),
+	"CronJob":                 reflect.TypeFor[batchv1.CronJob](),
+	"Service":                 reflect.TypeFor[corev1.Service](),
+	"ConfigMap":               reflect.TypeFor[corev1.ConfigMap](),
+	"PersistentVolumeClaim":   reflect.TypeFor[corev1.PersistentVolumeClaim](),
+	"ServiceAccount":          reflect.TypeFor[corev1.ServiceAccount](),
+	"HorizontalPodAutoscaler": reflect.TypeFor[autoscalingv2.HorizontalPodAutoscaler](),
 }
 
 // overrides checks the app's overrides: each names something the app
@@ -201,7 +210,11 @@ func (c *appChecker) overrideLabels(v any, field []string) {
 // overridePod checks a fragment of the pod's spec.
 func (c *appChecker) overridePod(frag map[string]any, field []string) {
 	a := c.app
-	for f, native := range map[string]string{"restartPolicy": "restartPolicy", "terminationGracePeriodSeconds": "terminationGracePeriodSeconds"} {
+	for f, native := range map[string]string{
+		"restartPolicy": "restartPolicy", "terminationGracePeriodSeconds": "terminationGracePeriodSeconds",
+		"serviceAccountName": "serviceAccount.name", "serviceAccount": "serviceAccount.name",
+		"automountServiceAccountToken": "serviceAccount.automountToken",
+	} {
 		if _, ok := frag[f]; ok {
 			c.native(at(field, f), native)
 		}
@@ -359,6 +372,11 @@ var objectNative = map[string]map[string]string{
 	"Service":               {"spec.type": "expose.type"},
 	"ConfigMap":             {"data": "config.env and config.files", "binaryData": "config.files"},
 	"PersistentVolumeClaim": {"spec.resources.requests.storage": "storage.<volume>.size", "spec.accessModes": "storage.<volume>.accessModes", "spec.storageClassName": "storage.<volume>.storageClass"},
+	"ServiceAccount":        {"automountServiceAccountToken": "serviceAccount.automountToken"},
+	"HorizontalPodAutoscaler": {
+		"spec.scaleTargetRef": "the app it belongs to", "spec.minReplicas": "autoscale.minReplicas", "spec.maxReplicas": "autoscale.maxReplicas",
+		"spec.metrics": "autoscale.cpu and autoscale.memory", "spec.behavior": "autoscale.scaleUp and autoscale.scaleDown",
+	},
 }
 
 // podPaths are where the pod template is in each kind of workload.

@@ -139,3 +139,27 @@ func (c *appChecker) hostPorts() {
 		check(c.app.Sidecars[name].Ports, "sidecars", name, "ports")
 	}
 }
+
+// autoscale checks the app's autoscaler: it, not replicas, sets the
+// workload's replicas, and it measures utilization against requests.
+func (c *appChecker) autoscale() {
+	as := c.app.Autoscale
+	if as == nil {
+		return
+	}
+	c.app.Autoscaled = true
+	if c.set("replicas") {
+		c.fail("autoscale sets the replicas; remove replicas (every apply would reset what the autoscaler chose)", "replicas")
+	}
+	if as.MinReplicas != nil && *as.MinReplicas > as.MaxReplicas {
+		c.fail(fmt.Sprintf("maxReplicas %d is below minReplicas %d", as.MaxReplicas, *as.MinReplicas), "autoscale", "maxReplicas")
+	}
+	for _, r := range []struct {
+		name   string
+		target *int32
+	}{{"cpu", as.CPU}, {"memory", as.Memory}} {
+		if r.target != nil && c.app.Resources.Requests[r.name] == "" {
+			c.warn(fmt.Sprintf("the autoscaler measures %s against the pods' requests, and the app's container requests none; set resources.requests.%s", r.name, r.name), "autoscale", r.name)
+		}
+	}
+}

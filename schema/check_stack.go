@@ -93,6 +93,7 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 			nodePorts[n] = source{c, field}
 		}
 	}
+	l.autoscalers(s, checkers)
 	// The objects of the stack's own come after the generated ones: an
 	// error names the one to rename.
 	extra(s.Objects, nil)
@@ -118,4 +119,48 @@ func describeField(field []string) string {
 		return "its name"
 	}
 	return fieldString(field)
+}
+
+// autoscalers finds the HorizontalPodAutoscalers among the stack's and the
+// apps' objects: an app one scales has no replicas of its own.
+func (l *loader) autoscalers(s *Stack, checkers map[string]*appChecker) {
+	scan := func(objs map[string]map[string]any, app string) {
+		for _, name := range sortedKeys(objs) {
+			o := objs[name]
+			if o["kind"] != "HorizontalPodAutoscaler" {
+				continue
+			}
+			kind, _ := get(o, "spec", "scaleTargetRef", "kind")
+			target, _ := get(o, "spec", "scaleTargetRef", "name")
+			t, _ := target.(string)
+			c, ok := checkers[t]
+			if !ok || strings.ToLower(fmt.Sprint(kind)) != c.app.Kind {
+				continue
+			}
+			if c.app.Autoscale != nil {
+				c.fail(fmt.Sprintf("%s scales the app, and autoscale too; keep one", describeObject(c, app, name)), "autoscale")
+				continue
+			}
+			c.app.Autoscaled = true
+			if c.set("replicas") {
+				c.fail(fmt.Sprintf("%s scales the app; remove replicas (every apply would reset what the autoscaler chose)", describeObject(c, app, name)), "replicas")
+			}
+		}
+	}
+	scan(s.Objects, "")
+	for _, name := range slices.Sorted(maps.Keys(checkers)) {
+		scan(checkers[name].app.Objects, name)
+	}
+}
+
+// describeObject names an object of the stack (app "") or of app, to an
+// error of c.
+func describeObject(c *appChecker, app, name string) string {
+	switch app {
+	case "":
+		return "the stack's objects." + quoteKey(name)
+	case c.app.Name:
+		return "objects." + quoteKey(name)
+	}
+	return fmt.Sprintf("app %q's objects.%s", app, quoteKey(name))
 }

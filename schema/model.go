@@ -34,6 +34,8 @@ type App struct {
 	Image           string            `json:"image"`
 	ImagePullPolicy string            `json:"imagePullPolicy"`
 	Replicas        int32             `json:"replicas"`
+	Autoscale       *Autoscale        `json:"autoscale"`
+	ServiceAccount  *ServiceAccount   `json:"serviceAccount"`
 	Command         []string          `json:"command"`
 	Args            []string          `json:"args"`
 	Env             map[string]string `json:"env"`
@@ -87,6 +89,57 @@ type App struct {
 	Dependencies []Dependency `json:"-"`
 	// Pos is where the app is defined.
 	Pos Position `json:"-"`
+	// Autoscaled is whether an autoscaler sets the workload's replicas:
+	// autoscale, or a HorizontalPodAutoscaler among the stack's objects.
+	Autoscaled bool `json:"-"`
+}
+
+// Autoscale has a HorizontalPodAutoscaler scale the app.
+type Autoscale struct {
+	MinReplicas *int32        `json:"minReplicas"`
+	MaxReplicas int32         `json:"maxReplicas"`
+	CPU         *int32        `json:"cpu"`
+	Memory      *int32        `json:"memory"`
+	ScaleUp     *ScalingRules `json:"scaleUp"`
+	ScaleDown   *ScalingRules `json:"scaleDown"`
+}
+
+// ScalingRules shape how an autoscaler scales one way.
+type ScalingRules struct {
+	StabilizationWindowSeconds *int32          `json:"stabilizationWindowSeconds"`
+	SelectPolicy               string          `json:"selectPolicy"`
+	Policies                   []ScalingPolicy `json:"policies"`
+}
+
+// ScalingPolicy is one policy of ScalingRules.
+type ScalingPolicy struct {
+	Type          string `json:"type"`
+	Value         int32  `json:"value"`
+	PeriodSeconds int32  `json:"periodSeconds"`
+}
+
+// ServiceAccount is the account an app's pods run as.
+type ServiceAccount struct {
+	Name           string `json:"name"`
+	Create         *bool  `json:"create"`
+	AutomountToken *bool  `json:"automountToken"`
+}
+
+// ServiceAccountName is the name of the app's ServiceAccount, or "".
+func (a *App) ServiceAccountName() string {
+	switch {
+	case a.ServiceAccount == nil:
+		return ""
+	case a.ServiceAccount.Name != "":
+		return a.ServiceAccount.Name
+	}
+	return a.Name
+}
+
+// CreatesServiceAccount is whether kdecl renders the app's ServiceAccount.
+func (a *App) CreatesServiceAccount() bool {
+	sa := a.ServiceAccount
+	return sa != nil && (sa.Create == nil || *sa.Create)
 }
 
 // Kinds of app.
