@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"maps"
-	"path"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
@@ -147,7 +146,7 @@ func env(a *schema.App) []corev1.EnvVar {
 				}}})
 		}
 		for name, file := range c.FileEnv {
-			vars = append(vars, corev1.EnvVar{Name: name, Value: path.Join(c.MountPath, file)})
+			vars = append(vars, corev1.EnvVar{Name: name, Value: c.FilePath(file)})
 		}
 	}
 	for name, ref := range a.Secrets.Env {
@@ -211,34 +210,46 @@ func volumes(a *schema.App) []corev1.Volume {
 	if c := a.Config; c != nil && len(c.Files) > 0 {
 		var items []corev1.KeyToPath
 		for _, key := range slices.Sorted(maps.Keys(c.Files)) {
-			items = append(items, corev1.KeyToPath{Key: key, Path: key})
+			items = append(items, corev1.KeyToPath{Key: key, Path: key, Mode: mode(c.Modes, key)})
 		}
 		vols = append(vols, corev1.Volume{Name: schema.ConfigVolume, VolumeSource: corev1.VolumeSource{
 			ConfigMap: &corev1.ConfigMapVolumeSource{
 				LocalObjectReference: corev1.LocalObjectReference{Name: ConfigMapName(a)},
 				Items:                items,
+				DefaultMode:          c.DefaultMode,
 			}}})
 	}
 	for name, v := range a.Storage {
-		switch {
-		case v.Type == schema.VolumeEmptyDir:
-			dir := &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMedium(v.Medium)}
+		var src corev1.VolumeSource
+		switch v.Type {
+		case schema.VolumeEmptyDir:
+			src.EmptyDir = &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMedium(v.Medium)}
 			if v.SizeLimit != "" {
-				dir.SizeLimit = ptr(resource.MustParse(v.SizeLimit))
+				src.EmptyDir.SizeLimit = ptr(resource.MustParse(v.SizeLimit))
 			}
-			vols = append(vols, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{EmptyDir: dir}})
-		case a.Kind != schema.KindStatefulSet: // a statefulset claims per pod
-			vols = append(vols, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{
-				PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{
-					ClaimName: PVCName(a, name), ReadOnly: v.ReadOnly,
-				}}})
+		case schema.VolumePersistent:
+			if a.Kind == schema.KindStatefulSet {
+				continue // a statefulset claims per pod
+			}
+			src.PersistentVolumeClaim = &corev1.PersistentVolumeClaimVolumeSource{ClaimName: PVCName(a, name), ReadOnly: v.ReadOnly}
+		case schema.VolumeClaim:
+			src.PersistentVolumeClaim = &corev1.PersistentVolumeClaimVolumeSource{ClaimName: v.Claim, ReadOnly: v.ReadOnly}
+		case schema.VolumeHostPath:
+			src.HostPath = &corev1.HostPathVolumeSource{Path: v.HostPath.Path}
+			if v.HostPath.Type != "" {
+				src.HostPath.Type = ptr(corev1.HostPathType(v.HostPath.Type))
+			}
+		case schema.VolumeConfigMap:
+			src.ConfigMap = &corev1.ConfigMapVolumeSource{
+				LocalObjectReference: corev1.LocalObjectReference{Name: v.ConfigMap},
+				Items:                keyToPaths(v.Items, nil),
+				DefaultMode:          v.DefaultMode,
+			}
 		}
+		vols = append(vols, corev1.Volume{Name: name, VolumeSource: src})
 	}
 	for name, f := range a.Secrets.Files {
-		src := &corev1.SecretVolumeSource{SecretName: f.Secret, DefaultMode: f.DefaultMode}
-		for _, key := range slices.Sorted(maps.Keys(f.Items)) {
-			src.Items = append(src.Items, corev1.KeyToPath{Key: key, Path: f.Items[key]})
-		}
+		src := &corev1.SecretVolumeSource{SecretName: f.Secret, DefaultMode: f.DefaultMode, Items: keyToPaths(f.Items, f.Modes)}
 		vols = append(vols, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{Secret: src}})
 	}
 	if p := a.PodInfo; p != nil {
@@ -256,17 +267,38 @@ func volumes(a *schema.App) []corev1.Volume {
 	return vols
 }
 
+// keyToPaths are the items of a ConfigMap or Secret volume, by key.
+func keyToPaths(items map[string]string, modes map[string]int32) []corev1.KeyToPath {
+	var out []corev1.KeyToPath
+	for _, key := range slices.Sorted(maps.Keys(items)) {
+		out = append(out, corev1.KeyToPath{Key: key, Path: items[key], Mode: mode(modes, key)})
+	}
+	return out
+}
+
+func mode(modes map[string]int32, key string) *int32 {
+	if m, ok := modes[key]; ok {
+		return &m
+	}
+	return nil
+}
+
 // volumeMounts of the app's container, by mount path.
 func volumeMounts(a *schema.App) []corev1.VolumeMount {
 	var mounts []corev1.VolumeMount
-	if c := a.Config; c != nil && len(c.Files) > 0 {
-		mounts = append(mounts, corev1.VolumeMount{Name: schema.ConfigVolume, MountPath: c.MountPath, ReadOnly: true})
+	if c := a.Config; c != nil {
+		if len(c.DirFiles()) > 0 {
+			mounts = append(mounts, corev1.VolumeMount{Name: schema.ConfigVolume, MountPath: c.MountPath, ReadOnly: true})
+		}
+		for key, p := range c.FileMounts {
+			mounts = append(mounts, corev1.VolumeMount{Name: schema.ConfigVolume, MountPath: p, SubPath: key, ReadOnly: true})
+		}
 	}
 	for name, v := range a.Storage {
-		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: v.MountPath, ReadOnly: v.ReadOnly})
+		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: v.MountPath, SubPath: v.SubPath, ReadOnly: v.ReadOnly})
 	}
 	for name, f := range a.Secrets.Files {
-		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: f.MountPath, ReadOnly: true})
+		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: f.MountPath, SubPath: f.SubPath, ReadOnly: true})
 	}
 	if p := a.PodInfo; p != nil {
 		mounts = append(mounts, corev1.VolumeMount{Name: schema.PodInfoVolume, MountPath: p.MountPath, ReadOnly: true})

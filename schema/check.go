@@ -182,6 +182,18 @@ func (c *appChecker) config() {
 			c.fail(fmt.Sprintf("%s is not a file of config.files (have %s)", quote(file), keyList(cfg.Files)), "config", "fileEnv", env)
 		}
 	}
+	for _, field := range []string{"fileMounts", "modes"} {
+		keys := slices.Collect(maps.Keys(cfg.FileMounts))
+		if field == "modes" {
+			keys = slices.Collect(maps.Keys(cfg.Modes))
+		}
+		slices.Sort(keys)
+		for _, file := range keys {
+			if _, ok := cfg.Files[file]; !ok {
+				c.fail(fmt.Sprintf("%s is not a file of config.files (have %s)", quote(file), keyList(cfg.Files)), "config", field, file)
+			}
+		}
+	}
 }
 
 // env checks that every environment variable is defined once.

@@ -70,9 +70,7 @@ func (c *appChecker) storage() {
 		if reservedVolume(name) {
 			c.fail("names that start with "+reservedPrefix+" are kdecl's own volumes; choose another", "storage", name)
 		}
-		if v.Type == "" {
-			v.Type = DefaultVolumeType
-		}
+		c.volumeSource(name, &v)
 		switch v.Type {
 		case VolumePersistent:
 			if v.Size == "" {
@@ -86,11 +84,6 @@ func (c *appChecker) storage() {
 			if slices.Contains(v.AccessModes, "ReadWriteOncePod") && len(slices.Compact(slices.Sorted(slices.Values(v.AccessModes)))) > 1 {
 				c.fail("ReadWriteOncePod cannot be combined with other access modes", "storage", name, "accessModes")
 			}
-			for _, f := range []string{"medium", "sizeLimit"} {
-				if c.set("storage", name, f) {
-					c.fail("is for emptyDir volumes", "storage", name, f)
-				}
-			}
 			if c.app.Kind == KindDeployment && c.app.Replicas > 1 && slices.Contains(v.AccessModes, "ReadWriteOnce") {
 				c.warn(fmt.Sprintf("%d replicas share one ReadWriteOnce claim: pods on other nodes cannot mount it; use a statefulset or ReadWriteMany", c.app.Replicas), "storage", name)
 			}
@@ -101,11 +94,8 @@ func (c *appChecker) storage() {
 			if v.SizeLimit != "" {
 				c.quantity(v.SizeLimit, "storage", name, "sizeLimit")
 			}
-			for _, f := range []string{"size", "accessModes", "storageClass"} {
-				if c.set("storage", name, f) {
-					c.fail("is for persistent volumes", "storage", name, f)
-				}
-			}
+		case VolumeConfigMap:
+			c.itemPaths(v.Items, "storage", name, "items")
 		}
 		c.app.Storage[name] = v
 	}
@@ -120,13 +110,57 @@ func (c *appChecker) secrets() {
 		if _, ok := c.app.Storage[name]; ok {
 			c.fail("is also the name of a storage volume; rename one", "secrets", "files", name)
 		}
-		seen := map[string]string{}
-		for _, key := range slices.Sorted(maps.Keys(f.Items)) {
-			p := path.Clean(f.Items[key])
-			if other, ok := seen[p]; ok {
-				c.fail(fmt.Sprintf("keys %s and %s both go to %s", other, key, p), "secrets", "files", name, "items", key)
+		c.itemPaths(f.Items, "secrets", "files", name, "items")
+		for _, key := range slices.Sorted(maps.Keys(f.Modes)) {
+			if _, ok := f.Items[key]; !ok {
+				c.fail(fmt.Sprintf("a mode needs the key among items, which then list every key the files show (have %s)", keyList(f.Items)), "secrets", "files", name, "modes", key)
 			}
-			seen[p] = key
+		}
+	}
+}
+
+// itemPaths checks that no two keys of a volume go to one file.
+func (c *appChecker) itemPaths(items map[string]string, field ...string) {
+	seen := map[string]string{}
+	for _, key := range slices.Sorted(maps.Keys(items)) {
+		p := path.Clean(items[key])
+		if other, ok := seen[p]; ok {
+			c.fail(fmt.Sprintf("keys %s and %s both go to %s", other, key, p), append(field, key)...)
+		}
+		seen[p] = key
+	}
+}
+
+// volumeSource sets the type of a volume: what it names that exists
+// (claim, hostPath, configMap), else type, else persistent; and checks
+// that it sets only the fields of its type.
+func (c *appChecker) volumeSource(name string, v *Volume) {
+	var sources []string
+	for _, f := range []string{VolumeClaim, VolumeHostPath, VolumeConfigMap} {
+		if c.set("storage", name, f) {
+			sources = append(sources, f)
+		}
+	}
+	switch {
+	case len(sources) > 1:
+		c.fail("a volume mounts one thing: set only one of "+strings.Join(sources, ", "), "storage", name)
+	case len(sources) == 1 && c.set("storage", name, "type"):
+		c.fail(fmt.Sprintf("a volume of a %s that exists has no type", sources[0]), "storage", name, "type")
+	case len(sources) == 1:
+		v.Type = sources[0]
+	case v.Type == "":
+		v.Type = DefaultVolumeType
+	}
+	fields := map[string][]string{
+		VolumePersistent: {"size", "accessModes", "storageClass"},
+		VolumeEmptyDir:   {"medium", "sizeLimit"},
+		VolumeConfigMap:  {"items", "defaultMode"},
+	}
+	for _, t := range slices.Sorted(maps.Keys(fields)) {
+		for _, f := range fields[t] {
+			if t != v.Type && c.set("storage", name, f) {
+				c.fail(fmt.Sprintf("is for %s volumes, and this one is %s", t, v.Type), "storage", name, f)
+			}
 		}
 	}
 }
@@ -246,8 +280,13 @@ func (c *appChecker) mountPaths() {
 		field []string
 	}
 	var mounts []mount
-	if cfg := c.app.Config; cfg != nil && len(cfg.Files) > 0 {
+	if cfg := c.app.Config; cfg != nil && len(cfg.DirFiles()) > 0 {
 		mounts = append(mounts, mount{cfg.MountPath, []string{"config", "mountPath"}})
+	}
+	if cfg := c.app.Config; cfg != nil {
+		for _, key := range slices.Sorted(maps.Keys(cfg.FileMounts)) {
+			mounts = append(mounts, mount{cfg.FileMounts[key], []string{"config", "fileMounts", key}})
+		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.app.Storage)) {
 		mounts = append(mounts, mount{c.app.Storage[name].MountPath, []string{"storage", name, "mountPath"}})
@@ -262,11 +301,22 @@ func (c *appChecker) mountPaths() {
 		}
 	}
 	for i, m := range mounts {
+		c.shadows(m.path, m.field...)
 		for _, prev := range mounts[:i] {
 			a, b := path.Clean(m.path), path.Clean(prev.path)
 			if a == b || strings.HasPrefix(a, b+"/") || strings.HasPrefix(b, a+"/") {
 				c.fail(fmt.Sprintf("%s overlaps %s at %s", a, fieldString(prev.field), b), m.field...)
 			}
 		}
+	}
+}
+
+// systemDirs are directories of an image that a mount would hide.
+var systemDirs = []string{"/", "/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/sbin", "/sys", "/usr", "/var"}
+
+// shadows warns of a mount that hides a directory of the image's system.
+func (c *appChecker) shadows(p string, field ...string) {
+	if p = path.Clean(p); slices.Contains(systemDirs, p) {
+		c.warn(fmt.Sprintf("mounting at %s hides the image's own %s; mount into a directory of its own, or one file with subPath", p, p), field...)
 	}
 }

@@ -206,7 +206,8 @@ var companions = map[string][]map[string]any{
 	"apps.*.lifecycle.postStart": {exec},
 	"apps.*.lifecycle.preStop":   {exec},
 	"apps.*.expose":              {{"type": "NodePort"}},
-	"apps.*.storage.*":           {{"size": "1Gi"}, {"type": "emptyDir"}},
+	"apps.*.storage.*":           {{"size": "1Gi"}, {"type": "emptyDir"}, {"configMap": "shared"}},
+	"apps.*.secrets.files.*":     {{"items": map[string]any{"k": "k.txt"}}},
 	"apps.*.updateStrategy":      {{"maxUnavailable": 0}},
 }
 
@@ -278,7 +279,7 @@ func (s *sampler) reaches(t *testing.T, l leaf) bool {
 		t.Fatalf("no sample values for %s (%s): add one to samples or pathSamples", l.path(), schema.ExprSource(l.node.Leaf))
 	}
 	for _, kind := range []string{"deployment", "statefulset", "daemonset", "job", "cronjob"} {
-		for companion := -1; companion < 2; companion++ { // none, then each
+		for companion := -1; companion < 3; companion++ { // none, then each
 			stack := baseStack(kind)
 			s.build(stack, l, companion)
 			renders := map[string]bool{}

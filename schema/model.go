@@ -3,6 +3,8 @@ package schema
 import (
 	"encoding/json"
 	"fmt"
+	"path"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/util/intstr"
 )
@@ -153,20 +155,36 @@ const (
 
 // Volume is one volume of the app's storage.
 type Volume struct {
-	Type         string   `json:"type"` // VolumePersistent or VolumeEmptyDir
-	MountPath    string   `json:"mountPath"`
-	ReadOnly     bool     `json:"readOnly"`
-	Size         string   `json:"size"`
-	AccessModes  []string `json:"accessModes"`
-	StorageClass string   `json:"storageClass"`
-	Medium       string   `json:"medium"`
-	SizeLimit    string   `json:"sizeLimit"`
+	// Type is one of the Volume* types, after Load.
+	Type         string            `json:"type"`
+	MountPath    string            `json:"mountPath"`
+	ReadOnly     bool              `json:"readOnly"`
+	SubPath      string            `json:"subPath"`
+	Size         string            `json:"size"`
+	AccessModes  []string          `json:"accessModes"`
+	StorageClass string            `json:"storageClass"`
+	Medium       string            `json:"medium"`
+	SizeLimit    string            `json:"sizeLimit"`
+	Claim        string            `json:"claim"`
+	HostPath     *HostPath         `json:"hostPath"`
+	ConfigMap    string            `json:"configMap"`
+	Items        map[string]string `json:"items"`
+	DefaultMode  *int32            `json:"defaultMode"`
+}
+
+// HostPath is a path of the node.
+type HostPath struct {
+	Path string `json:"path"`
+	Type string `json:"type"`
 }
 
 // Types of volume.
 const (
 	VolumePersistent = "persistent"
 	VolumeEmptyDir   = "emptyDir"
+	VolumeClaim      = "claim"
+	VolumeHostPath   = "hostPath"
+	VolumeConfigMap  = "configMap"
 )
 
 // Secrets are the Secrets an app uses, by reference.
@@ -188,6 +206,8 @@ type SecretFile struct {
 	MountPath   string            `json:"mountPath"`
 	Items       map[string]string `json:"items"`
 	DefaultMode *int32            `json:"defaultMode"`
+	Modes       map[string]int32  `json:"modes"`
+	SubPath     string            `json:"subPath"`
 }
 
 // ResourceEnv is an env var from a container's resources.
@@ -291,10 +311,34 @@ func (p *Port) UnmarshalJSON(b []byte) error {
 
 // Config is the app's ConfigMap content and how it reaches the container.
 type Config struct {
-	Env       map[string]string `json:"env"`
-	Files     map[string]string `json:"files"`
-	MountPath string            `json:"mountPath"`
-	FileEnv   map[string]string `json:"fileEnv"`
+	Env         map[string]string `json:"env"`
+	Files       map[string]string `json:"files"`
+	MountPath   string            `json:"mountPath"`
+	FileMounts  map[string]string `json:"fileMounts"`
+	FileEnv     map[string]string `json:"fileEnv"`
+	DefaultMode *int32            `json:"defaultMode"`
+	Modes       map[string]int32  `json:"modes"`
+}
+
+// FilePath is where a config file is mounted: its own path (FileMounts),
+// or under MountPath.
+func (c *Config) FilePath(key string) string {
+	if p, ok := c.FileMounts[key]; ok {
+		return p
+	}
+	return path.Join(c.MountPath, key)
+}
+
+// DirFiles are the config files mounted under MountPath, sorted.
+func (c *Config) DirFiles() []string {
+	var keys []string
+	for k := range c.Files {
+		if _, own := c.FileMounts[k]; !own {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // Probes of the app's container.
