@@ -94,7 +94,7 @@ func container(a *schema.App, c schema.Container) corev1.Container {
 		ImagePullPolicy: corev1.PullPolicy(c.ImagePullPolicy),
 		Command:         c.Command,
 		Args:            c.Args,
-		Ports:           containerPorts(c.Ports),
+		Ports:           containerPorts(c.PortMap()),
 		Resources:       resources(c.Resources),
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.Env)) {

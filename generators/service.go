@@ -11,18 +11,23 @@ import (
 // Service is the app's Service, or nil when it exposes no port. Each port
 // targets the container port of the same name.
 func Service(s *schema.Stack, a *schema.App) *corev1.Service {
-	if a.Expose.Type == schema.ExposeNone || len(a.Ports) == 0 {
+	e := a.Expose
+	if e.Type == schema.ExposeNone || len(a.ServicePorts()) == 0 {
 		return nil
 	}
 	meta := objectMeta(s, a, a.Name)
-	meta.Annotations = union(a.Annotations, a.Expose.Annotations)
+	meta.Annotations = union(a.Annotations, e.Annotations)
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: meta,
 		Spec: corev1.ServiceSpec{
-			Type:     corev1.ServiceType(a.Expose.Type),
-			Selector: SelectorLabels(s, a),
-			Ports:    servicePorts(a, a.Expose.NodePorts),
+			Type:                     corev1.ServiceType(e.Type),
+			Selector:                 SelectorLabels(s, a),
+			Ports:                    servicePorts(a.ServicePorts(), e.NodePorts),
+			SessionAffinity:          corev1.ServiceAffinity(e.SessionAffinity),
+			ExternalTrafficPolicy:    corev1.ServiceExternalTrafficPolicy(e.ExternalTrafficPolicy),
+			LoadBalancerSourceRanges: e.LoadBalancerSourceRanges,
+			PublishNotReadyAddresses: e.PublishNotReadyAddresses,
 		},
 	}
 }
@@ -38,25 +43,26 @@ func HeadlessService(s *schema.Stack, a *schema.App) *corev1.Service {
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: objectMeta(s, a, schema.HeadlessServiceName(a.Name)),
 		Spec: corev1.ServiceSpec{
-			ClusterIP: corev1.ClusterIPNone,
-			Selector:  SelectorLabels(s, a),
-			Ports:     servicePorts(a, nil),
+			ClusterIP:                corev1.ClusterIPNone,
+			Selector:                 SelectorLabels(s, a),
+			Ports:                    servicePorts(a.Ports, nil),
+			PublishNotReadyAddresses: a.Expose.PublishNotReadyAddresses,
 		},
 	}
 }
 
-// servicePorts expose each of the app's ports under its name and number,
-// targeting the container port by name.
-func servicePorts(a *schema.App, nodePorts map[string]int32) []corev1.ServicePort {
-	var ports []corev1.ServicePort
-	for _, p := range containerPorts(a.Ports) {
-		ports = append(ports, corev1.ServicePort{
+// servicePorts expose each port under its name and its number on the
+// Service, targeting the container port by name.
+func servicePorts(ports map[string]schema.Port, nodePorts map[string]int32) []corev1.ServicePort {
+	var out []corev1.ServicePort
+	for _, p := range containerPorts(ports) {
+		out = append(out, corev1.ServicePort{
 			Name:       p.Name,
-			Port:       p.ContainerPort,
+			Port:       ports[p.Name].ServiceNumber(),
 			TargetPort: intstr.FromString(p.Name),
 			Protocol:   p.Protocol,
 			NodePort:   nodePorts[p.Name],
 		})
 	}
-	return ports
+	return out
 }

@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"maps"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strconv"
@@ -284,9 +285,11 @@ func (c *appChecker) portRef(ref *PortRef, field ...string) {
 
 func (c *appChecker) expose() {
 	e := &c.app.Expose
-	if len(c.app.Ports) == 0 {
-		if e.Type != "" && e.Type != ExposeNone {
+	if len(c.app.ServicePorts()) == 0 {
+		if e.Type != "" && e.Type != ExposeNone && len(c.app.Ports) == 0 {
 			c.fail("the app has no ports to expose", "expose", "type")
+		} else if e.Type != "" && e.Type != ExposeNone {
+			c.fail("the app has no ports to expose: each has service: false", "expose", "type")
 		}
 		e.Type = ExposeNone
 	}
@@ -298,14 +301,58 @@ func (c *appChecker) expose() {
 		e.Type = DefaultServiceType
 	}
 	for _, name := range slices.Sorted(maps.Keys(e.NodePorts)) {
-		if _, ok := c.app.Ports[name]; !ok {
-			c.fail(fmt.Sprintf("%q is not a port of the app (have %s)", name, keyList(c.app.Ports)), "expose", "nodePorts", name)
+		if _, ok := c.app.ServicePorts()[name]; !ok {
+			c.fail(fmt.Sprintf("%q is not a port of the app's Service (have %s)", name, keyList(c.app.ServicePorts())), "expose", "nodePorts", name)
 		}
 		if e.Type != "NodePort" && e.Type != "LoadBalancer" {
 			c.fail("node ports need expose.type NodePort or LoadBalancer, not "+e.Type, "expose", "nodePorts", name)
 		}
 	}
 	c.nodePortsShared()
+	c.serviceShape()
+}
+
+// serviceShape checks the fields of the Service that only some types
+// take, and the Service's ports.
+func (c *appChecker) serviceShape() {
+	e := c.app.Expose
+	external := e.Type == "NodePort" || e.Type == "LoadBalancer"
+	for _, f := range []struct {
+		field string
+		ok    bool
+		need  string
+	}{
+		{"sessionAffinity", e.Type != ExposeNone, "a Service"},
+		{"externalTrafficPolicy", external, "expose.type NodePort or LoadBalancer"},
+		{"loadBalancerSourceRanges", e.Type == "LoadBalancer", "expose.type LoadBalancer"},
+	} {
+		if c.set("expose", f.field) && !f.ok {
+			c.fail("needs "+f.need+", and the app's Service is "+e.Type, "expose", f.field)
+		}
+	}
+	for i, cidr := range e.LoadBalancerSourceRanges {
+		if _, err := netip.ParsePrefix(cidr); err != nil {
+			c.fail(fmt.Sprintf("%s is not a CIDR such as 10.0.0.0/8", quote(cidr)), "expose", "loadBalancerSourceRanges", index(i))
+		}
+	}
+	type number struct {
+		port     int32
+		protocol string
+	}
+	seen := map[number]string{}
+	for _, name := range slices.Sorted(maps.Keys(c.app.ServicePorts())) {
+		p := c.app.Ports[name]
+		n := number{p.ServiceNumber(), p.Protocol}
+		if other, ok := seen[n]; ok && e.Type != ExposeNone && (p.ServicePort != 0 || c.app.Ports[other].ServicePort != 0) {
+			c.fail(fmt.Sprintf("the Service's port %d/%s is also port %s's", n.port, n.protocol, other), "ports", name)
+		}
+		seen[n] = name
+	}
+	for _, name := range slices.Sorted(maps.Keys(c.app.Ports)) {
+		if p := c.app.Ports[name]; !p.OnService() && p.ServicePort != 0 {
+			c.fail("is for a port on the Service, and this one has service: false", "ports", name, "servicePort")
+		}
+	}
 }
 
 // defaultProtocols makes TCP the protocol of ports that name none.

@@ -239,7 +239,12 @@ func (c *appChecker) containers() {
 			}
 			ports[p] = fieldString(field)
 		}
-		defaultProtocols(ctr.Ports)
+		for name, p := range ctr.Ports {
+			if p.Protocol == "" {
+				p.Protocol = DefaultProtocol
+				ctr.Ports[name] = p
+			}
+		}
 		for _, v := range slices.Sorted(maps.Keys(ctr.Mounts)) {
 			if _, ok := c.app.Storage[v]; !ok {
 				c.fail(fmt.Sprintf("%q is not a volume of storage (have %s)", v, keyList(c.app.Storage)), append(field, "mounts", v)...)

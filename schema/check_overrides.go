@@ -45,7 +45,7 @@ func AppObjects(a *App) []ObjectRef {
 	if a.Kind == KindStatefulSet {
 		objs = append(objs, ObjectRef{"Service", HeadlessServiceName(a.Name)})
 	}
-	if a.Expose.Type != ExposeNone && len(a.Ports) > 0 {
+	if a.Expose.Type != ExposeNone && len(a.ServicePorts()) > 0 {
 		objs = append(objs, ObjectRef{"Service", a.Name})
 	}
 	if a.CreatesServiceAccount() {
@@ -369,7 +369,10 @@ var objectNative = map[string]map[string]string{
 		"spec.jobTemplate.spec.backoffLimit": "job.backoffLimit", "spec.jobTemplate.spec.activeDeadlineSeconds": "job.activeDeadlineSeconds",
 		"spec.jobTemplate.spec.ttlSecondsAfterFinished": "job.ttlSecondsAfterFinished",
 	},
-	"Service":               {"spec.type": "expose.type"},
+	"Service": {
+		"spec.type": "expose.type", "spec.sessionAffinity": "expose.sessionAffinity", "spec.externalTrafficPolicy": "expose.externalTrafficPolicy",
+		"spec.loadBalancerSourceRanges": "expose.loadBalancerSourceRanges", "spec.publishNotReadyAddresses": "expose.publishNotReadyAddresses",
+	},
 	"ConfigMap":             {"data": "config.env and config.files", "binaryData": "config.files"},
 	"PersistentVolumeClaim": {"spec.resources.requests.storage": "storage.<volume>.size", "spec.accessModes": "storage.<volume>.accessModes", "spec.storageClassName": "storage.<volume>.storageClass"},
 	"ServiceAccount":        {"automountServiceAccountToken": "serviceAccount.automountToken"},
@@ -432,7 +435,7 @@ func (c *appChecker) overrideService(o ObjectRef, frag map[string]any, field []s
 	}
 	ports := map[int64]string{}
 	for name, p := range c.app.Ports {
-		ports[int64(p.Port)] = name
+		ports[int64(p.ServiceNumber())] = name
 	}
 	list, _ := m["ports"].([]any)
 	for i, x := range list {

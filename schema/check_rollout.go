@@ -136,7 +136,7 @@ func (c *appChecker) hostPorts() {
 	}
 	check(c.app.Ports, "ports")
 	for _, name := range slices.Sorted(maps.Keys(c.app.Sidecars)) {
-		check(c.app.Sidecars[name].Ports, "sidecars", name, "ports")
+		check(c.app.Sidecars[name].PortMap(), "sidecars", name, "ports")
 	}
 }
 

@@ -21,7 +21,7 @@ var Defaults = []Default{
 	{"apps.*.imagePullPolicy", DefaultPullPolicy + " when unset, or " + FloatingPullPolicy + " for an image without a fixed tag"},
 	{"apps.*.replicas", strconv.Itoa(DefaultReplicas) + " when unset"},
 	{"apps.*.restartPolicy", DefaultRestartPolicy + " when unset"},
-	{"apps.*.expose.type", "When unset, " + DefaultServiceType + ", or " + ExposeNone + " for a job or cronjob"},
+	{"apps.*.expose.type", "When unset, " + DefaultServiceType + ", or " + ExposeNone + " for a job, cronjob or daemonset"},
 	{"apps.*.ports.*.protocol", DefaultProtocol + " when unset"},
 	{"apps.*.config.mountPath", "defaults to " + DefaultConfigMountPath("<app>")},
 	{"apps.*.probes.liveness.http.path", DefaultHTTPPath + " when unset"},

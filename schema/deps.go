@@ -52,7 +52,15 @@ func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps
 				c.fail(fmt.Sprintf("%s has no ports to connect to", dep), field...)
 				continue
 			}
-			d := Dependency{App: dep, Ports: t.Ports}
+			// Through the app's Service, its ports and their numbers there;
+			// through the headless Service, the pods' own.
+			d := Dependency{App: dep, Ports: map[string]Port{}}
+			for name, p := range t.ServicePorts() {
+				d.Ports[name] = Port{Port: p.ServiceNumber(), Protocol: p.Protocol}
+			}
+			if t.Expose.Type == ExposeNone {
+				d.Ports = t.Ports
+			}
 			switch {
 			case t.Expose.Type != ExposeNone:
 				d.Host = dns(dep)

@@ -158,18 +158,19 @@ var samples = map[string][]any{
 // pathSamples are values of leaves whose rule is their own, not a
 // definition's, by path.
 var pathSamples = map[string][]any{
-	"clusterDomain":                 {"corp.example", "cluster.local"},
-	"apps.*.schedule":               {"*/5 * * * *", "@daily"},
-	"apps.*.timeZone":               {"Europe/Berlin", "UTC"},
-	"apps.*.resourceEnv.*.divisor":  {"1m", "1"},
-	"apps.*.uses.[]":                {"db", "dep"},
-	"apps.*.initContainers.[].name": {"init", "setup"},
-	"apps.*.sidecars.*.name":        {"log"}, // its key
-	"apps.*.overrides.pod":          {map[string]any{"hostNetwork": true}},
-	"apps.*.overrides.container":    {map[string]any{"workingDir": "/w"}},
-	"apps.*.overrides.*":            {map[string]any{"metadata": map[string]any{"annotations": map[string]any{"a": "b"}}}},
-	"objects.*":                     {map[string]any{"apiVersion": "v1", "kind": "ServiceAccount"}},
-	"apps.*.objects.*":              {map[string]any{"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "spec": map[string]any{"maxUnavailable": 1}}},
+	"clusterDomain":                             {"corp.example", "cluster.local"},
+	"apps.*.schedule":                           {"*/5 * * * *", "@daily"},
+	"apps.*.timeZone":                           {"Europe/Berlin", "UTC"},
+	"apps.*.resourceEnv.*.divisor":              {"1m", "1"},
+	"apps.*.uses.[]":                            {"db", "dep"},
+	"apps.*.expose.loadBalancerSourceRanges.[]": {"10.0.0.0/8", "192.168.0.0/16"},
+	"apps.*.initContainers.[].name":             {"init", "setup"},
+	"apps.*.sidecars.*.name":                    {"log"}, // its key
+	"apps.*.overrides.pod":                      {map[string]any{"hostNetwork": true}},
+	"apps.*.overrides.container":                {map[string]any{"workingDir": "/w"}},
+	"apps.*.overrides.*":                        {map[string]any{"metadata": map[string]any{"annotations": map[string]any{"a": "b"}}}},
+	"objects.*":                                 {map[string]any{"apiVersion": "v1", "kind": "ServiceAccount"}},
+	"apps.*.objects.*":                          {map[string]any{"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "spec": map[string]any{"maxUnavailable": 1}}},
 }
 
 // keyOf are map keys by the definition of their pattern; an app's name.
@@ -205,7 +206,7 @@ var companions = map[string][]map[string]any{
 	"apps.*.probes.startup":      {exec},
 	"apps.*.lifecycle.postStart": {exec},
 	"apps.*.lifecycle.preStop":   {exec},
-	"apps.*.expose":              {{"type": "NodePort"}},
+	"apps.*.expose":              {{"type": "NodePort"}, {"type": "LoadBalancer"}},
 	"apps.*.storage.*":           {{"size": "1Gi"}, {"type": "emptyDir"}, {"configMap": "shared"}},
 	"apps.*.secrets.files.*":     {{"items": map[string]any{"k": "k.txt"}}},
 	"apps.*.updateStrategy":      {{"maxUnavailable": 0}},

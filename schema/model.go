@@ -243,15 +243,15 @@ type SleepAction struct {
 
 // Container is a sidecar or init container.
 type Container struct {
-	Name            string            `json:"name"`
-	Image           string            `json:"image"`
-	ImagePullPolicy string            `json:"imagePullPolicy"`
-	Command         []string          `json:"command"`
-	Args            []string          `json:"args"`
-	Env             map[string]string `json:"env"`
-	Ports           map[string]Port   `json:"ports"`
-	Resources       Resources         `json:"resources"`
-	Mounts          map[string]string `json:"mounts"`
+	Name            string                   `json:"name"`
+	Image           string                   `json:"image"`
+	ImagePullPolicy string                   `json:"imagePullPolicy"`
+	Command         []string                 `json:"command"`
+	Args            []string                 `json:"args"`
+	Env             map[string]string        `json:"env"`
+	Ports           map[string]ContainerPort `json:"ports"`
+	Resources       Resources                `json:"resources"`
+	Mounts          map[string]string        `json:"mounts"`
 	// ConfigMount is where the container mounts the app's config files.
 	ConfigMount string `json:"configMount"`
 }
@@ -293,9 +293,63 @@ type Dependency struct {
 
 // Port is a container port. In CUE it is a number or {port, protocol}.
 type Port struct {
+	Port        int32  `json:"port"`
+	Protocol    string `json:"protocol"`
+	HostPort    int32  `json:"hostPort"`
+	ServicePort int32  `json:"servicePort"`
+	Service     *bool  `json:"service"`
+}
+
+// ContainerPort is a port of a sidecar or init container. In CUE it is a
+// number or {port, protocol, hostPort}.
+type ContainerPort struct {
 	Port     int32  `json:"port"`
 	Protocol string `json:"protocol"`
 	HostPort int32  `json:"hostPort"`
+}
+
+// UnmarshalJSON accepts both forms of a port.
+func (p *ContainerPort) UnmarshalJSON(b []byte) error {
+	var n int32
+	if err := json.Unmarshal(b, &n); err == nil {
+		*p = ContainerPort{Port: n}
+		return nil
+	}
+	type port ContainerPort // without the method, to avoid recursion
+	return json.Unmarshal(b, (*port)(p))
+}
+
+// PortMap is the container's ports as Ports, which its pod opens and no
+// Service exposes.
+func (c Container) PortMap() map[string]Port {
+	ports := make(map[string]Port, len(c.Ports))
+	off := false
+	for name, p := range c.Ports {
+		ports[name] = Port{Port: p.Port, Protocol: p.Protocol, HostPort: p.HostPort, Service: &off}
+	}
+	return ports
+}
+
+// OnService is whether the app's Service exposes the port.
+func (p Port) OnService() bool { return p.Service == nil || *p.Service }
+
+// ServiceNumber is the port's number on the Service.
+func (p Port) ServiceNumber() int32 {
+	if p.ServicePort != 0 {
+		return p.ServicePort
+	}
+	return p.Port
+}
+
+// ServicePorts are the ports the app's Service exposes, by name.
+func (a *App) ServicePorts() map[string]Port {
+	ports := map[string]Port{}
+	for name, p := range a.Ports {
+		if p.OnService() {
+			ports[name] = p
+		}
+	}
+	return ports
 }
 
 // UnmarshalJSON accepts both forms of a port.
@@ -411,9 +465,13 @@ type Resources struct {
 // Expose says how the app's Service is exposed.
 type Expose struct {
 	// Type is ClusterIP, NodePort, LoadBalancer or ExposeNone.
-	Type        string            `json:"type"`
-	NodePorts   map[string]int32  `json:"nodePorts"`
-	Annotations map[string]string `json:"annotations"`
+	Type                     string            `json:"type"`
+	NodePorts                map[string]int32  `json:"nodePorts"`
+	Annotations              map[string]string `json:"annotations"`
+	SessionAffinity          string            `json:"sessionAffinity"`
+	ExternalTrafficPolicy    string            `json:"externalTrafficPolicy"`
+	LoadBalancerSourceRanges []string          `json:"loadBalancerSourceRanges"`
+	PublishNotReadyAddresses bool              `json:"publishNotReadyAddresses"`
 }
 
 // ExposeNone is the Expose.Type of an app without a Service.
