@@ -280,7 +280,26 @@ func (c *appChecker) portRef(ref *PortRef, field ...string) {
 		ref.Name = slices.Sorted(maps.Keys(ports))[0]
 	case ref.Number == 0:
 		c.fail(fmt.Sprintf("the app has %d ports; name one (have %s)", len(ports), keyList(ports)), field[:len(field)-1]...)
+	case !c.podDeclares(ref.Number):
+		c.warn(fmt.Sprintf("no container of the pod declares port %d; name one of the app's ports (have %s), or declare it", ref.Number, keyList(ports)), field...)
 	}
+}
+
+// podDeclares is whether a container of the app's pod declares port n.
+func (c *appChecker) podDeclares(n int32) bool {
+	for _, p := range c.app.Ports {
+		if p.Port == n {
+			return true
+		}
+	}
+	for _, ctr := range c.app.Sidecars {
+		for _, p := range ctr.Ports {
+			if p.Port == n {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (c *appChecker) expose() {
