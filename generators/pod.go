@@ -72,6 +72,9 @@ func containers(a *schema.App) []corev1.Container {
 func initContainers(a *schema.App) []corev1.Container {
 	var ctrs []corev1.Container
 	for _, d := range a.Dependencies {
+		if !d.Wait {
+			continue
+		}
 		ctrs = append(ctrs, corev1.Container{
 			Name:            schema.WaitContainerName(d.App),
 			Image:           WaitImage,

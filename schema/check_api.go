@@ -340,8 +340,8 @@ func (c *appChecker) nodePortsShared() {
 	byNodePort := map[int32]string{}
 	for _, name := range slices.Sorted(maps.Keys(e.NodePorts)) {
 		n := e.NodePorts[name]
-		if other, ok := byNodePort[n]; ok && c.app.Ports[other].Port != c.app.Ports[name].Port {
-			c.fail(fmt.Sprintf("node port %d is also pinned for port %s, which has another number", n, other), "expose", "nodePorts", name)
+		if other, ok := byNodePort[n]; ok && c.app.Ports[other].ServiceNumber() != c.app.Ports[name].ServiceNumber() {
+			c.fail(fmt.Sprintf("node port %d is also pinned for port %s, which has another number on the Service", n, other), "expose", "nodePorts", name)
 		}
 		byNodePort[n] = name
 	}
@@ -373,10 +373,21 @@ var kdeclLabels = map[string]string{
 	"app.kubernetes.io/component":  "set component",
 }
 
+// controllerLabels are the labels Kubernetes' controllers give the pods
+// they make: a template that sets one no longer matches what they select.
+var controllerLabels = []string{
+	"controller-uid", "job-name", "batch.kubernetes.io/controller-uid", "batch.kubernetes.io/job-name",
+	"batch.kubernetes.io/job-completion-index", "pod-template-hash", "controller-revision-hash",
+	"pod-template-generation", "statefulset.kubernetes.io/pod-name", "apps.kubernetes.io/pod-index",
+}
+
 // labelProblem says what is wrong with a label key of the stack's, or "".
 func labelProblem(k string) string {
 	if why, ok := kdeclLabels[k]; ok {
 		return "kdecl sets this label itself (" + why + ")"
+	}
+	if slices.Contains(controllerLabels, k) {
+		return "Kubernetes' controllers set this label on the pods they make"
 	}
 	if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
 		return "not a valid label key: " + msgs[0]

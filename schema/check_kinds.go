@@ -224,8 +224,15 @@ func (c *appChecker) containers() {
 	for name := range c.app.Ports {
 		ports[name] = "the app"
 	}
-	for _, dep := range c.app.Uses {
-		names[WaitContainerName(dep)] = "a wait for uses"
+	for i, use := range c.app.Uses {
+		if !use.Waits() {
+			continue
+		}
+		if w := WaitContainerName(use.App); w == c.app.Name {
+			c.fail(fmt.Sprintf("the app's container, named after the app, would have the name of the container that waits for %s; rename the app, or use %s with wait: false", use.App, use.App), "uses", index(i))
+		} else {
+			names[w] = "a wait for uses"
+		}
 	}
 	check := func(ctr *Container, field ...string) {
 		if other, ok := names[ctr.Name]; ok {

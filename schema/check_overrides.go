@@ -233,7 +233,7 @@ func (c *appChecker) overridePod(frag map[string]any, field []string) {
 		}
 	})
 	each(frag, "initContainers", "name", func(i int, name string, ctr map[string]any) {
-		if dep, ok := strings.CutPrefix(name, WaitContainerName("")); ok && slices.Contains(a.Uses, dep) {
+		if dep, ok := strings.CutPrefix(name, WaitContainerName("")); ok && slices.ContainsFunc(a.Uses, func(u Use) bool { return u.App == dep && u.Waits() }) {
 			c.fail("kdecl's container that waits for "+dep+"; it comes from uses", at(field, "initContainers", index(i))...)
 		}
 		for j, ic := range a.InitContainers {

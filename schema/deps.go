@@ -26,8 +26,13 @@ func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
 		c := checkers[name]
 		seen := map[string]bool{}
-		for i, dep := range c.app.Uses {
+		for i, use := range c.app.Uses {
+			dep := use.App
 			field := []string{"uses", index(i)}
+			if !use.Waits() && !use.Passes() {
+				c.fail("wait: false and env: false leave nothing of the use; remove it", field...)
+				continue
+			}
 			target, ok := checkers[dep]
 			switch {
 			case dep == name:
@@ -54,7 +59,7 @@ func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps
 			}
 			// Through the app's Service, its ports and their numbers there;
 			// through the headless Service, the pods' own.
-			d := Dependency{App: dep, Ports: map[string]Port{}}
+			d := Dependency{App: dep, Wait: use.Waits(), Env: use.Passes(), Ports: map[string]Port{}}
 			for name, p := range t.ServicePorts() {
 				d.Ports[name] = Port{Port: p.ServiceNumber(), Protocol: p.Protocol}
 			}
@@ -100,6 +105,9 @@ func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps
 // <APP>_HOST, <APP>_PORT (or <APP>_PORT_<NAME> for each of several ports)
 // and, for a statefulset, <APP>_PODS with the DNS name of each pod.
 func DependencyEnv(d Dependency) map[string]string {
+	if !d.Env {
+		return nil
+	}
 	prefix := envPrefix(d.App)
 	env := map[string]string{prefix + "_HOST": d.Host}
 	for name, p := range d.Ports {
@@ -119,8 +127,9 @@ func envPrefix(name string) string {
 	return strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 }
 
-// cycles reports each cycle of uses once, naming the whole chain, at the
-// uses of the app where it closes.
+// cycles reports each cycle of uses that wait once, naming the whole
+// chain, at the uses of the app where it closes: apps that wait for each
+// other never start. Uses that only pass an address may go both ways.
 func (l *loader) cycles(checkers map[string]*appChecker) {
 	const (
 		unvisited = iota
@@ -134,9 +143,10 @@ func (l *loader) cycles(checkers map[string]*appChecker) {
 		state[name] = onPath
 		path = append(path, name)
 		c := checkers[name]
-		for i, dep := range c.app.Uses {
-			if _, ok := checkers[dep]; !ok || dep == name {
-				continue
+		for i, use := range c.app.Uses {
+			dep := use.App
+			if _, ok := checkers[dep]; !ok || dep == name || !use.Waits() {
+				continue // only waits deadlock
 			}
 			switch state[dep] {
 			case onPath:

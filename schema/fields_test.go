@@ -163,6 +163,7 @@ var pathSamples = map[string][]any{
 	"apps.*.timeZone":                           {"Europe/Berlin", "UTC"},
 	"apps.*.resourceEnv.*.divisor":              {"1m", "1"},
 	"apps.*.uses.[]":                            {"db", "dep"},
+	"apps.*.uses.[].app":                        {"db", "dep"},
 	"apps.*.expose.loadBalancerSourceRanges.[]": {"10.0.0.0/8", "192.168.0.0/16"},
 	"apps.*.initContainers.[].name":             {"init", "setup"},
 	"apps.*.sidecars.*.name":                    {"log"}, // its key
@@ -355,6 +356,9 @@ func (s *sampler) build(stack map[string]any, l leaf, companion int) {
 			}
 			cur = c[st.name]
 		case []any:
+			if fmt.Sprintf("%T", c[0]) != fmt.Sprintf("%T", made) {
+				c[0] = made // a name where a struct goes
+			}
 			cur = c[0]
 		}
 	}

@@ -58,7 +58,7 @@ type App struct {
 	Lifecycle      Lifecycle              `json:"lifecycle"`
 	Sidecars       map[string]Container   `json:"sidecars"`
 	InitContainers []Container            `json:"initContainers"`
-	Uses           []string               `json:"uses"`
+	Uses           []Use                  `json:"uses"`
 	// Overrides are fragments of what kdecl renders, by what they patch:
 	// OverridePod, OverrideContainer, or an object's OverrideKey.
 	Overrides map[string]map[string]any `json:"overrides"`
@@ -280,9 +280,34 @@ type JobSpec struct {
 	TTLSecondsAfterFinished *int32 `json:"ttlSecondsAfterFinished"`
 }
 
+// Use is an app this app depends on, and how. In CUE it is the app's name
+// or {app, wait, env}.
+type Use struct {
+	App  string `json:"app"`
+	Wait *bool  `json:"wait"`
+	Env  *bool  `json:"env"`
+}
+
+// UnmarshalJSON accepts both forms of a use.
+func (u *Use) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &u.App); err == nil {
+		return nil
+	}
+	type use Use // without the method, to avoid recursion
+	return json.Unmarshal(b, (*use)(u))
+}
+
+// Waits is whether the app waits for the one it uses.
+func (u Use) Waits() bool { return u.Wait == nil || *u.Wait }
+
+// Passes is whether the app gets the address of the one it uses.
+func (u Use) Passes() bool { return u.Env == nil || *u.Env }
+
 // Dependency is an app this app uses, resolved to what reaches it.
 type Dependency struct {
 	App string
+	// Wait and Env say whether the app waits for it and gets its address.
+	Wait, Env bool
 	// Host is the DNS name of the app's Service.
 	Host string
 	// Ports of the app by name.
