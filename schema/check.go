@@ -55,6 +55,9 @@ func (l *loader) app(app *App) *appChecker {
 	return c
 }
 
+// failAt is fail as a failFunc.
+func (c *appChecker) failAt(path []string, msg string) { c.fail(msg, path...) }
+
 // fail records an error at field of the app, or at its nearest ancestor
 // the user wrote.
 func (c *appChecker) fail(msg string, field ...string) {

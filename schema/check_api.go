@@ -214,18 +214,8 @@ func (c *appChecker) annotations() {
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(a.PodAnnotations)) {
-		v, f := a.PodAnnotations[k], []string{"podAnnotations", k}
-		switch {
-		case specialPodAnnotations[k] != "":
-			c.fail("the API server does not take this annotation from a pod template: "+specialPodAnnotations[k], f...)
-		case k == corev1.PodDeletionCost:
-			if n, err := strconv.ParseInt(v, 10, 32); err != nil || strconv.FormatInt(n, 10) != v {
-				c.fail(fmt.Sprintf("%s is not a 32-bit integer without leading zeros or +", quote(v)), f...)
-			}
-		case k == corev1.SeccompPodAnnotationKey || strings.HasPrefix(k, corev1.SeccompContainerAnnotationKeyPrefix):
-			c.fail("seccomp annotations no longer do anything; set securityContext.seccompProfile", f...)
-		case strings.HasPrefix(k, corev1.DeprecatedAppArmorBetaContainerAnnotationKeyPrefix):
-			c.fail("AppArmor annotations are deprecated; set securityContext.appArmorProfile", f...)
+		if msg := podAnnotationProblem(k, a.PodAnnotations[k]); msg != "" {
+			c.fail(msg, "podAnnotations", k)
 		}
 	}
 	service := maps.Clone(a.Annotations)
@@ -233,25 +223,7 @@ func (c *appChecker) annotations() {
 		service = map[string]string{}
 	}
 	maps.Copy(service, a.Expose.Annotations)
-	for _, k := range []string{corev1.AnnotationLoadBalancerSourceRangesKey} {
-		v, ok := service[k]
-		if !ok {
-			continue
-		}
-		f := c.annotationField(k)
-		if a.Expose.Type != "LoadBalancer" {
-			c.fail("is only for a Service of expose.type LoadBalancer", f...)
-			continue
-		}
-		for _, cidr := range strings.Split(v, ",") {
-			if _, err := netip.ParsePrefix(strings.TrimSpace(cidr)); err != nil {
-				c.fail(fmt.Sprintf("%s is not a CIDR such as 10.0.0.0/8", quote(strings.TrimSpace(cidr))), f...)
-			}
-		}
-	}
-	if m, h := service[corev1.AnnotationTopologyMode], service[corev1.DeprecatedAnnotationTopologyAwareHints]; m != "" && h != "" && m != h {
-		c.fail(fmt.Sprintf("%s and %s (%s) must agree", quote(m), corev1.DeprecatedAnnotationTopologyAwareHints, quote(h)), c.annotationField(corev1.AnnotationTopologyMode)...)
-	}
+	serviceAnnotations(service, a.Expose.Type, "expose.type", c.annotationField, c.failAt)
 
 	var config int
 	if c := a.Config; c != nil && len(c.Env)+len(c.Files) > 0 {
@@ -270,6 +242,45 @@ func (c *appChecker) annotations() {
 			c.fail(fmt.Sprintf("the annotations of %s come to %d bytes; the API allows %d", o.what, n, maxAnnotationBytes), biggest(o.m, a)...)
 		}
 	}
+}
+
+// serviceAnnotations checks the annotations of a Service of type typ
+// that the API server reads; field is where each key is set, and
+// typeField names the field of the type, for a message.
+func serviceAnnotations(m map[string]string, typ, typeField string, field func(k string) []string, fail failFunc) {
+	if v, ok := m[corev1.AnnotationLoadBalancerSourceRangesKey]; ok {
+		f := field(corev1.AnnotationLoadBalancerSourceRangesKey)
+		if typ != "LoadBalancer" {
+			fail(f, "is only for a Service of "+typeField+" LoadBalancer")
+		} else {
+			for _, cidr := range strings.Split(v, ",") {
+				if _, err := netip.ParsePrefix(strings.TrimSpace(cidr)); err != nil {
+					fail(f, fmt.Sprintf("%s is not a CIDR such as 10.0.0.0/8", quote(strings.TrimSpace(cidr))))
+				}
+			}
+		}
+	}
+	if m, h := m[corev1.AnnotationTopologyMode], m[corev1.DeprecatedAnnotationTopologyAwareHints]; m != "" && h != "" && m != h {
+		fail(field(corev1.AnnotationTopologyMode), fmt.Sprintf("%s and %s (%s) must agree", quote(m), corev1.DeprecatedAnnotationTopologyAwareHints, quote(h)))
+	}
+}
+
+// podAnnotationProblem says what the API server refuses in an
+// annotation of a pod template, or "".
+func podAnnotationProblem(k, v string) string {
+	switch {
+	case specialPodAnnotations[k] != "":
+		return "the API server does not take this annotation from a pod template: " + specialPodAnnotations[k]
+	case k == corev1.PodDeletionCost:
+		if n, err := strconv.ParseInt(v, 10, 32); err != nil || strconv.FormatInt(n, 10) != v {
+			return fmt.Sprintf("%s is not a 32-bit integer without leading zeros or +", quote(v))
+		}
+	case k == corev1.SeccompPodAnnotationKey || strings.HasPrefix(k, corev1.SeccompContainerAnnotationKeyPrefix):
+		return "seccomp annotations no longer do anything; set securityContext.seccompProfile"
+	case strings.HasPrefix(k, corev1.DeprecatedAppArmorBetaContainerAnnotationKeyPrefix):
+		return "AppArmor annotations are deprecated; set securityContext.appArmorProfile"
+	}
+	return ""
 }
 
 // annotationField is where a Service annotation key is set: in

@@ -54,19 +54,10 @@ func AppObjects(a *App) []ObjectRef {
 	if a.Autoscale != nil {
 		objs = append(objs, ObjectRef{"HorizontalPodAutoscaler", a.Name})
 	}
-	switch a.Kind {
-	case KindDeployment:
-		objs = append(objs, ObjectRef{"Deployment", a.Name})
-	case KindStatefulSet:
-		objs = append(objs, ObjectRef{"StatefulSet", a.Name})
-	case KindDaemonSet:
-		objs = append(objs, ObjectRef{"DaemonSet", a.Name})
-	case KindJob:
-		objs = append(objs, ObjectRef{"Job", ""})
-	case KindCronJob:
-		objs = append(objs, ObjectRef{"CronJob", a.Name})
+	if a.Kind == KindJob {
+		return append(objs, ObjectRef{"Job", ""})
 	}
-	return objs
+	return append(objs, ObjectRef{a.WorkloadKind(), a.Name})
 }
 
 // OverrideTarget is the object an override key names among the app's
@@ -195,6 +186,9 @@ func (c *appChecker) overrideMeta(frag map[string]any, field []string) {
 	}
 	labels, _ := get(frag, "metadata", "labels")
 	c.overrideLabels(labels, at(field, "metadata", "labels"))
+	if meta, ok := frag["metadata"].(map[string]any); ok {
+		metadataRules(meta, false, at(field, "metadata"), c.failAt)
+	}
 }
 
 // overrideLabels checks the labels of an object or pod template.
@@ -219,6 +213,7 @@ func (c *appChecker) overridePod(frag map[string]any, field []string) {
 			c.native(at(field, f), native)
 		}
 	}
+	podRules(a.WorkloadKind(), frag, field, c.failAt)
 	volumes := c.volumeNames()
 	each(frag, "volumes", "name", func(i int, name string, _ map[string]any) {
 		if native, ok := volumes[name]; ok {
@@ -408,6 +403,11 @@ func (c *appChecker) overrideObject(o ObjectRef, frag map[string]any, field []st
 		meta := at(tmpl, "metadata")
 		labels, _ := get(frag, at(meta, "labels")...)
 		c.overrideLabels(labels, at(field, at(meta, "labels")...))
+		if m, ok := get(frag, meta...); ok {
+			if m, ok := m.(map[string]any); ok {
+				metadataRules(m, true, at(field, meta...), c.failAt)
+			}
+		}
 		if _, ok := get(frag, at(meta, "annotations", ConfigHashAnnotation)...); ok {
 			c.fail("kdecl sets the config hash that rolls the pods", at(field, at(meta, "annotations", ConfigHashAnnotation)...)...)
 		}
@@ -417,14 +417,25 @@ func (c *appChecker) overrideObject(o ObjectRef, frag map[string]any, field []st
 			}
 		}
 	}
-	if o.Kind == "Service" {
+	switch o.Kind {
+	case "Service":
 		c.overrideService(o, frag, field)
+	case "Job":
+		spec, _ := frag["spec"].(map[string]any)
+		jobRules(spec, c.app.RestartPolicy, at(field, "spec"), c.failAt)
+	case "CronJob":
+		spec, _ := get(frag, "spec", "jobTemplate", "spec")
+		m, _ := spec.(map[string]any)
+		jobRules(m, c.app.RestartPolicy, at(field, "spec", "jobTemplate", "spec"), c.failAt)
 	}
 }
 
 // overrideService checks a fragment of a Service: the ports kdecl makes
 // are the app's ports, by number.
 func (c *appChecker) overrideService(o ObjectRef, frag map[string]any, field []string) {
+	if ann, ok := get(frag, "metadata", "annotations"); ok {
+		c.overrideServiceAnnotations(o, asMap(ann), at(field, "metadata", "annotations"))
+	}
 	spec, _ := get(frag, "spec")
 	m, _ := spec.(map[string]any)
 	if m == nil {
@@ -455,4 +466,30 @@ func (c *appChecker) overrideService(o ObjectRef, frag map[string]any, field []s
 			}
 		}
 	}
+}
+
+// overrideServiceAnnotations checks the annotations a Service ends up
+// with where an override sets them: the app's, expose's and the
+// override's, reporting what comes from the override.
+func (c *appChecker) overrideServiceAnnotations(o ObjectRef, ann map[string]any, field []string) {
+	a := c.app
+	merged := maps.Clone(a.Annotations)
+	if merged == nil {
+		merged = map[string]string{}
+	}
+	typ := "ClusterIP"
+	if o.Name == a.Name {
+		maps.Copy(merged, a.Expose.Annotations)
+		typ = a.Expose.Type
+	}
+	for k, v := range ann {
+		if s, ok := v.(string); ok {
+			merged[k] = s
+		}
+	}
+	serviceAnnotations(merged, typ, "expose.type", func(k string) []string { return at(field, k) }, func(path []string, msg string) {
+		if _, ours := ann[path[len(path)-1]]; ours {
+			c.fail(msg, path...)
+		}
+	})
 }

@@ -88,11 +88,14 @@ func (es Errors) Error() string {
 }
 
 // list writes "a", "a and b" or "a, b and c".
-func list(items []string) string {
+func list(items []string) string { return joinWith(items, "and") }
+
+// joinWith writes "a", "a or b" or "a, b or c", with the conjunction given.
+func joinWith(items []string, conj string) string {
 	if len(items) <= 1 {
 		return strings.Join(items, "")
 	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+	return strings.Join(items[:len(items)-1], ", ") + " " + conj + " " + items[len(items)-1]
 }
 
 func quoteAll(items []string) []string {

@@ -75,8 +75,11 @@ func checkFragment(t reflect.Type, v any, path []string, fail func(path []string
 			checkFragment(t.Elem(), x, append(slices.Clone(path), "["+strconv.Itoa(i)+"]"), fail)
 		}
 	case reflect.String:
-		if _, ok := v.(string); !ok {
+		s, ok := v.(string)
+		if !ok {
 			fail(path, fmt.Sprintf("%s, want a string", describeValue(v)))
+		} else if values := enums[t]; values != nil && s != "" && !slices.Contains(values, s) {
+			fail(path, fmt.Sprintf("unsupported value %s: want %s", quote(s), joinWith(quoteAll(values), "or")))
 		}
 	case reflect.Bool:
 		if _, ok := v.(bool); !ok {

@@ -32,6 +32,8 @@ func TestCheckFragment(t *testing.T) {
 				"priority: 99999999999999999999 does not fit the field's 32 bits",
 				"tolerations: a struct, want a list",
 			}},
+		{"an enumerated value", map[string]any{"dnsPolicy": "ClusterFirstt", "restartPolicy": ""},
+			[]string{`dnsPolicy: unsupported value "ClusterFirstt": want "ClusterFirstWithHostNet", "ClusterFirst", "Default" or "None"`}},
 		{"an int32 too large", map[string]any{"priority": int64(1) << 40}, []string{"priority: 1099511627776 does not fit the field's 32 bits"}},
 		{"a bad quantity", map[string]any{"overhead": map[string]any{"cpu": "lots"}},
 			[]string{"overhead.cpu: not a valid Quantity: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"}},

@@ -119,13 +119,19 @@ func (l *loader) checkObjects(app string, objs map[string]map[string]any, field 
 				}
 			}
 		}
+		fail := func(path []string, msg string) { report(errs, path, msg) }
 		obj, known := NewObject(apiVersion, kind)
 		switch {
 		case known:
-			checkFragment(reflect.TypeOf(obj), o, f, func(path []string, msg string) { report(errs, path, msg) })
+			bad := false
+			checkFragment(reflect.TypeOf(obj), o, f, func(path []string, msg string) { fail(path, msg); bad = true })
+			if !bad {
+				objectRules(kind, name, o, f, fail)
+			}
 		case servedAs(apiVersion, kind) != "":
 			report(errs, append(f, "apiVersion"), fmt.Sprintf("current API servers do not serve %s at %s; use %s", kind, apiVersion, servedAs(apiVersion, kind)))
 		default:
+			objectRules(kind, name, o, f, fail)
 			report(warns, append(f, "kind"), fmt.Sprintf("kdecl does not know %s %s: it is rendered as written, unchecked", apiVersion, kind))
 		}
 	}

@@ -153,6 +153,16 @@ const (
 	KindCronJob     = "cronjob"
 )
 
+// workloadKinds are the Kubernetes kinds of the apps' kinds.
+var workloadKinds = map[string]string{
+	KindDeployment: "Deployment", KindStatefulSet: "StatefulSet", KindDaemonSet: "DaemonSet",
+	KindJob: "Job", KindCronJob: "CronJob",
+}
+
+// WorkloadKind is the Kubernetes kind of the app's workload: Deployment,
+// StatefulSet, DaemonSet, Job or CronJob.
+func (a *App) WorkloadKind() string { return workloadKinds[a.Kind] }
+
 // Volume is one volume of the app's storage.
 type Volume struct {
 	// Type is one of the Volume* types, after Load.

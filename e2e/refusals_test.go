@@ -1,0 +1,141 @@
+package e2e
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRefusals: what kdecl refuses in overrides and objects
+// (testdata/error_api_fragments.txtar), the API server refuses too, for
+// the same reason: kdecl's rules for them are the server's, not stricter.
+// Each case is the object kdecl would have rendered, written out.
+func TestRefusals(t *testing.T) {
+	createNamespace(t, "refusals")
+	deployment := func(pod string) string {
+		return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx}]
+` + indent(pod, "      ")
+	}
+	cronJob := func(job string) string {
+		return `apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers: [{name: nightly, image: busybox}]
+` + indent(job, "      ")
+	}
+	ingress := func(path string) string {
+		return `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: front}
+spec:
+  rules:
+  - http:
+      paths:
+      - backend: {service: {name: web, port: {number: 80}}}
+` + indent(path, "        ")
+	}
+	for _, tc := range []struct {
+		name, yaml, want string
+	}{
+		{"a Service named with a dot", "apiVersion: v1\nkind: Service\nmetadata: {name: web.v2}\nspec: {ports: [{port: 80}]}\n",
+			"metadata.name: Invalid value"},
+		{"a StatefulSet named with a dot", `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db.v2}
+spec:
+  selector: {matchLabels: {app: db}}
+  serviceName: db
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: postgres}]}
+`, "metadata.name: Invalid value"},
+		{"a ConfigMap key with ..", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: files}\ndata: {..x: v}\n",
+			"data[..x]: Invalid value"},
+		{"a CustomResourceDefinition not named plural.group", `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.com}
+spec:
+  group: example.org
+  names: {plural: gadgets, singular: gadget, kind: Gadget}
+  scope: Namespaced
+  versions: [{name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object}}}]
+`, `must be spec.names.plural+"."+spec.group`},
+		{"a label value", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: tagged, labels: {tier: -front}}\n",
+			"metadata.labels: Invalid value"},
+		{"an annotation key", "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: tagged, annotations: {a b: c}}\n",
+			"metadata.annotations: Invalid value"},
+		{"a Deployment's restart policy", deployment("restartPolicy: Never"), "spec.template.spec.restartPolicy: Unsupported value"},
+		{"a Job without a restart policy", "apiVersion: batch/v1\nkind: Job\nmetadata: {name: once}\nspec: {template: {spec: {containers: [{name: c, image: busybox}]}}}\n",
+			"spec.template.spec.restartPolicy: Required value"},
+		{"an Ingress path without a type", ingress("path: /"), "pathType: Required value"},
+		{"an Ingress path not absolute", ingress("path: api\npathType: Prefix"), "path: Invalid value"},
+		{"an Ingress path with //", ingress("path: /a//b\npathType: Exact"), "path: Invalid value"},
+		{"a termination message policy", strings.Replace(deployment(""), "image: nginx}", "image: nginx, terminationMessagePolicy: Always}", 1),
+			"terminationMessagePolicy: Unsupported value"},
+		{"a deadline for a Deployment's pods", deployment("activeDeadlineSeconds: 60"), "activeDeadlineSeconds: Forbidden"},
+		{"a deadline past 32 bits", `apiVersion: batch/v1
+kind: Job
+metadata: {name: once}
+spec: {template: {spec: {restartPolicy: Never, activeDeadlineSeconds: 3000000000, containers: [{name: c, image: busybox}]}}}
+`, "activeDeadlineSeconds: Invalid value"},
+		{"a toleration without a key", deployment("tolerations: [{operator: Equal, value: x}]"), "operator: Invalid value"},
+		{"a toleration Exists with a value", deployment("tolerations: [{key: dedicated, operator: Exists, value: web}]"), "operator: Invalid value"},
+		{"tolerationSeconds without NoExecute", deployment("tolerations: [{key: dedicated, value: web, tolerationSeconds: 30}]"), "effect: Invalid value"},
+		{"a toleration Gt", deployment("tolerations: [{key: cores, operator: Gt, value: '4'}]"), "operator: Unsupported value"},
+		{"a node selector key", deployment("nodeSelector: {disk type: ssd}"), "spec.template.spec.nodeSelector: Invalid value"},
+		{"a node selector value", deployment("nodeSelector: {zone: eu west}"), "spec.template.spec.nodeSelector: Invalid value"},
+		{"source ranges on a ClusterIP Service", `apiVersion: v1
+kind: Service
+metadata:
+  name: web
+  annotations: {service.beta.kubernetes.io/load-balancer-source-ranges: 10.0.0.0/8}
+spec: {ports: [{port: 80}]}
+`, "may only be used when `type` is 'LoadBalancer'"},
+		{"a podFailurePolicy with OnFailure", cronJob("podFailurePolicy: {rules: [{action: Ignore, onExitCodes: {operator: In, values: [42]}}]}"),
+			"restartPolicy: Invalid value"},
+		{"a podReplacementPolicy with a podFailurePolicy", strings.Replace(cronJob(
+			"podReplacementPolicy: TerminatingOrFailed\npodFailurePolicy: {rules: [{action: Ignore, onExitCodes: {operator: In, values: [42]}}]}"),
+			"OnFailure", "Never", 1), "podReplacementPolicy: Unsupported value"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := filepath.Join(t.TempDir(), "object.yaml")
+			writeFile(t, f, []byte(tc.yaml))
+			out, stderr, err := k8s.run("apply", "--dry-run=server", "-n", "refusals", "-f", f)
+			if err == nil {
+				t.Fatalf("the API server accepted it:\n%s%s", out, tc.yaml)
+			}
+			if !strings.Contains(stderr, tc.want) {
+				t.Errorf("refused, but not with %q:\n%s", tc.want, stderr)
+			}
+		})
+	}
+}
+
+// indent indents every line of s by prefix.
+func indent(s, prefix string) string {
+	if s == "" {
+		return ""
+	}
+	var b strings.Builder
+	for line := range strings.Lines(s) {
+		fmt.Fprintf(&b, "%s%s", prefix, line)
+	}
+	return strings.TrimRight(b.String(), "\n") + "\n"
+}

@@ -1,0 +1,260 @@
+package schema
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// The API server's rules for overrides and objects that checkFragment,
+// one field at a time, cannot see: rules that span fields, or that depend
+// on the kind of object a fragment goes into. Each reports through fail
+// with the path of the field at fault.
+
+// failFunc reports a problem at a path within a stack.
+type failFunc func(path []string, msg string)
+
+// podTemplatePaths are where the pod spec is in each kind that has one.
+var podTemplatePaths = map[string][]string{
+	"Pod":         {"spec"},
+	"PodTemplate": {"template", "spec"},
+	"ReplicaSet":  {"spec", "template", "spec"},
+	"Deployment":  {"spec", "template", "spec"},
+	"StatefulSet": {"spec", "template", "spec"},
+	"DaemonSet":   {"spec", "template", "spec"},
+	"Job":         {"spec", "template", "spec"},
+	"CronJob":     {"spec", "jobTemplate", "spec", "template", "spec"},
+}
+
+// restartPolicies are the restart policies the pods of a kind may have.
+var restartPolicies = map[string][]string{
+	"ReplicaSet":  {"Always"},
+	"Deployment":  {"Always"},
+	"StatefulSet": {"Always"},
+	"DaemonSet":   {"Always"},
+	"Job":         {"OnFailure", "Never"},
+	"CronJob":     {"OnFailure", "Never"},
+}
+
+// runsToCompletion is whether the pods of kind end: only they may have an
+// activeDeadlineSeconds.
+func runsToCompletion(kind string) bool {
+	return kind == "Pod" || kind == "PodTemplate" || kind == "Job" || kind == "CronJob"
+}
+
+// podRules checks a pod spec, whole or a fragment, that goes into an
+// object of kind. (The restart policy of an app's pods is the schema's;
+// objectRules checks that of an object's.)
+func podRules(kind string, spec map[string]any, field []string, fail failFunc) {
+	if d, ok := spec["activeDeadlineSeconds"]; ok {
+		n, _ := d.(int64)
+		switch {
+		case !runsToCompletion(kind):
+			fail(at(field, "activeDeadlineSeconds"), fmt.Sprintf("the pods of a %s run until they are replaced; activeDeadlineSeconds is for pods that end", kind))
+		case n < 1 || n > math.MaxInt32:
+			fail(at(field, "activeDeadlineSeconds"), fmt.Sprintf("%v is not from 1 to %d", d, math.MaxInt32))
+		}
+	}
+	selector, _ := spec["nodeSelector"].(map[string]any)
+	for _, k := range sortedKeys(selector) {
+		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
+			fail(at(field, "nodeSelector", k), "not a valid label key: "+msgs[0])
+		} else if v, _ := selector[k].(string); len(validation.IsValidLabelValue(v)) > 0 {
+			fail(at(field, "nodeSelector", k), "not a valid label value: "+defRules["LabelValue"])
+		}
+	}
+	list, _ := spec["tolerations"].([]any)
+	for i, x := range list {
+		t, _ := x.(map[string]any)
+		tolerationRules(t, at(field, "tolerations", index(i)), fail)
+	}
+}
+
+// tolerationRules checks one toleration.
+func tolerationRules(t map[string]any, field []string, fail failFunc) {
+	key, _ := t["key"].(string)
+	op, _ := t["operator"].(string)
+	value, _ := t["value"].(string)
+	effect, _ := t["effect"].(string)
+	if key != "" {
+		if msgs := validation.IsQualifiedName(key); len(msgs) > 0 {
+			fail(at(field, "key"), "not a valid taint key: "+msgs[0])
+		}
+	} else if op != "Exists" {
+		fail(at(field, "operator"), `a toleration without a key tolerates every taint and needs operator "Exists"`)
+	}
+	if _, ok := t["tolerationSeconds"]; ok && effect != "NoExecute" {
+		fail(at(field, "effect"), `tolerationSeconds is how long a pod stays on a node tainted NoExecute: it needs effect "NoExecute"`)
+	}
+	switch op {
+	case "", "Equal":
+		if len(validation.IsValidLabelValue(value)) > 0 {
+			fail(at(field, "value"), "not a valid taint value: "+defRules["LabelValue"])
+		}
+	case "Exists":
+		if value != "" {
+			fail(at(field, "value"), `operator "Exists" takes no value`)
+		}
+	}
+}
+
+// jobRules checks a Job's spec, whole or a fragment, whose pods restart
+// as restartPolicy says ("" for not known).
+func jobRules(spec map[string]any, restartPolicy string, field []string, fail failFunc) {
+	if _, ok := spec["podFailurePolicy"]; !ok {
+		return
+	}
+	if restartPolicy != "" && restartPolicy != "Never" {
+		fail(at(field, "podFailurePolicy"), fmt.Sprintf(`a podFailurePolicy judges pods that failed, and pods with restartPolicy %s restart instead: set restartPolicy "Never"`, quote(restartPolicy)))
+	}
+	if p, ok := spec["podReplacementPolicy"].(string); ok && p != "Failed" {
+		fail(at(field, "podReplacementPolicy"), fmt.Sprintf(`unsupported value %s with a podFailurePolicy: want "Failed"`, quote(p)))
+	}
+}
+
+// metadataRules checks the labels and annotations of an object or, if
+// pod, of a pod or pod template.
+func metadataRules(meta map[string]any, pod bool, field []string, fail failFunc) {
+	labels, _ := meta["labels"].(map[string]any)
+	for _, k := range sortedKeys(labels) {
+		if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
+			fail(at(field, "labels", k), "not a valid label key: "+msgs[0])
+		}
+		if v, ok := labels[k].(string); ok {
+			if len(validation.IsValidLabelValue(v)) > 0 {
+				fail(at(field, "labels", k), "not a valid label value: "+defRules["LabelValue"])
+			}
+		}
+	}
+	annotations, _ := meta["annotations"].(map[string]any)
+	size := 0 // as the API server counts
+	for _, k := range sortedKeys(annotations) {
+		if len(validation.IsQualifiedName(strings.ToLower(k))) > 0 {
+			fail(at(field, "annotations", k), "not a valid annotation key: "+defRules["Annotations"])
+		}
+		v, _ := annotations[k].(string)
+		size += len(k) + len(v)
+		if msg := podAnnotationProblem(k, v); pod && msg != "" {
+			fail(at(field, "annotations", k), msg)
+		}
+	}
+	if size > maxAnnotationBytes {
+		fail(at(field, "annotations"), fmt.Sprintf("the annotations take %d bytes; the API server takes at most %d", size, maxAnnotationBytes))
+	}
+}
+
+// ingressPath checks one path of an Ingress rule.
+func ingressPath(p map[string]any, field []string, fail failFunc) {
+	typ, ok := p["pathType"].(string)
+	if !ok {
+		fail(field, `an Ingress path needs a pathType: "Exact", "Prefix" or "ImplementationSpecific"`)
+		return
+	}
+	path, _ := p["path"].(string)
+	if (typ != "ImplementationSpecific" || path != "") && !strings.HasPrefix(path, "/") {
+		fail(at(field, "path"), "must be an absolute path")
+		return
+	}
+	if typ == "ImplementationSpecific" {
+		return
+	}
+	for _, bad := range []string{"//", "/./", "/../", "%2f", "%2F"} {
+		if strings.Contains(path, bad) {
+			fail(at(field, "path"), fmt.Sprintf("a path of type %s must not contain %q", typ, bad))
+		}
+	}
+	for _, bad := range []string{"/..", "/."} {
+		if strings.HasSuffix(path, bad) {
+			fail(at(field, "path"), fmt.Sprintf("a path of type %s must not end in %q", typ, bad))
+		}
+	}
+}
+
+func asList(v any) []any { l, _ := v.([]any); return l }
+
+func asMap(v any) map[string]any { m, _ := v.(map[string]any); return m }
+
+// labelNameKinds are the kinds whose names are RFC 1123 labels, not DNS
+// subdomains: no dots.
+var labelNameKinds = map[string]bool{"Service": true, "StatefulSet": true, "Namespace": true}
+
+// objectRules checks a whole object of kind, named name.
+func objectRules(kind, name string, o map[string]any, field []string, fail failFunc) {
+	if labelNameKinds[kind] {
+		if msgs := validation.IsDNS1123Label(name); len(msgs) > 0 {
+			fail(field, fmt.Sprintf("a %s's name is an RFC 1123 label: %s", kind, msgs[0]))
+		}
+	}
+	if meta, ok := o["metadata"].(map[string]any); ok {
+		metadataRules(meta, kind == "Pod", at(field, "metadata"), fail)
+	}
+	switch kind {
+	case "ConfigMap", "Secret":
+		for _, data := range []string{"data", "binaryData", "stringData"} {
+			m, _ := o[data].(map[string]any)
+			for _, k := range sortedKeys(m) {
+				if msgs := validation.IsConfigMapKey(k); len(msgs) > 0 {
+					fail(at(field, data, k), fmt.Sprintf("not a valid %s key: %s", kind, msgs[0]))
+				}
+			}
+		}
+	case "Service":
+		ann, _ := get(o, "metadata", "annotations")
+		m := map[string]string{}
+		for k, v := range asMap(ann) {
+			m[k], _ = v.(string)
+		}
+		typ, _ := get(o, "spec", "type")
+		if typ == nil {
+			typ = "ClusterIP"
+		}
+		serviceAnnotations(m, fmt.Sprint(typ), "spec.type", func(k string) []string { return at(field, "metadata", "annotations", k) }, fail)
+	case "Ingress":
+		rules, _ := get(o, "spec", "rules")
+		for i, r := range asList(rules) {
+			paths, _ := get(asMap(r), "http", "paths")
+			for j, p := range asList(paths) {
+				ingressPath(asMap(p), at(field, "spec", "rules", index(i), "http", "paths", index(j)), fail)
+			}
+		}
+	case "CustomResourceDefinition":
+		plural, _ := get(o, "spec", "names", "plural")
+		group, _ := get(o, "spec", "group")
+		if want := fmt.Sprintf("%v.%v", plural, group); plural != nil && group != nil && name != want {
+			fail(field, fmt.Sprintf("a CustomResourceDefinition is named spec.names.plural.spec.group, %s", quote(want)))
+		}
+	}
+	tmpl, ok := podTemplatePaths[kind]
+	if !ok {
+		return
+	}
+	if len(tmpl) > 1 { // the template's metadata; a Pod's is the object's
+		meta, _ := get(o, at(tmpl[:len(tmpl)-1], "metadata")...)
+		m, _ := meta.(map[string]any)
+		metadataRules(m, true, at(field, at(tmpl[:len(tmpl)-1], "metadata")...), fail)
+	}
+	spec, _ := get(o, tmpl...)
+	pod, _ := spec.(map[string]any)
+	podRules(kind, pod, at(field, tmpl...), fail)
+	rp, _ := pod["restartPolicy"].(string)
+	if rp != "" && restartPolicies[kind] != nil && !slices.Contains(restartPolicies[kind], rp) {
+		fail(at(field, at(tmpl, "restartPolicy")...), fmt.Sprintf("unsupported value %s for a %s's pods: want %s", quote(rp), kind, joinWith(quoteAll(restartPolicies[kind]), "or")))
+	}
+	job := []string{"spec"}
+	switch kind {
+	case "CronJob":
+		job = []string{"spec", "jobTemplate", "spec"}
+	case "Job":
+	default:
+		return
+	}
+	if rp == "" {
+		fail(at(field, tmpl...), fmt.Sprintf(`a %s's pods need restartPolicy "OnFailure" or "Never"; the default, "Always", is refused`, kind))
+	}
+	js, _ := get(o, job...)
+	m, _ := js.(map[string]any)
+	jobRules(m, rp, at(field, job...), fail)
+}
