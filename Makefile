@@ -7,7 +7,7 @@ RENDERS := grep -v '^\#' stacks/renders.txt
 
 export CGO_ENABLED := 0
 
-.PHONY: build render test unit golden verify bench lint e2e e2e-bin e2e-etcd
+.PHONY: build render test unit golden verify bench lint e2e e2e-bin e2e-etcd oracle
 
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/kdecl
@@ -52,9 +52,25 @@ lint:
 # into a git-ignored cache named by that version; etcd is Debian's.
 K8S_VERSION = $(shell cd e2e && $(GO) list -m -f '{{.Version}}' k8s.io/kubernetes)
 E2E_BIN     = $(CURDIR)/.cache/e2e/$(K8S_VERSION)
+# -trimpath, as for the binaries: the tests import packages of
+# k8s.io/kubernetes (TestOracle's node port allocator, Pod validation) and
+# share their build cache with kube-apiserver's instead of compiling them
+# again.
+E2E_TEST    = $(GO) test -count=1 -trimpath
 
 e2e: e2e-bin e2e-etcd
-	cd e2e && KDECL_E2E_BIN=$(E2E_BIN) $(GO) test -count=1 -timeout 20m ./...
+	cd e2e && KDECL_E2E_BIN=$(E2E_BIN) $(E2E_TEST) -timeout 20m ./...
+
+# The random-stack oracle at length: TestOracle, which make e2e runs over
+# 500 random stacks, over ORACLE_STACKS of them (75 seconds or so per 1000
+# on 2 cores). Each run draws a new seed unless ORACLE_SEED is set; the log
+# names the seed, and ORACLE_SEED and ORACLE_STACKS reproduce the run.
+ORACLE_STACKS ?= 10000
+ORACLE_SEED   ?= random
+
+oracle: e2e-bin e2e-etcd
+	cd e2e && KDECL_E2E_BIN=$(E2E_BIN) KDECL_ORACLE_STACKS=$(ORACLE_STACKS) KDECL_ORACLE_SEED=$(ORACLE_SEED) \
+		$(E2E_TEST) -timeout 2h -run '^TestOracle$$' ./...
 
 e2e-bin:
 	@$(MAKE) --no-print-directory $(E2E_BIN)/kube-apiserver

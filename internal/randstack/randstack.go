@@ -1,0 +1,622 @@
+// Package randstack turns a source of randomness into kdecl stacks for the
+// e2e oracle, which checks that the API server accepts every object kdecl
+// renders with exit 0.
+//
+// A stack uses every field of the schema, with values anywhere in the
+// ranges the schema allows: the edges (the longest names, 0, the largest
+// numbers), unusual characters, and, at a rate each stack draws, values
+// past what the API server allows that kdecl must refuse. So most stacks
+// render, some are refused by kdecl's checks, and a stack kdecl renders but
+// the API server refuses is a gap in kdecl's checks. The generator avoids
+// only what kdecl deliberately refuses (a duplicate environment variable, a
+// field of another kind of app), as such a stack tests nothing further.
+package randstack
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+)
+
+// Options shape the stacks.
+type Options struct {
+	// LeftToServer draws, at the stack's risk, also values in overrides
+	// and objects that break rules kdecl leaves to the API server
+	// (schema/VALIDATION.md): stacks kdecl renders and the server
+	// refuses, by design. It measures that gap.
+	LeftToServer bool
+}
+
+// Stack returns a random stack, one CUE file of one package, that puts
+// every object into namespace. The same state of r gives the same stack.
+func Stack(r *rand.Rand, namespace string, opts Options) []byte {
+	g := &gen{r: r, leftToServer: opts.LeftToServer}
+	if g.p(0.75) {
+		g.risk = r.Float64() * 0.12
+	}
+	return g.stack(namespace)
+}
+
+// app is what the stack's later apps need to know of an earlier one.
+type app struct {
+	name     string
+	kind     string // as written; "" is a deployment
+	ports    []port
+	expose   string // as written; "" is ClusterIP or none
+	replicas int64
+	scales   bool     // replicas or autoscale are set: no HorizontalPodAutoscaler object
+	claims   []string // persistent volumes, each a claim <app>-<volume> unless a statefulset
+	config   bool     // the app has a ConfigMap
+	files    bool     // the app has config files
+	account  bool     // kdecl makes the app a ServiceAccount
+	scaled   bool     // kdecl makes the app a HorizontalPodAutoscaler
+	restart  string   // a job's or cronjob's restartPolicy
+}
+
+// stackGen holds the state of one stack: its apps so far and the node
+// ports its Services pin.
+type stackGen struct {
+	*gen
+	namespace string
+	apps      []*app
+	nodePorts []int64
+	crd       string  // the API group of the stack's custom resource
+	extra     []field // objects of the stack's that apps need: the CRD
+}
+
+func (g *gen) stack(namespace string) []byte {
+	s := &stackGen{gen: g, namespace: namespace}
+	top := &object{}
+	pkg := "stack"
+	switch x := g.r.IntN(100); {
+	case x < 60:
+		top.set("name", g.dnsLabel(63))
+	case x < 90: // the package name is the stack's name
+		pkg = g.chars(lower, 1) + g.chars(lower+digits, g.between(0, 20))
+	default: // a package name that is no DNS label: the name must be set
+		pkg = "stack_" + g.chars(lower, 3)
+		top.set("name", g.dnsLabel(63))
+	}
+	top.set("namespace", namespace)
+	if g.p(0.4) {
+		top.set("clusterDomain", pick(g, "cluster.local", "example.internal", "k8s", "a.b.c.d", "1.2.3", g.dnsSubdomain(), g.longSubdomain(g.between(254, 400))))
+	}
+	if g.p(0.3) {
+		top.set("labels", g.labels())
+	}
+	objects := &object{}
+	if g.p(0.25) {
+		objects = s.objects(nil)
+	}
+	apps := &object{}
+	n := pick(g, 0, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 6)
+	if g.p(0.03) {
+		n = g.between(8, 14) // more apps to collide across
+	}
+	for range n {
+		name, o := s.app()
+		apps.set(name, o)
+	}
+	objects.fields = append(objects.fields, s.extra...)
+	if !objects.empty() {
+		top.set("objects", objects)
+	}
+	top.set("apps", apps)
+	return source(pkg, top)
+}
+
+// pod holds the names that must be unique in one pod.
+type pod struct {
+	containers map[string]bool
+	ports      map[string]bool
+	volumes    map[string]bool
+	env        map[string]bool
+	mounts     []string // mount paths of the app's container
+	sidecars   []string
+	hostPorts  []int64
+}
+
+// unique draws names from next until one is not in seen, and adds it.
+// It gives up after a few tries and returns "".
+func unique(seen map[string]bool, next func() string) string {
+	for range 20 {
+		if s := next(); !seen[s] {
+			seen[s] = true
+			return s
+		}
+	}
+	return ""
+}
+
+// appName is an RFC 1035 label of at most 52 characters, kdecl's limit
+// (its StatefulSet's pods get labels of the name and 11 more characters).
+func (g *gen) appName() string {
+	n := g.length(1, 52)
+	return g.label(n, lower, lower+digits+"-", lower+digits)
+}
+
+func (s *stackGen) app() (string, *object) {
+	g := s.gen
+	a := &app{kind: pick(g, "", "", "", "deployment", "deployment", "statefulset", "statefulset", "statefulset", "daemonset", "job", "job", "cronjob", "cronjob")}
+	var forceService bool // the app needs a Service
+	var forceClaim string // a persistent volume the app needs
+	var forceUse *app     // an app the app must use
+	taken := map[string]bool{}
+	for _, o := range s.apps {
+		taken[o.name] = true
+	}
+	// Now and then a name that makes two objects share a name: a Service
+	// and a statefulset's headless Service, two claims, the app's
+	// container and the one that waits for what it uses.
+	if len(s.apps) > 0 && g.rare() {
+		other := pick(g, s.apps...)
+		var options []func()
+		if other.kind == "statefulset" && len(other.name) <= 43 {
+			options = append(options, func() { a.name, forceService = other.name+"-headless", true })
+		}
+		if i := strings.LastIndex(other.name, "-"); i > 0 && len(other.claims) > 0 && other.kind != "statefulset" &&
+			len(other.name)-i+len(other.claims[0]) <= 63 && other.name[i-1] != '-' {
+			options = append(options, func() { a.name, forceClaim = other.name[:i], other.name[i+1:]+"-"+other.claims[0] })
+		}
+		if usable(other) && len(other.name) <= 43 {
+			options = append(options, func() { a.name, forceUse = "wait-for-"+other.name, other })
+		}
+		if len(options) > 0 {
+			pick(g, options...)()
+		}
+		if taken[a.name] {
+			a.name, forceService, forceClaim, forceUse = "", false, "", nil
+		}
+	}
+	if a.name == "" {
+		a.name = unique(taken, g.appName)
+		if a.name == "" {
+			a.name = fmt.Sprintf("app%d", len(s.apps))
+		}
+	}
+	if forceService || forceClaim != "" {
+		a.kind = pick(g, "", "deployment")
+	}
+	s.apps = append(s.apps, a)
+
+	p := &pod{
+		containers: map[string]bool{a.name: true},
+		ports:      map[string]bool{},
+		volumes:    map[string]bool{},
+		env:        map[string]bool{},
+	}
+	o := &object{}
+	if a.kind != "" {
+		o.set("kind", a.kind)
+	}
+	if g.p(0.3) {
+		o.set("component", g.labelValue())
+	}
+	o.set("image", g.image())
+	if g.p(0.3) {
+		o.set("imagePullPolicy", pick(g, "Always", "IfNotPresent", "Never"))
+	}
+	workload := a.kind == "" || a.kind == "deployment" || a.kind == "statefulset" || a.kind == "daemonset"
+	switch {
+	case a.kind == "daemonset":
+	case workload && g.p(0.15): // a HorizontalPodAutoscaler's replicas
+		o.set("autoscale", g.autoscale())
+		a.replicas, a.scaled, a.scales = 1, true, true
+	case workload && g.p(0.6):
+		a.replicas, a.scales = s.replicas(a.kind), true
+		o.set("replicas", a.replicas)
+	case workload:
+		a.replicas = 1
+	}
+	if g.p(0.2) {
+		create := g.p(0.7)
+		o.set("serviceAccount", obj("name", maybe(g, 0.5, g.dnsSubdomain()), "create", maybe(g, 0.4, create),
+			"automountToken", maybe(g, 0.4, g.p(0.5))))
+		a.account = create
+	}
+	if g.p(0.3) {
+		o.set("command", g.texts(0, 4))
+	}
+	if g.p(0.3) {
+		o.set("args", g.texts(0, 4))
+	}
+
+	if forceService || (workload && g.p(0.8)) || (!workload && g.p(0.25)) {
+		var ports *object
+		ports, a.ports = s.ports(p, 1, 4, true)
+		o.set("ports", ports)
+	}
+	s.expose(a, o, forceService)
+	s.uses(a, p, o, forceUse)
+
+	if g.p(0.5) {
+		env := &object{}
+		for range g.count(1, 4) {
+			if k := unique(p.env, g.envName); k != "" {
+				env.set(k, g.text())
+			}
+		}
+		o.set("env", env)
+	}
+	if g.p(0.45) {
+		o.set("config", s.config(a, p))
+	}
+	if g.p(0.6) {
+		probes := &object{}
+		for _, name := range []string{"liveness", "readiness", "startup"} {
+			if g.p(0.5) {
+				probes.set(name, s.probe(a, name))
+			}
+		}
+		o.set("probes", probes)
+	}
+	if g.p(0.4) {
+		o.set("resources", g.resources())
+	}
+	if g.p(0.35) {
+		o.set("annotations", g.annotations())
+	}
+	if g.p(0.35) {
+		o.set("podAnnotations", g.annotations())
+	}
+	var volumes []string
+	if g.p(0.35) || forceClaim != "" {
+		o.set("storage", s.storage(a, p, forceClaim, &volumes))
+	}
+	if g.p(0.4) {
+		o.set("secrets", s.secrets(p))
+	}
+	if g.p(0.3) {
+		fe := &object{}
+		for range g.count(1, 3) {
+			if k := unique(p.env, g.envName); k != "" {
+				fe.set(k, g.fieldPath())
+			}
+		}
+		o.set("fieldEnv", fe)
+	}
+	if g.p(0.25) {
+		re := &object{}
+		for range g.count(1, 3) {
+			if k := unique(p.env, g.envName); k != "" {
+				res := pick(g, "limits.cpu", "limits.memory", "limits.ephemeral-storage", "requests.cpu", "requests.memory", "requests.ephemeral-storage")
+				r := &object{}
+				r.set("resource", res)
+				if g.p(0.6) {
+					r.set("divisor", g.divisor(res))
+				}
+				re.set(k, r)
+			}
+		}
+		o.set("resourceEnv", re)
+	}
+	if g.p(0.2) {
+		pi := &object{}
+		pi.set("mountPath", s.mountPath(p))
+		if g.p(0.4) {
+			pi.set("labels", g.p(0.5))
+		}
+		if g.p(0.4) {
+			pi.set("annotations", g.p(0.5))
+		}
+		o.set("podInfo", pi)
+	}
+	var grace *int64
+	if g.p(0.25) {
+		t := g.integer(0, maxInt64, 1, 10, 30, 60, 300, 3600)
+		grace = &t
+	}
+	if g.p(0.3) {
+		lc := &object{}
+		if g.p(0.5) {
+			lc.set("postStart", s.handler(a, grace))
+		}
+		if g.p(0.6) {
+			lc.set("preStop", s.handler(a, grace))
+		}
+		o.set("lifecycle", lc)
+	}
+	if grace != nil {
+		o.set("terminationGracePeriodSeconds", *grace)
+	}
+	if g.p(0.2) {
+		sc := &object{}
+		for range g.count(1, 2) {
+			if name := unique(p.containers, func() string { return g.dnsLabel(63) }); name != "" {
+				sc.set(name, s.container(a, p, volumes, ""))
+				p.sidecars = append(p.sidecars, name)
+			}
+		}
+		o.set("sidecars", sc)
+	}
+	if g.p(0.2) {
+		var ics list
+		for range g.count(1, 2) {
+			if name := unique(p.containers, func() string { return g.dnsLabel(63) }); name != "" {
+				ics = append(ics, s.container(a, p, volumes, name))
+			}
+		}
+		o.set("initContainers", ics)
+	}
+	s.kindFields(a, o)
+	if g.p(0.3) {
+		o.set("labels", g.labels())
+	}
+	if g.p(0.2) {
+		o.set("objects", s.objects(a))
+	}
+	if g.p(0.35) {
+		o.set("overrides", s.overrides(a, p, volumes))
+	}
+	return a.name, o
+}
+
+// autoscale is a HorizontalPodAutoscaler's range and targets: at most as
+// many replicas as most, except at the stack's risk.
+func (g *gen) autoscale() *object {
+	maxR := g.integer(1, maxInt32, 1, 3, 10)
+	minR := any(nil)
+	if g.p(0.5) {
+		minR = g.integer(1, maxR, 1, 2)
+		if g.rare() {
+			minR = maxR + 1
+		}
+	}
+	rules := func() *object {
+		var policies list
+		for range g.count(1, 2) {
+			policies = append(policies, obj("type", pick(g, "Pods", "Percent"), "value", g.integer(1, maxInt32, 1, 4, 100),
+				"periodSeconds", g.integer(1, 1800, 15, 60)))
+		}
+		return obj("stabilizationWindowSeconds", maybe(g, 0.5, g.integer(0, 3600, 0, 300)),
+			"selectPolicy", maybe(g, 0.4, pick(g, "Max", "Min", "Disabled")),
+			"policies", maybe(g, 0.6, policies))
+	}
+	return obj("minReplicas", minR, "maxReplicas", maxR,
+		"cpu", maybe(g, 0.6, g.integer(1, maxInt32, 50, 80, 100, 200)),
+		"memory", maybe(g, 0.4, g.integer(1, maxInt32, 70, 100)),
+		"scaleUp", maybe(g, 0.3, rules()), "scaleDown", maybe(g, 0.3, rules()))
+}
+
+// replicas of a deployment or statefulset, up to the schema's 1000000. A
+// statefulset's pods are listed in its dependents' environment, so its
+// largest count stays at what makes that list too large for an object.
+func (s *stackGen) replicas(kind string) int64 {
+	g := s.gen
+	if kind == "statefulset" {
+		if g.rare() {
+			return pick[int64](g, 100, 3000)
+		}
+		return pick[int64](g, 0, 1, 1, 2, 3, 5)
+	}
+	return g.integer(0, 1000000, 1, 2, 3, 10)
+}
+
+// port is a named port of an app.
+type port struct {
+	name string
+	num  int64
+}
+
+// ports adds their names to the pod's port names. Now and then two have
+// one number and two protocols, as DNS has 53/TCP and 53/UDP. The app's
+// ports, service, may have a number of their own on the Service.
+func (s *stackGen) ports(p *pod, lo, hi int, service bool) (*object, []port) {
+	g := s.gen
+	o := &object{}
+	type key struct {
+		num      int64
+		protocol string
+	}
+	seen := map[key]bool{}
+	var ports []port
+	for range g.count(lo, hi) {
+		name := unique(p.ports, g.portName)
+		if name == "" {
+			continue
+		}
+		num := g.integer(1, 65535, 80, 443, 8080, 5000, 53, 9090, 30000)
+		protocol := ""
+		if g.p(0.3) {
+			protocol = pick(g, "", "TCP", "UDP", "UDP", "SCTP")
+		}
+		if len(ports) > 0 && g.p(0.15) {
+			num, protocol = pick(g, ports...).num, pick(g, "UDP", "SCTP")
+		}
+		k := key{num, protocol}
+		if k.protocol == "" {
+			k.protocol = "TCP"
+		}
+		if seen[k] { // kdecl refuses a port twice
+			delete(p.ports, name)
+			continue
+		}
+		seen[k] = true
+		ports = append(ports, port{name, num})
+		hostPort := g.p(0.1)
+		if protocol == "" && !hostPort && g.p(0.7) {
+			o.set(name, num)
+			continue
+		}
+		st := &object{}
+		st.set("port", num)
+		if service && g.p(0.15) { // the Service's own number
+			sp := g.integer(1, 65535, 80, 443)
+			if len(ports) > 1 && g.rare() {
+				sp = ports[0].num // a number another port has on the Service
+			}
+			st.set("servicePort", sp)
+		}
+		if service && g.p(0.08) { // a port of the pod alone
+			st.set("service", false)
+		}
+		if hostPort { // unique in the pod, except at the stack's risk
+			n := pick(g, num, g.integer(1, 65535, 8080, 9100))
+			if len(p.hostPorts) > 0 && g.rare() {
+				n = pick(g, p.hostPorts...)
+			}
+			p.hostPorts = append(p.hostPorts, n)
+			st.set("hostPort", n)
+		}
+		if protocol != "" {
+			st.set("protocol", protocol)
+		}
+		o.set(name, st)
+	}
+	return o, ports
+}
+
+func (s *stackGen) expose(a *app, o *object, forceService bool) {
+	g := s.gen
+	e := &object{}
+	switch {
+	case len(a.ports) == 0:
+		if g.p(0.05) {
+			a.expose = "none"
+		}
+	case forceService:
+		a.expose = pick(g, "", "ClusterIP", "NodePort")
+	case g.p(0.55):
+		a.expose = pick(g, "ClusterIP", "NodePort", "NodePort", "LoadBalancer", "LoadBalancer", "none")
+	}
+	if a.expose != "" {
+		e.set("type", a.expose)
+	}
+	if (a.expose == "NodePort" || a.expose == "LoadBalancer") && g.p(0.6) {
+		np := &object{}
+		byNum := map[int64]int64{} // port number to its node port
+		for _, p := range a.ports {
+			if !g.p(0.6) {
+				continue
+			}
+			n, ok := byNum[p.num]
+			if !ok || g.p(0.5) { // ports of one number may share a node port
+				n = s.nodePort()
+			}
+			byNum[p.num] = n
+			np.set(p.name, n)
+		}
+		e.set("nodePorts", np)
+	}
+	if g.p(0.25) {
+		e.set("annotations", g.annotations())
+	}
+	// What a Service of some types takes only, on those, except at the
+	// stack's risk.
+	external := a.expose == "NodePort" || a.expose == "LoadBalancer"
+	if len(a.ports) > 0 {
+		if g.p(0.15) {
+			e.set("sessionAffinity", pick(g, "None", "ClientIP"))
+		}
+		if external && g.p(0.3) || g.rare() {
+			e.set("externalTrafficPolicy", pick(g, "Cluster", "Local"))
+		}
+		if a.expose == "LoadBalancer" && g.p(0.3) || g.rare() {
+			cidrs := list{pick(g, "10.0.0.0/8", "192.168.0.0/16", "0.0.0.0/0", "2001:db8::/32")}
+			if g.rare() {
+				cidrs = append(cidrs, pick(g, "not-a-cidr", "10.0.0.1", "10.0.0.0/33", " 10.0.0.0/8"))
+			}
+			e.set("loadBalancerSourceRanges", cidrs)
+		}
+		if g.p(0.15) {
+			e.set("publishNotReadyAddresses", g.p(0.5))
+		}
+	}
+	if !e.empty() || g.p(0.05) {
+		o.set("expose", e)
+	}
+}
+
+// nodePort is in the API server's default range 30000-32767 and not yet
+// pinned by the stack, except at the stack's risk.
+func (s *stackGen) nodePort() int64 {
+	g := s.gen
+	var n int64
+	switch {
+	case g.rare() && len(s.nodePorts) > 0 && g.p(0.5):
+		n = pick(g, s.nodePorts...)
+	case g.rare():
+		n = pick[int64](g, 1, 80, 29999, 32768, 65535)
+	default:
+		for range 20 {
+			n = g.integer(30000, 32767, 30080, 31000, 32000)
+			if !slices.Contains(s.nodePorts, n) {
+				break
+			}
+		}
+	}
+	s.nodePorts = append(s.nodePorts, n)
+	return n
+}
+
+// usable reports whether an app can be used: a deployment or statefulset
+// with ports and a Service.
+func usable(t *app) bool {
+	if len(t.ports) == 0 {
+		return false
+	}
+	switch t.kind {
+	case "", "deployment":
+		return t.expose != "none"
+	case "statefulset":
+		return true // its headless Service at least
+	case "daemonset": // a Service only when expose asks for one
+		return t.expose != "" && t.expose != "none"
+	}
+	return false
+}
+
+// uses picks earlier apps that can be used, and always must. Only earlier
+// apps, so there is no cycle.
+func (s *stackGen) uses(a *app, p *pod, o *object, must *app) {
+	g := s.gen
+	var targets []*app
+	for _, t := range s.apps {
+		if t != a && t != must && usable(t) {
+			targets = append(targets, t)
+		}
+	}
+	if must == nil && (len(targets) == 0 || !g.p(0.45)) {
+		return
+	}
+	g.r.Shuffle(len(targets), func(i, j int) { targets[i], targets[j] = targets[j], targets[i] })
+	n := 0
+	if len(targets) > 0 {
+		n = g.count(1, len(targets))
+	}
+	targets = targets[:n]
+	if must != nil {
+		targets = append([]*app{must}, targets...)
+	}
+	var uses list
+	for _, t := range targets {
+		wait, env := true, true
+		switch x := g.r.IntN(10); {
+		case x < 6:
+			uses = append(uses, t.name)
+		default: // {app, wait, env}: one of them may be false, not both
+			u := &object{}
+			u.set("app", t.name)
+			if x < 8 {
+				wait = g.p(0.5)
+				u.set("wait", wait)
+			} else {
+				env = g.p(0.5)
+				u.set("env", env)
+			}
+			uses = append(uses, u)
+		}
+		if wait {
+			p.containers["wait-for-"+t.name] = true
+		}
+		// the environment the use sets, as kdecl names it (reserved even
+		// when env is false: the stack may set it itself then)
+		prefix := strings.ToUpper(strings.ReplaceAll(t.name, "-", "_"))
+		p.env[prefix+"_HOST"], p.env[prefix+"_PODS"], p.env[prefix+"_PORT"] = true, true, true
+		for _, port := range t.ports {
+			p.env[prefix+"_PORT_"+strings.ToUpper(strings.ReplaceAll(port.name, "-", "_"))] = true
+		}
+	}
+	o.set("uses", uses)
+}
