@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -103,6 +104,7 @@ func container(a *schema.App, c schema.Container) corev1.Container {
 	for _, name := range slices.Sorted(maps.Keys(c.Env)) {
 		ctr.Env = append(ctr.Env, corev1.EnvVar{Name: name, Value: c.Env[name]})
 	}
+	ctr.Env = orderEnv(ctr.Env)
 	for _, name := range slices.Sorted(maps.Keys(c.Mounts)) {
 		ctr.VolumeMounts = append(ctr.VolumeMounts, corev1.VolumeMount{
 			Name: name, MountPath: c.Mounts[name], ReadOnly: a.Storage[name].ReadOnly,
@@ -132,7 +134,8 @@ func containerPorts(m map[string]schema.Port) []corev1.ContainerPort {
 	return ports
 }
 
-// env is the container's environment, sorted by name: literals, config keys
+// env is the container's environment, sorted by name but where a variable
+// refers to another (orderEnv): literals, config keys
 // and Secret keys by reference, the full paths of mounted config files,
 // downward API fields, and the addresses of dependencies.
 func env(a *schema.App) []corev1.EnvVar {
@@ -173,7 +176,34 @@ func env(a *schema.App) []corev1.EnvVar {
 		}
 	}
 	slices.SortFunc(vars, func(x, y corev1.EnvVar) int { return cmp.Compare(x.Name, y.Name) })
-	return vars
+	return orderEnv(vars)
+}
+
+// orderEnv puts each variable after those its value refers to as $(NAME),
+// which Kubernetes expands only if they come earlier; the order is kept
+// where no reference needs a change (schema.EnvOrder).
+func orderEnv(vars []corev1.EnvVar) []corev1.EnvVar {
+	if !slices.ContainsFunc(vars, func(v corev1.EnvVar) bool { return strings.Contains(v.Value, "$(") }) {
+		return vars
+	}
+	index := make(map[string]int, len(vars))
+	for i, v := range vars {
+		index[v.Name] = i
+	}
+	order := schema.EnvOrder(len(vars), func(i int) []int {
+		var refs []int
+		for _, name := range schema.EnvRefs(vars[i].Value) {
+			if j, ok := index[name]; ok {
+				refs = append(refs, j)
+			}
+		}
+		return refs
+	})
+	ordered := make([]corev1.EnvVar, len(vars))
+	for k, i := range order {
+		ordered[k] = vars[i]
+	}
+	return ordered
 }
 
 // envFrom passes every key of the Secrets of secrets.envFrom, in order.

@@ -123,7 +123,9 @@ func (l *loader) load() (*Stack, error) {
 	}
 	l.dependencies(s, checkers, names)
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
-		checkers[name].overrides() // after dependencies: they wire env too
+		// after dependencies: they wire env too
+		checkers[name].envRefs()
+		checkers[name].overrides()
 	}
 	l.objects(s, checkers)
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
@@ -288,6 +290,23 @@ func cueText(err error) string {
 	return strings.Join(parts, ": ")
 }
 
+// optionalHint explains why a stack cannot refer, in CUE, to a field it
+// leaves unset, and what to do instead.
+func optionalHint(name string) string {
+	hint := "; the stack leaves it unset, and kdecl fills in defaults only after CUE has evaluated the stack"
+	for _, d := range Defaults {
+		if strings.HasSuffix(d.Field, "."+name) {
+			hint += fmt.Sprintf(" (%s: %s)", d.Field, d.Doc)
+			break
+		}
+	}
+	hint += ": set the field"
+	if name == "mountPath" {
+		hint += `, or pass a config file's path when the pod runs: name the file in config.fileEnv (CONFIG_FILE: "nginx.conf") and write "$(CONFIG_FILE)" in args`
+	}
+	return hint
+}
+
 // moduleFile is the cue.mod/module.cue of the module that dir is in.
 func moduleFile(dir string) string {
 	for d := dir; ; d = filepath.Dir(d) {
@@ -390,6 +409,9 @@ func (l *loader) addGroup(path []string, errs []cueerrors.Error, stack cue.Value
 		}
 		if strings.HasPrefix(f.text, "@embed: unknown file extension") {
 			f.text += "; say how to read the file: @embed(file=NAME, type=text)"
+		}
+		if _, name, ok := strings.Cut(f.text, "cannot reference optional field: "); ok {
+			f.text += optionalHint(name)
 		}
 		fails = append(fails, f)
 		if format == conflictFormat {
