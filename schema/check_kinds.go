@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -160,32 +159,6 @@ func (c *appChecker) volumeSource(name string, v *Volume) {
 		for _, f := range fields[t] {
 			if t != v.Type && c.set("storage", name, f) {
 				c.fail(fmt.Sprintf("is for %s volumes, and this one is %s", t, v.Type), "storage", name, f)
-			}
-		}
-	}
-}
-
-// credentialRE finds names that hold credentials: words like PASSWORD or
-// TOKEN, or pairs like API_KEY, between separators.
-var credentialRE = regexp.MustCompile(`(?i)(^|[-_.])(PASSWORD|PASSWD|PASS|PASSPHRASE|TOKEN|SECRET|CREDENTIALS?|APIKEY|(API|ACCESS|PRIVATE|SECRET)[-_.]?KEY)([-_.]|$)`)
-
-// credentials rejects plain config whose name looks like a credential: it
-// would be committed to git with the stack and the deploy directory.
-func (c *appChecker) credentials() {
-	hint := func(name string) string {
-		secret := c.app.Name + "-secrets"
-		return fmt.Sprintf("looks like a credential, which must not be committed; reference a Secret instead: secrets: env: %s: {secret: %q, key: %q}",
-			name, secret, strings.ToLower(strings.ReplaceAll(name, "_", "-")))
-	}
-	for _, name := range slices.Sorted(maps.Keys(c.app.Env)) {
-		if credentialRE.MatchString(name) {
-			c.fail(hint(name), "env", name)
-		}
-	}
-	if cfg := c.app.Config; cfg != nil {
-		for _, name := range slices.Sorted(maps.Keys(cfg.Env)) {
-			if credentialRE.MatchString(name) {
-				c.fail(hint(name), "config", "env", name)
 			}
 		}
 	}
