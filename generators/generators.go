@@ -66,6 +66,9 @@ func Stack(s *schema.Stack) ([]Manifest, error) {
 	if ns := Namespace(s); ns != nil {
 		ms = append(ms, Manifest{Object: ns})
 	}
+	for _, cm := range SharedConfigMaps(s) {
+		ms = append(ms, Manifest{Object: cm})
+	}
 	objs, err := Objects(s, nil)
 	if err != nil {
 		return nil, fmt.Errorf("objects: %w", err)

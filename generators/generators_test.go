@@ -200,6 +200,7 @@ func TestConfigHash(t *testing.T) {
 		{"other key", app(map[string]string{"b": "1"}, nil), false},
 		{"shifted boundary", app(map[string]string{"a1": ""}, nil), false},
 		{"more keys", app(map[string]string{"a": "1", "b": ""}, nil), false},
+		{"a shared config besides", shared(app(map[string]string{"a": "1"}, nil), "common", map[string]string{"x": "1"}), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := configHash(tc.app) == base; got != tc.same {
@@ -210,6 +211,30 @@ func TestConfigHash(t *testing.T) {
 	if got := configHash(&schema.App{Name: "web"}); got != "" {
 		t.Errorf("hash without config = %q, want empty", got)
 	}
+	// A change to a config of the stack's rolls every app that uses it.
+	one := shared(app(nil, nil), "common", map[string]string{"x": "1"})
+	for _, tc := range []struct {
+		name string
+		app  *schema.App
+		same bool
+	}{
+		{"same shared config", shared(app(nil, nil), "common", map[string]string{"x": "1"}), true},
+		{"other value", shared(app(nil, nil), "common", map[string]string{"x": "2"}), false},
+		{"other config of the same content", shared(app(nil, nil), "other", map[string]string{"x": "1"}), false},
+		{"the content in the app's own config", app(map[string]string{"x": "1"}, nil), false},
+	} {
+		t.Run("shared: "+tc.name, func(t *testing.T) {
+			if got := configHash(tc.app) == configHash(one); got != tc.same {
+				t.Errorf("hash equal: %v, want %v", got, tc.same)
+			}
+		})
+	}
+}
+
+// shared has a use the stack's config name, holding env.
+func shared(a *schema.App, name string, env map[string]string) *schema.App {
+	a.Shared = append(a.Shared, schema.SharedConfig{Name: name, Config: &schema.Config{Env: env}})
+	return a
 }
 
 func TestImageVersion(t *testing.T) {

@@ -155,6 +155,18 @@ func env(a *schema.App) []corev1.EnvVar {
 			vars = append(vars, corev1.EnvVar{Name: name, Value: c.FilePath(file)})
 		}
 	}
+	for _, c := range a.Shared {
+		for key := range c.Env {
+			vars = append(vars, corev1.EnvVar{Name: key, ValueFrom: &corev1.EnvVarSource{
+				ConfigMapKeyRef: &corev1.ConfigMapKeySelector{
+					LocalObjectReference: corev1.LocalObjectReference{Name: c.Name},
+					Key:                  key,
+				}}})
+		}
+		for name, file := range c.FileEnv {
+			vars = append(vars, corev1.EnvVar{Name: name, Value: c.FilePath(file)})
+		}
+	}
 	for name, ref := range a.Secrets.Env {
 		vars = append(vars, corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{
 			SecretKeyRef: &corev1.SecretKeySelector{
@@ -241,16 +253,12 @@ func resourceList(m map[string]string) corev1.ResourceList {
 func volumes(a *schema.App) []corev1.Volume {
 	var vols []corev1.Volume
 	if c := a.Config; c != nil && len(c.Files) > 0 {
-		var items []corev1.KeyToPath
-		for _, key := range slices.Sorted(maps.Keys(c.Files)) {
-			items = append(items, corev1.KeyToPath{Key: key, Path: key, Mode: mode(c.Modes, key)})
+		vols = append(vols, configVolume(schema.ConfigVolume, ConfigMapName(a), c))
+	}
+	for _, c := range a.Shared {
+		if len(c.Files) > 0 {
+			vols = append(vols, configVolume(c.Volume(), c.Name, c.Config))
 		}
-		vols = append(vols, corev1.Volume{Name: schema.ConfigVolume, VolumeSource: corev1.VolumeSource{
-			ConfigMap: &corev1.ConfigMapVolumeSource{
-				LocalObjectReference: corev1.LocalObjectReference{Name: ConfigMapName(a)},
-				Items:                items,
-				DefaultMode:          c.DefaultMode,
-			}}})
 	}
 	for name, v := range a.Storage {
 		var src corev1.VolumeSource
@@ -300,6 +308,21 @@ func volumes(a *schema.App) []corev1.Volume {
 	return vols
 }
 
+// configVolume is the volume name of the files of config c, whose
+// ConfigMap is configMap: one item per file.
+func configVolume(name, configMap string, c *schema.Config) corev1.Volume {
+	var items []corev1.KeyToPath
+	for _, key := range slices.Sorted(maps.Keys(c.Files)) {
+		items = append(items, corev1.KeyToPath{Key: key, Path: key, Mode: mode(c.Modes, key)})
+	}
+	return corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{
+		ConfigMap: &corev1.ConfigMapVolumeSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: configMap},
+			Items:                items,
+			DefaultMode:          c.DefaultMode,
+		}}}
+}
+
 // keyToPaths are the items of a ConfigMap or Secret volume, by key.
 func keyToPaths(items map[string]string, modes map[string]int32) []corev1.KeyToPath {
 	var out []corev1.KeyToPath
@@ -319,13 +342,19 @@ func mode(modes map[string]int32, key string) *int32 {
 // volumeMounts of the app's container, by mount path.
 func volumeMounts(a *schema.App) []corev1.VolumeMount {
 	var mounts []corev1.VolumeMount
-	if c := a.Config; c != nil {
+	config := func(volume string, c *schema.Config) {
 		if len(c.DirFiles()) > 0 {
-			mounts = append(mounts, corev1.VolumeMount{Name: schema.ConfigVolume, MountPath: c.MountPath, ReadOnly: true})
+			mounts = append(mounts, corev1.VolumeMount{Name: volume, MountPath: c.MountPath, ReadOnly: true})
 		}
 		for key, p := range c.FileMounts {
-			mounts = append(mounts, corev1.VolumeMount{Name: schema.ConfigVolume, MountPath: p, SubPath: key, ReadOnly: true})
+			mounts = append(mounts, corev1.VolumeMount{Name: volume, MountPath: p, SubPath: key, ReadOnly: true})
 		}
+	}
+	if c := a.Config; c != nil {
+		config(schema.ConfigVolume, c)
+	}
+	for _, c := range a.Shared {
+		config(c.Volume(), c.Config)
 	}
 	for name, v := range a.Storage {
 		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: v.MountPath, SubPath: v.SubPath, ReadOnly: v.ReadOnly})

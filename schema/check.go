@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 var (
@@ -36,6 +38,7 @@ func (l *loader) app(app *App) *appChecker {
 	c.kindFields()
 	c.ports()
 	c.config()
+	c.shared()
 	c.storage()
 	c.secrets()
 	c.env()
@@ -50,7 +53,6 @@ func (l *loader) app(app *App) *appChecker {
 	c.downward()
 	c.annotations()
 	c.labels()
-	c.configLimits()
 	c.l.checkObjects(c.app.Name, c.app.Objects, []string{"objects"}, &c.l.errs, &c.l.warnings)
 	return c
 }
@@ -175,15 +177,24 @@ func (c *appChecker) config() {
 	if cfg.MountPath == "" {
 		cfg.MountPath = DefaultConfigMountPath(c.app.Name)
 	}
-	for key := range cfg.Env {
+	checkConfig(cfg, "config.files", func(msg string, field ...string) { c.fail(msg, at([]string{"config"}, field...)...) })
+}
+
+// checkConfig checks a config, an app's or one of the stack's; files is
+// how messages name its files, and fail reports at a field of it.
+func checkConfig(cfg *Config, files string, fail func(msg string, field ...string)) {
+	for _, key := range slices.Sorted(maps.Keys(cfg.Env)) {
 		if _, ok := cfg.Files[key]; ok {
-			c.fail("is both an env key and a file of the ConfigMap; rename one", "config", "files", key)
+			fail("is both an env key and a file of the ConfigMap; rename one", "files", key)
+		}
+		if msgs := validation.IsConfigMapKey(key); len(msgs) > 0 {
+			fail("not a valid ConfigMap key: "+msgs[0], "env", key)
 		}
 	}
 	for _, env := range slices.Sorted(maps.Keys(cfg.FileEnv)) {
 		file := cfg.FileEnv[env]
 		if _, ok := cfg.Files[file]; !ok {
-			c.fail(fmt.Sprintf("%s is not a file of config.files (have %s)", quote(file), keyList(cfg.Files)), "config", "fileEnv", env)
+			fail(fmt.Sprintf("%s is not a file of %s (have %s)", quote(file), files, keyList(cfg.Files)), "fileEnv", env)
 		}
 	}
 	for _, field := range []string{"fileMounts", "modes"} {
@@ -194,8 +205,41 @@ func (c *appChecker) config() {
 		slices.Sort(keys)
 		for _, file := range keys {
 			if _, ok := cfg.Files[file]; !ok {
-				c.fail(fmt.Sprintf("%s is not a file of config.files (have %s)", quote(file), keyList(cfg.Files)), "config", field, file)
+				fail(fmt.Sprintf("%s is not a file of %s (have %s)", quote(file), files, keyList(cfg.Files)), field, file)
 			}
+		}
+	}
+	n := 0
+	for _, v := range cfg.Env {
+		n += len(v)
+	}
+	for _, v := range cfg.Files {
+		n += len(v)
+	}
+	if n > maxConfigMapBytes {
+		fail(fmt.Sprintf("the config comes to %d bytes; a ConfigMap holds at most %d: mount large files from an image or a volume", n, maxConfigMapBytes))
+	}
+}
+
+// shared resolves the stack's configs the app uses.
+func (c *appChecker) shared() {
+	seen := map[string]bool{}
+	for i, name := range c.app.Configs {
+		field := []string{"configs", index(i)}
+		cfg, ok := c.l.configs[name]
+		switch {
+		case !ok:
+			msg := fmt.Sprintf("%s is not a config of the stack's (have %s)", quote(name), keyList(c.l.configs))
+			if s := suggest(name, sortedKeys(c.l.configs)); s != "" {
+				msg += fmt.Sprintf("; did you mean %s?", s)
+			}
+			c.fail(msg, field...)
+		case seen[name]:
+			c.fail(fmt.Sprintf("%s is listed twice", quote(name)), field...)
+		default:
+			seen[name] = true
+			c.l.usedConfigs[name] = true
+			c.app.Shared = append(c.app.Shared, SharedConfig{Name: name, At: i, Config: cfg})
 		}
 	}
 }
@@ -219,6 +263,14 @@ func (c *appChecker) env() {
 		}
 		for _, k := range slices.Sorted(maps.Keys(cfg.FileEnv)) {
 			define(k, "config", "fileEnv", k)
+		}
+	}
+	for _, cfg := range c.app.Shared {
+		for _, k := range slices.Sorted(maps.Keys(cfg.Env)) {
+			define(k, "configs", index(cfg.At))
+		}
+		for _, k := range slices.Sorted(maps.Keys(cfg.FileEnv)) {
+			define(k, "configs", index(cfg.At))
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(c.app.Secrets.Env)) {

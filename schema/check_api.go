@@ -320,29 +320,6 @@ func biggest(m map[string]string, a *App) []string {
 	return []string{"annotations"}
 }
 
-// configLimits checks the ConfigMap's keys and size as the API does.
-func (c *appChecker) configLimits() {
-	cfg := c.app.Config
-	if cfg == nil {
-		return
-	}
-	for _, k := range slices.Sorted(maps.Keys(cfg.Env)) {
-		if msgs := validation.IsConfigMapKey(k); len(msgs) > 0 {
-			c.fail("not a valid ConfigMap key: "+msgs[0], "config", "env", k)
-		}
-	}
-	n := 0
-	for _, v := range cfg.Env {
-		n += len(v)
-	}
-	for _, v := range cfg.Files {
-		n += len(v)
-	}
-	if n > maxConfigMapBytes {
-		c.fail(fmt.Sprintf("the config comes to %d bytes; a ConfigMap holds at most %d: mount large files from an image or a volume", n, maxConfigMapBytes), "config")
-	}
-}
-
 // nodePortsShared checks that a node port serves one port number of the
 // Service: the API lets two ports share one only when they have the same
 // number (53/TCP and 53/UDP).

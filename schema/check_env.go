@@ -38,6 +38,11 @@ func (c *appChecker) envRefs() {
 			main.values[name], main.fields[name] = cfg.FilePath(file), []string{"config", "fileEnv", name}
 		}
 	}
+	for _, cfg := range a.Shared {
+		for name, file := range cfg.FileEnv {
+			main.values[name], main.fields[name] = cfg.FilePath(file), []string{"configs", index(cfg.At)}
+		}
+	}
 	containers := []envContainer{main}
 	add := func(field []string, ctr Container) {
 		e := envContainer{at: field, values: ctr.Env, fields: map[string][]string{}, defined: map[string]bool{},

@@ -273,6 +273,14 @@ func (c *appChecker) mountPaths() {
 			mounts = append(mounts, mount{cfg.FileMounts[key], []string{"config", "fileMounts", key}})
 		}
 	}
+	for _, cfg := range c.app.Shared {
+		if len(cfg.DirFiles()) > 0 {
+			mounts = append(mounts, mount{cfg.MountPath, []string{"configs", index(cfg.At)}})
+		}
+		for _, key := range slices.Sorted(maps.Keys(cfg.FileMounts)) {
+			mounts = append(mounts, mount{cfg.FileMounts[key], []string{"configs", index(cfg.At)}})
+		}
+	}
 	for _, name := range slices.Sorted(maps.Keys(c.app.Storage)) {
 		mounts = append(mounts, mount{c.app.Storage[name].MountPath, []string{"storage", name, "mountPath"}})
 	}

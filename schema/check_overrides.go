@@ -247,6 +247,11 @@ func (c *appChecker) volumeNames() map[string]string {
 	if a.Config != nil && len(a.Config.Files) > 0 {
 		v[ConfigVolume] = "config.files"
 	}
+	for _, cfg := range a.Shared {
+		if len(cfg.Files) > 0 {
+			v[cfg.Volume()] = "configs"
+		}
+	}
 	if a.PodInfo != nil {
 		v[PodInfoVolume] = "podInfo"
 	}
@@ -301,6 +306,14 @@ func (c *appChecker) mountPathsOf() map[string]string {
 	m := map[string]string{}
 	if a.Config != nil && len(a.Config.Files) > 0 {
 		m[a.Config.MountPath] = "the config files (config.mountPath)"
+	}
+	for _, cfg := range a.Shared {
+		if len(cfg.DirFiles()) > 0 {
+			m[cfg.MountPath] = "the files of config " + cfg.Name + " (configs)"
+		}
+		for _, p := range cfg.FileMounts {
+			m[p] = "a file of config " + cfg.Name + " (configs)"
+		}
 	}
 	for name, v := range a.Storage {
 		m[v.MountPath] = "volume " + name + " (storage." + quoteKey(name) + ".mountPath)"

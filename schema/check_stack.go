@@ -62,6 +62,9 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 	}
 	var templates []template
 	nodePorts := map[int32]source{}
+	for _, name := range sortedKeys(s.Configs) {
+		claim("ConfigMap", s.Namespace, name, source{nil, []string{"configs", name}})
+	}
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
 		c := checkers[name]
 		a := c.app

@@ -102,72 +102,86 @@ func placeholder(v string) bool {
 	return false
 }
 
-// credentials refuses credentials in the app's plain config, with a hint
-// at the Secret form; a field marked @kdecl(notsecret) is left alone.
-func (c *appChecker) credentials() {
-	a := c.app
-	secret := a.Name + "-secrets"
-	nameHint := func(name string) string {
-		return fmt.Sprintf("looks like a credential, which must not be committed; reference a Secret instead: secrets: env: %s: {secret: %q, key: %q} (or mark the field %s)",
-			name, secret, strings.ToLower(strings.ReplaceAll(name, "_", "-")), NotSecret)
+// credentialChecker reports credentials in plain config.
+type credentialChecker struct {
+	secret    string // the Secret a hint suggests
+	fail      func(msg string, field ...string)
+	notSecret func(field ...string) bool
+}
+
+func (k credentialChecker) nameHint(name string) string {
+	return fmt.Sprintf("looks like a credential, which must not be committed; reference a Secret instead: secrets: env: %s: {secret: %q, key: %q} (or mark the field %s)",
+		name, k.secret, strings.ToLower(strings.ReplaceAll(name, "_", "-")), NotSecret)
+}
+
+// value checks a value, of a variable or config key name ("" for an
+// argument).
+func (k credentialChecker) value(name, value string, field ...string) {
+	if k.notSecret(field...) {
+		return
 	}
-	valueHint := func(what string) string {
-		return what + ", which must not be committed; keep it in a Secret, pass it in a variable of secrets.env and write $(NAME) where it goes (or mark the field " + NotSecret + ")"
-	}
-	fileHint := func(what string) string {
-		return what + ", which must not be committed; mount such a file from a Secret (secrets.files), or have the program read the value from a variable of secrets.env (or mark the field " + NotSecret + ")"
-	}
-	check := func(name, value string, field ...string) {
-		if c.notSecret(field...) {
-			return
-		}
-		if name != "" && CredentialName(name, value) {
-			c.fail(nameHint(name), field...)
-		} else if what := CredentialIn(value); what != "" {
-			c.fail(valueHint(what), field...)
-		}
-	}
-	env := func(m map[string]string, field ...string) {
-		for _, name := range slices.Sorted(maps.Keys(m)) {
-			check(name, m[name], at(field, name)...)
-		}
-	}
-	list := func(l []string, field ...string) {
-		for i, s := range l {
-			check("", s, at(field, index(i))...)
-		}
-	}
-	env(a.Env, "env")
-	list(a.Command, "command")
-	list(a.Args, "args")
-	if cfg := a.Config; cfg != nil {
-		env(cfg.Env, "config", "env")
-		for _, file := range slices.Sorted(maps.Keys(cfg.Files)) {
-			field := []string{"config", "files", file}
-			if c.notSecret(field...) {
-				continue
-			}
-			if what := CredentialInFile(cfg.Files[file]); what != "" {
-				c.fail(fileHint(what), field...)
-			}
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(a.Sidecars)) {
-		s := a.Sidecars[name]
-		env(s.Env, "sidecars", name, "env")
-		list(s.Command, "sidecars", name, "command")
-		list(s.Args, "sidecars", name, "args")
-	}
-	for i, s := range a.InitContainers {
-		env(s.Env, "initContainers", index(i), "env")
-		list(s.Command, "initContainers", index(i), "command")
-		list(s.Args, "initContainers", index(i), "args")
+	if name != "" && CredentialName(name, value) {
+		k.fail(k.nameHint(name), field...)
+	} else if what := CredentialIn(value); what != "" {
+		k.fail(what+", which must not be committed; keep it in a Secret, pass it in a variable of secrets.env and write $(NAME) where it goes (or mark the field "+NotSecret+")", field...)
 	}
 }
 
-// notSecret is whether the user marked the field @kdecl(notsecret).
-func (c *appChecker) notSecret(field ...string) bool {
-	v := c.l.lookup(append([]string{"apps", c.app.Name}, field...))
-	a := v.Attribute("kdecl")
+func (k credentialChecker) env(m map[string]string, field ...string) {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		k.value(name, m[name], at(field, name)...)
+	}
+}
+
+func (k credentialChecker) list(l []string, field ...string) {
+	for i, s := range l {
+		k.value("", s, at(field, index(i))...)
+	}
+}
+
+// config checks the env and files of a config, at field.
+func (k credentialChecker) config(cfg *Config, field ...string) {
+	k.env(cfg.Env, at(field, "env")...)
+	for _, file := range slices.Sorted(maps.Keys(cfg.Files)) {
+		f := at(field, "files", file)
+		if k.notSecret(f...) {
+			continue
+		}
+		if what := CredentialInFile(cfg.Files[file]); what != "" {
+			k.fail(what+", which must not be committed; mount such a file from a Secret (secrets.files), or have the program read the value from a variable of secrets.env (or mark the field "+NotSecret+")", f...)
+		}
+	}
+}
+
+// credentials refuses credentials in the app's plain config, with a hint
+// at the Secret form; a field marked @kdecl(notsecret) is left alone. The
+// stack's configs are checked once, by Load.
+func (c *appChecker) credentials() {
+	a := c.app
+	k := credentialChecker{secret: a.Name + "-secrets", fail: c.fail,
+		notSecret: func(field ...string) bool { return c.l.notSecret(append([]string{"apps", a.Name}, field...)) }}
+	k.env(a.Env, "env")
+	k.list(a.Command, "command")
+	k.list(a.Args, "args")
+	if cfg := a.Config; cfg != nil {
+		k.config(cfg, "config")
+	}
+	for _, name := range slices.Sorted(maps.Keys(a.Sidecars)) {
+		s := a.Sidecars[name]
+		k.env(s.Env, "sidecars", name, "env")
+		k.list(s.Command, "sidecars", name, "command")
+		k.list(s.Args, "sidecars", name, "args")
+	}
+	for i, s := range a.InitContainers {
+		k.env(s.Env, "initContainers", index(i), "env")
+		k.list(s.Command, "initContainers", index(i), "command")
+		k.list(s.Args, "initContainers", index(i), "args")
+	}
+}
+
+// notSecret is whether the user marked the field at path
+// @kdecl(notsecret).
+func (l *loader) notSecret(path []string) bool {
+	a := l.lookup(path).Attribute("kdecl")
 	return a.Err() == nil && strings.TrimSpace(a.Contents()) == "notsecret"
 }

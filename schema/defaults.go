@@ -24,6 +24,7 @@ var Defaults = []Default{
 	{"apps.*.expose.type", "When unset, " + DefaultServiceType + ", or " + ExposeNone + " for a job, cronjob or daemonset"},
 	{"apps.*.ports.*.protocol", DefaultProtocol + " when unset"},
 	{"apps.*.config.mountPath", "defaults to " + DefaultConfigMountPath("<app>")},
+	{"configs.*.mountPath", DefaultSharedConfigMountPath("<name>") + " for a config of the stack's"},
 	{"apps.*.probes.liveness.http.path", DefaultHTTPPath + " when unset"},
 	{"apps.*.lifecycle.preStop.http.path", DefaultHTTPPath + " when unset"},
 	{"apps.*.storage.*.type", DefaultVolumeType + " when unset"},

@@ -26,8 +26,10 @@ latest: image: "nginx"`, func(s *Stack) any { return app(s, "web").ImagePullPoli
 		"apps.*.restartPolicy": {`web: {kind: "job", image: "busybox:1.36"}`, func(s *Stack) any { return app(s, "web").RestartPolicy }, DefaultRestartPolicy},
 		"apps.*.expose.type": {`web: {image: "nginx:1.27", ports: http: 80}
 job: {kind: "job", image: "busybox:1.36", ports: http: 80}`, func(s *Stack) any { return app(s, "web").Expose.Type + " " + app(s, "job").Expose.Type }, DefaultServiceType + " " + ExposeNone},
-		"apps.*.ports.*.protocol":            {`web: {image: "nginx:1.27", ports: http: 80}`, func(s *Stack) any { return app(s, "web").Ports["http"].Protocol }, DefaultProtocol},
-		"apps.*.config.mountPath":            {`web: {image: "nginx:1.27", config: files: a: "x"}`, func(s *Stack) any { return app(s, "web").Config.MountPath }, DefaultConfigMountPath("web")},
+		"apps.*.ports.*.protocol": {`web: {image: "nginx:1.27", ports: http: 80}`, func(s *Stack) any { return app(s, "web").Ports["http"].Protocol }, DefaultProtocol},
+		"apps.*.config.mountPath": {`web: {image: "nginx:1.27", config: files: a: "x"}`, func(s *Stack) any { return app(s, "web").Config.MountPath }, DefaultConfigMountPath("web")},
+		"configs.*.mountPath": {"package shop\nconfigs: common: files: a: \"x\"\napps: web: {image: \"nginx:1.27\", configs: [\"common\"]}",
+			func(s *Stack) any { return s.Configs["common"].MountPath }, DefaultSharedConfigMountPath("common")},
 		"apps.*.probes.liveness.http.path":   {`web: {image: "nginx:1.27", ports: http: 80, probes: liveness: http: {}}`, func(s *Stack) any { return app(s, "web").Probes.Liveness.HTTP.Path }, DefaultHTTPPath},
 		"apps.*.lifecycle.preStop.http.path": {`web: {image: "nginx:1.27", ports: http: 80, lifecycle: preStop: http: {}}`, func(s *Stack) any { return app(s, "web").Lifecycle.PreStop.HTTP.Path }, DefaultHTTPPath},
 		"apps.*.storage.*.type":              {`web: {image: "nginx:1.27", storage: data: {size: "1Gi", mountPath: "/data"}}`, func(s *Stack) any { return app(s, "web").Storage["data"].Type }, DefaultVolumeType},

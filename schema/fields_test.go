@@ -163,6 +163,7 @@ var pathSamples = map[string][]any{
 	"apps.*.timeZone":                           {"Europe/Berlin", "UTC"},
 	"apps.*.resourceEnv.*.divisor":              {"1m", "1"},
 	"apps.*.uses.[]":                            {"db", "dep"},
+	"apps.*.configs.[]":                         {"cfg", "edge"},
 	"apps.*.uses.[].app":                        {"db", "dep"},
 	"apps.*.expose.loadBalancerSourceRanges.[]": {"10.0.0.0/8", "192.168.0.0/16"},
 	"apps.*.initContainers.[].name":             {"init", "setup"},
@@ -182,6 +183,7 @@ var keyOf = map[string]string{
 	"#ConfigKey":    "k",
 	"#ResourceName": "cpu",
 	"#HeaderName":   "X-A",
+	"#ConfigName":   "cfg",
 	"string":        "web",
 }
 
@@ -332,8 +334,13 @@ func baseStack(kind string) map[string]any {
 		web["schedule"] = "0 * * * *"
 	}
 	web["uses"] = []any{"dep"}
+	web["configs"] = []any{"cfg"}
 	return map[string]any{
 		"namespace": "shop",
+		"configs": map[string]any{
+			"cfg":  map[string]any{"files": map[string]any{"k": "v"}},
+			"edge": map[string]any{"env": map[string]any{"EDGE": "1"}},
+		},
 		"apps": map[string]any{
 			"web": web,
 			"dep": map[string]any{"image": "dep:1.0", "ports": map[string]any{"db": 5432}},

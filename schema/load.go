@@ -57,6 +57,9 @@ type loader struct {
 	def      cue.Value // the schema's #Stack
 	errs     []*Error
 	warnings []*Error
+	// configs are the stack's configs, and usedConfigs those an app uses.
+	configs     map[string]*Config
+	usedConfigs map[string]bool
 }
 
 func (l *loader) load() (*Stack, error) {
@@ -111,6 +114,7 @@ func (l *loader) load() (*Stack, error) {
 		}
 	}
 	l.checkObjects("", s.Objects, []string{"objects"}, &l.errs, &l.warnings)
+	l.sharedConfigs(s)
 	for _, k := range slices.Sorted(maps.Keys(s.Labels)) {
 		if msg := labelProblem(k); msg != "" {
 			l.errorAt(l.lookup([]string{"labels", k}), "", fieldString([]string{"labels", k}), msg)
@@ -120,6 +124,12 @@ func (l *loader) load() (*Stack, error) {
 	if len(names) == 0 && len(l.errs) == 0 {
 		l.warnings = append(l.warnings, l.newError(l.nearestPos([]string{"apps"}), "", "apps",
 			"the stack has no apps: a render writes no workload, and removes the files this stack rendered before"))
+	}
+	for _, name := range sortedKeys(s.Configs) {
+		if !l.usedConfigs[name] {
+			l.warnings = append(l.warnings, l.newError(l.nearestPos([]string{"configs", name}), "", fieldString([]string{"configs", name}),
+				"no app uses this config (an app lists it in its configs); its ConfigMap is rendered all the same"))
+		}
 	}
 	l.dependencies(s, checkers, names)
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
@@ -247,6 +257,26 @@ func (l *loader) apps(stack cue.Value) (map[string]*appChecker, []string) {
 	}
 	slices.Sort(names)
 	return checkers, names
+}
+
+// sharedConfigs applies the defaults of the stack's configs and checks
+// them.
+func (l *loader) sharedConfigs(s *Stack) {
+	l.configs, l.usedConfigs = s.Configs, map[string]bool{}
+	for _, name := range sortedKeys(s.Configs) {
+		cfg := s.Configs[name]
+		if cfg.MountPath == "" {
+			cfg.MountPath = DefaultSharedConfigMountPath(name)
+		}
+		fail := func(msg string, field ...string) {
+			path := append([]string{"configs", name}, field...)
+			l.errs = append(l.errs, l.newError(l.nearestPos(path), "", fieldString(path), msg))
+		}
+		checkConfig(cfg, "configs."+quoteKey(name)+".files", fail)
+		creds := credentialChecker{secret: name + "-secrets", fail: fail,
+			notSecret: func(field ...string) bool { return l.notSecret(append([]string{"configs", name}, field...)) }}
+		creds.config(cfg)
+	}
 }
 
 // fromLoad converts errors of the load step: finding the package, its

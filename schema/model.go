@@ -22,6 +22,8 @@ type Stack struct {
 	Labels map[string]string `json:"labels"`
 	// Objects are whole objects kdecl does not generate, by name.
 	Objects map[string]map[string]any `json:"objects"`
+	// Configs are the stack's configs, by name, which apps share.
+	Configs map[string]*Config `json:"configs"`
 	// Apps sorted by name.
 	Apps []App `json:"-"`
 	// Warnings found while loading: valid input that is probably a mistake.
@@ -43,6 +45,7 @@ type App struct {
 	Env             map[string]string `json:"env"`
 	Ports           map[string]Port   `json:"ports"`
 	Config          *Config           `json:"config"`
+	Configs         []string          `json:"configs"`
 	Probes          Probes            `json:"probes"`
 	Resources       Resources         `json:"resources"`
 	Expose          Expose            `json:"expose"`
@@ -89,6 +92,9 @@ type App struct {
 
 	// Dependencies are the apps of Uses, resolved by Load, in Uses order.
 	Dependencies []Dependency `json:"-"`
+	// Shared are the stack's configs of Configs, resolved by Load, in
+	// Configs order.
+	Shared []SharedConfig `json:"-"`
 	// Pos is where the app is defined.
 	Pos Position `json:"-"`
 	// Autoscaled is whether an autoscaler sets the workload's replicas:
@@ -408,6 +414,18 @@ type Config struct {
 	DefaultMode *int32            `json:"defaultMode"`
 	Modes       map[string]int32  `json:"modes"`
 }
+
+// SharedConfig is a config of the stack's that an app uses.
+type SharedConfig struct {
+	// Name is the config's name, and its ConfigMap's.
+	Name string
+	// At is its index in the app's Configs.
+	At int
+	*Config
+}
+
+// Volume is the pod volume of the config's files.
+func (c SharedConfig) Volume() string { return SharedConfigVolume(c.Name) }
 
 // FilePath is where a config file is mounted: its own path (FileMounts),
 // or under MountPath.

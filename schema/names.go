@@ -28,6 +28,14 @@ const (
 // reservedVolume is whether an app cannot give its own volume the name.
 func reservedVolume(name string) bool { return strings.HasPrefix(name, reservedPrefix) }
 
+// SharedConfigVolume is the pod volume of the files of the stack's config
+// name.
+func SharedConfigVolume(name string) string { return ConfigVolume + "-" + name }
+
+// DefaultSharedConfigMountPath is where the files of the stack's config
+// name are mounted unless its mountPath says otherwise.
+func DefaultSharedConfigMountPath(name string) string { return "/etc/" + name }
+
 // ConfigMapName is the name of an app's ConfigMap.
 func ConfigMapName(app string) string { return app + "-config" }
 

@@ -9,6 +9,7 @@ import (
 // regular expressions.
 var defRules = map[string]string{
 	"DNSLabel":     "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters (an RFC 1123 label)",
+	"ConfigName":   "lowercase letters, digits and '-', starting and ending with a letter or digit, at most 50 characters (a config's name)",
 	"PortName":     "at most 15 lowercase letters, digits and '-', with at least one letter (a port name)",
 	"EnvName":      "a name matching [-._a-zA-Z][-._a-zA-Z0-9]* (Kubernetes skips other environment variables)",
 	"ConfigKey":    "only letters, digits, '-', '_' and '.', not starting with '..', at most 253 characters (a ConfigMap key)",

@@ -63,6 +63,14 @@ type stackGen struct {
 	nodePorts []int64
 	crd       string  // the API group of the stack's custom resource
 	extra     []field // objects of the stack's that apps need: the CRD
+	configs   []sharedConfig
+}
+
+// sharedConfig is what an app that uses a config of the stack's gets.
+type sharedConfig struct {
+	name   string
+	env    []string // variables, of its env and fileEnv
+	mounts []string // mount paths, of its files and fileMounts
 }
 
 func (g *gen) stack(namespace string) []byte {
@@ -88,6 +96,9 @@ func (g *gen) stack(namespace string) []byte {
 	objects := &object{}
 	if g.p(0.25) {
 		objects = s.objects(nil)
+	}
+	if g.p(0.25) {
+		top.set("configs", s.sharedConfigs())
 	}
 	apps := &object{}
 	n := pick(g, 0, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 6)
@@ -229,6 +240,7 @@ func (s *stackGen) app() (string, *object) {
 	}
 	s.expose(a, o, forceService)
 	s.uses(a, p, o, forceUse)
+	s.useConfigs(p, o)
 
 	if g.p(0.5) {
 		env := &object{}
@@ -619,4 +631,97 @@ func (s *stackGen) uses(a *app, p *pod, o *object, must *app) {
 		}
 	}
 	o.set("uses", uses)
+}
+
+// sharedConfigs are one to three configs of the stack's. Their variables
+// are named after the config, so that an app's own do not clash with them.
+func (s *stackGen) sharedConfigs() *object {
+	g := s.gen
+	o := &object{}
+	taken := map[string]bool{}
+	for i := range g.count(1, 3) {
+		name := unique(taken, func() string { return g.dnsLabel(g.between(1, 50)) })
+		if name == "" {
+			continue
+		}
+		sc := sharedConfig{name: name}
+		c := &object{}
+		var files []string
+		if g.p(0.7) {
+			fo := &object{}
+			for range g.count(1, 3) {
+				k := g.configKey()
+				if !slices.Contains(files, k) {
+					files = append(files, k)
+					fo.set(k, g.long(g.between(0, 200)))
+				}
+			}
+			c.set("files", fo)
+		}
+		if g.p(0.6) || len(files) == 0 {
+			eo := &object{}
+			for j := range g.count(1, 3) {
+				k := fmt.Sprintf("SHARED%d_%d", i, j)
+				eo.set(k, g.text())
+				sc.env = append(sc.env, k)
+			}
+			c.set("env", eo)
+		}
+		mountPath := "/etc/" + name
+		if len(files) > 0 && g.p(0.4) {
+			mountPath = fmt.Sprintf("/srv/shared%d", i)
+			c.set("mountPath", mountPath)
+		}
+		own := map[string]bool{}
+		if len(files) > 0 && g.p(0.3) {
+			k := pick(g, files...)
+			own[k] = true
+			p := fmt.Sprintf("/opt/shared%d/%s", i, strings.ReplaceAll(k, ".", "x"))
+			c.set("fileMounts", obj(k, p))
+			sc.mounts = append(sc.mounts, p)
+		}
+		if len(files) > len(own) {
+			sc.mounts = append(sc.mounts, mountPath)
+		}
+		if len(files) > 0 && g.p(0.3) {
+			k := fmt.Sprintf("SHARED%d_FILE", i)
+			c.set("fileEnv", obj(k, pick(g, files...)))
+			sc.env = append(sc.env, k)
+		}
+		if len(files) > 0 && g.p(0.2) {
+			c.set("defaultMode", g.fileMode())
+		}
+		if len(files) > 0 && g.p(0.2) {
+			c.set("modes", g.modes(files))
+		}
+		o.set(name, c)
+		s.configs = append(s.configs, sc)
+	}
+	return o
+}
+
+// useConfigs has the app use some of the stack's configs, or, at the
+// stack's risk, one that does not exist or one twice.
+func (s *stackGen) useConfigs(p *pod, o *object) {
+	g := s.gen
+	if len(s.configs) == 0 || !g.p(0.6) {
+		return
+	}
+	var names list
+	for _, c := range s.configs {
+		if !g.p(0.6) || slices.ContainsFunc(c.env, func(e string) bool { return p.env[e] }) {
+			continue
+		}
+		for _, e := range c.env {
+			p.env[e] = true
+		}
+		p.mounts = append(p.mounts, c.mounts...)
+		names = append(names, c.name)
+	}
+	if g.rare() {
+		names = append(names, pick(g, "no-such-config", s.configs[0].name))
+	}
+	if len(names) > 0 {
+		o.set("configs", names)
+	}
 }
