@@ -148,6 +148,7 @@ var applyRank = map[string]int{
 	"Service":                 2,
 	"Deployment":              3,
 	"StatefulSet":             3,
+	"DaemonSet":               3,
 	"Job":                     3,
 	"CronJob":                 3,
 	"Ingress":                 4,
