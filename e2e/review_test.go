@@ -25,12 +25,12 @@ func TestReviewFlow(t *testing.T) {
 		name: "new image, changed config",
 		cue:  reviewStack("b", "1.1.0", "one", 2),
 		diff: []string{
-			// the new image changes the version label of every object of api
+			// the new image changes api's Deployment only: its Service
+			// carries no version label
 			"apps.v1.Deployment.review.api",
 			// the config hash on the pod template rolls web's pods
 			"apps.v1.Deployment.review.web",
 			"v1.ConfigMap.review.web-config",
-			"v1.Service.review.api",
 		},
 	}, {
 		name: "changed job, scaled statefulset",

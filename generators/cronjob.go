@@ -12,7 +12,7 @@ import (
 func CronJob(s *schema.Stack, a *schema.App) *batchv1.CronJob {
 	cj := &batchv1.CronJob{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "CronJob"},
-		ObjectMeta: objectMeta(s, a, a.Name),
+		ObjectMeta: workloadMeta(s, a, a.Name),
 		Spec: batchv1.CronJobSpec{
 			Schedule:                   a.Schedule,
 			ConcurrencyPolicy:          batchv1.ConcurrencyPolicy(a.ConcurrencyPolicy),
@@ -21,7 +21,7 @@ func CronJob(s *schema.Stack, a *schema.App) *batchv1.CronJob {
 			SuccessfulJobsHistoryLimit: a.SuccessfulJobsHistoryLimit,
 			FailedJobsHistoryLimit:     a.FailedJobsHistoryLimit,
 			JobTemplate: batchv1.JobTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: Labels(s, a)},
+				ObjectMeta: metav1.ObjectMeta{Labels: WorkloadLabels(s, a)},
 				Spec:       jobSpec(s, a),
 			},
 		},

@@ -11,7 +11,7 @@ import (
 func DaemonSet(s *schema.Stack, a *schema.App) *appsv1.DaemonSet {
 	ds := &appsv1.DaemonSet{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "DaemonSet"},
-		ObjectMeta: objectMeta(s, a, a.Name),
+		ObjectMeta: workloadMeta(s, a, a.Name),
 		Spec: appsv1.DaemonSetSpec{
 			Selector:             &metav1.LabelSelector{MatchLabels: SelectorLabels(s, a)},
 			Template:             PodTemplate(s, a),

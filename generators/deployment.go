@@ -11,7 +11,7 @@ import (
 func Deployment(s *schema.Stack, a *schema.App) *appsv1.Deployment {
 	d := &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: objectMeta(s, a, a.Name),
+		ObjectMeta: workloadMeta(s, a, a.Name),
 		Spec: appsv1.DeploymentSpec{
 			Replicas:                ptr(a.Replicas),
 			Selector:                &metav1.LabelSelector{MatchLabels: SelectorLabels(s, a)},

@@ -23,9 +23,15 @@ var stack = &schema.Stack{Name: "shop", Namespace: "prod"}
 
 var (
 	wantSelector = map[string]string{LabelName: "web", LabelInstance: "shop"}
-	wantLabels   = map[string]string{
+	// wantLabels are those of a workload and its pods; the app's other
+	// objects have them without the version.
+	wantLabels = map[string]string{
 		LabelName: "web", LabelInstance: "shop", LabelPartOf: "shop",
 		LabelManagedBy: "kdecl", LabelVersion: "1.27",
+	}
+	wantAppLabels = map[string]string{
+		LabelName: "web", LabelInstance: "shop", LabelPartOf: "shop",
+		LabelManagedBy: "kdecl",
 	}
 )
 
@@ -163,7 +169,7 @@ func TestService(t *testing.T) {
 		want: &corev1.Service{
 			TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 			ObjectMeta: metav1.ObjectMeta{
-				Name: "web", Namespace: "prod", Labels: wantLabels,
+				Name: "web", Namespace: "prod", Labels: wantAppLabels,
 				Annotations: map[string]string{"o": "1", "s": "2"},
 			},
 			Spec: corev1.ServiceSpec{
@@ -379,5 +385,49 @@ func TestOverrideAddsToLists(t *testing.T) {
 	wantEnv := []corev1.EnvVar{{Name: "B", Value: "2"}, {Name: "A", Value: "1"}}
 	if diff := cmp.Diff(wantEnv, spec.Containers[0].Env); diff != "" {
 		t.Errorf("env (-want +got):\n%s", diff)
+	}
+}
+
+// TestImageBumpTouchesOnlyTheWorkload: a new image changes the workload
+// (its version label and pod template) and nothing else of the app, so a
+// review of an image bump shows one object.
+func TestImageBumpTouchesOnlyTheWorkload(t *testing.T) {
+	for _, kind := range []string{schema.KindDeployment, schema.KindStatefulSet, schema.KindDaemonSet, schema.KindCronJob} {
+		t.Run(kind, func(t *testing.T) {
+			app := func(image string) *schema.App {
+				return &schema.App{
+					Name: "web", Kind: kind, Image: image, Replicas: 1, Schedule: "0 * * * *",
+					Ports:          map[string]schema.Port{"http": {Port: 80, Protocol: "TCP"}},
+					Expose:         schema.Expose{Type: "ClusterIP"},
+					Config:         &schema.Config{Env: map[string]string{"A": "b"}},
+					Storage:        map[string]schema.Volume{"data": {Type: schema.VolumePersistent, MountPath: "/data", Size: "1Gi", AccessModes: []string{"ReadWriteOnce"}}},
+					ServiceAccount: &schema.ServiceAccount{},
+				}
+			}
+			before, err := App(stack, app("nginx:1.27"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			after, err := App(stack, app("nginx:1.28"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(before) != len(after) || len(before) < 4 {
+				t.Fatalf("%d objects before, %d after", len(before), len(after))
+			}
+			var changed []string
+			for i := range before {
+				if !cmp.Equal(before[i], after[i]) {
+					changed = append(changed, after[i].GetObjectKind().GroupVersionKind().Kind)
+				}
+			}
+			want := map[string]string{
+				schema.KindDeployment: "Deployment", schema.KindStatefulSet: "StatefulSet",
+				schema.KindDaemonSet: "DaemonSet", schema.KindCronJob: "CronJob",
+			}[kind]
+			if !slices.Equal(changed, []string{want}) {
+				t.Errorf("an image bump changes %v, want only the %s", changed, want)
+			}
+		})
 	}
 }

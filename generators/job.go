@@ -19,7 +19,7 @@ func Job(s *schema.Stack, a *schema.App) *batchv1.Job {
 	spec := jobSpec(s, a)
 	return &batchv1.Job{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
-		ObjectMeta: objectMeta(s, a, JobName(a, spec)),
+		ObjectMeta: workloadMeta(s, a, JobName(a, spec)),
 		Spec:       spec,
 	}
 }

@@ -38,8 +38,8 @@ func SelectorLabels(s *schema.Stack, a *schema.App) map[string]string {
 	}
 }
 
-// Labels are the labels of every object of an app and of its pods: the
-// stack's and the app's own, then kdecl's.
+// Labels are the labels of every object of an app: the stack's and the
+// app's own, then kdecl's.
 func Labels(s *schema.Stack, a *schema.App) map[string]string {
 	l := union(s.Labels, a.Labels, SelectorLabels(s, a))
 	l[LabelPartOf] = s.Name
@@ -47,6 +47,15 @@ func Labels(s *schema.Stack, a *schema.App) map[string]string {
 	if a.Component != "" {
 		l[LabelComponent] = a.Component
 	}
+	return l
+}
+
+// WorkloadLabels are the labels of an app's workload and its pods: Labels
+// and the version of the image they run. Only these carry the version, so
+// that an image bump changes only the workload, not the app's Service,
+// ConfigMap or claims.
+func WorkloadLabels(s *schema.Stack, a *schema.App) map[string]string {
+	l := Labels(s, a)
 	if v := imageVersion(a.Image); v != "" {
 		l[LabelVersion] = v
 	}
@@ -75,6 +84,13 @@ func objectMeta(s *schema.Stack, a *schema.App, name string) metav1.ObjectMeta {
 		Labels:      Labels(s, a),
 		Annotations: union(a.Annotations),
 	}
+}
+
+// workloadMeta is the metadata of an app's workload called name.
+func workloadMeta(s *schema.Stack, a *schema.App, name string) metav1.ObjectMeta {
+	m := objectMeta(s, a, name)
+	m.Labels = WorkloadLabels(s, a)
+	return m
 }
 
 // union merges annotation maps, later ones winning; nil when empty, so

@@ -37,7 +37,7 @@ func PodTemplate(s *schema.Stack, a *schema.App) corev1.PodTemplateSpec {
 		spec.AutomountServiceAccountToken = sa.AutomountToken
 	}
 	return corev1.PodTemplateSpec{
-		ObjectMeta: metav1.ObjectMeta{Labels: Labels(s, a), Annotations: annotations},
+		ObjectMeta: metav1.ObjectMeta{Labels: WorkloadLabels(s, a), Annotations: annotations},
 		Spec:       spec,
 	}
 }

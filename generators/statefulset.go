@@ -17,7 +17,7 @@ import (
 func StatefulSet(s *schema.Stack, a *schema.App) *appsv1.StatefulSet {
 	sts := &appsv1.StatefulSet{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
-		ObjectMeta: objectMeta(s, a, a.Name),
+		ObjectMeta: workloadMeta(s, a, a.Name),
 		Spec: appsv1.StatefulSetSpec{
 			Replicas:             ptr(a.Replicas),
 			Selector:             &metav1.LabelSelector{MatchLabels: SelectorLabels(s, a)},
