@@ -19,13 +19,15 @@ usage: kdecl <command> [flags] [arguments]
 
 commands:
   render   render a stack into a deploy directory or a YAML stream
+  diff     show what a render would change in a deploy directory
   vet      check a stack and print its errors and warnings
   secrets  list the Secrets and keys a stack references
   schema   print the CUE schema every stack is checked against
 
 Run 'kdecl <command> --help' for a command's flags.
 
-Exit codes: 0 success, 1 invalid stack or stale output, 2 bad usage.
+Exit codes: 0 success, 1 invalid stack or stale output, 2 bad usage;
+diff exits 1 for differences and 2 for any error.
 
 Examples:
   kdecl render stacks/flask -o deploy/flask
@@ -47,6 +49,7 @@ type command struct {
 
 var commands = map[string]command{
 	"render":  {runRender},
+	"diff":    {runDiff},
 	"vet":     {runVet},
 	"secrets": {runSecrets},
 	"schema":  {runSchema},
@@ -91,9 +94,17 @@ var errReported = errors.New("reported")
 
 func exitCode(err error, stderr io.Writer) int {
 	var usage *usageError
+	var trouble *troubleError
 	switch {
 	case err == nil:
 		return 0
+	case errors.Is(err, errDiffers):
+		return 1
+	case errors.As(err, &trouble):
+		if !errors.Is(err, errReported) {
+			fmt.Fprintf(stderr, "kdecl: %s\n", err)
+		}
+		return 2
 	case errors.As(err, &usage):
 		fmt.Fprintf(stderr, "kdecl: %s\n", strings.TrimRight(usage.msg, "\n"))
 		return 2
