@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,5 +82,36 @@ func BenchmarkMarshal(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkReview is kdecl review STACK -o DIR on a stack of 1,000 apps
+// of which one changed: the render, the reading of the deploy directory
+// and the comparison.
+func BenchmarkReview(b *testing.B) {
+	const n = 1000
+	dir := writeBenchStack(b, n)
+	out := filepath.Join(b.TempDir(), "deploy")
+	ctx := b.Context()
+	if err := run(ctx, []string{"render", dir, "-o", out}, io.Discard, io.Discard); err != nil {
+		b.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join(dir, "stack.cue"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	src = []byte(strings.Replace(string(src), `"example.com/app-7:1.0.7"`, `"example.com/app-7:1.1.0"`, 1))
+	if err := os.WriteFile(filepath.Join(dir, "stack.cue"), src, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	var stdout strings.Builder
+	for b.Loop() {
+		stdout.Reset()
+		if err := run(ctx, []string{"review", dir, "-o", out}, &stdout, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if !strings.Contains(stdout.String(), "~ Deployment/bench/app-7 (changed): rollout") || strings.Count(stdout.String(), "\n~ ") > 0 {
+		b.Fatalf("review of one changed app:\n%s", stdout.String())
 	}
 }

@@ -48,7 +48,7 @@ func (e *troubleError) Unwrap() error { return e.err }
 // exits 2.
 func trouble(err error) error {
 	var usage *usageError
-	if err == nil || errors.Is(err, errDiffers) || errors.As(err, &usage) {
+	if err == nil || errors.Is(err, errDiffers) || errors.Is(err, errFailOn) || errors.As(err, &usage) {
 		return err
 	}
 	return &troubleError{err}

@@ -20,6 +20,7 @@ usage: kdecl <command> [flags] [arguments]
 commands:
   render   render a stack into a deploy directory or a YAML stream
   diff     show what a render would change in a deploy directory
+  review   say what a change of a render does in a cluster
   vet      check a stack and print its errors and warnings
   secrets  list the Secrets and keys a stack references
   schema   print the CUE schema every stack is checked against
@@ -27,7 +28,8 @@ commands:
 Run 'kdecl <command> --help' for a command's flags.
 
 Exit codes: 0 success, 1 invalid stack or stale output, 2 bad usage;
-diff exits 1 for differences and 2 for any error.
+diff exits 1 for differences, review for a change of a --fail-on class,
+and both 2 for any error.
 
 Examples:
   kdecl render stacks/flask -o deploy/flask
@@ -50,6 +52,7 @@ type command struct {
 var commands = map[string]command{
 	"render":  {runRender},
 	"diff":    {runDiff},
+	"review":  {runReview},
 	"vet":     {runVet},
 	"secrets": {runSecrets},
 	"schema":  {runSchema},
@@ -98,7 +101,7 @@ func exitCode(err error, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return 0
-	case errors.Is(err, errDiffers):
+	case errors.Is(err, errDiffers), errors.Is(err, errFailOn):
 		return 1
 	case errors.As(err, &trouble):
 		if !errors.Is(err, errReported) {
@@ -117,7 +120,7 @@ func exitCode(err error, stderr io.Writer) int {
 }
 
 // parseFlags parses a command's flags and wants nargs arguments (0 or
-// one stack directory). ok is false when the command has nothing more to
+// one stack directory; -1 leaves the count to the command). ok is false when the command has nothing more to
 // do: --help printed doc (err is nil) or the usage is bad (err says why).
 func parseFlags(fs *pflag.FlagSet, doc string, args []string, nargs int, stdout io.Writer) (ok bool, err error) {
 	fs.SetOutput(io.Discard)
@@ -129,7 +132,7 @@ func parseFlags(fs *pflag.FlagSet, doc string, args []string, nargs int, stdout 
 	case err != nil:
 		return false, usageErrorf("%s: %v; run 'kdecl %s --help'", fs.Name(), err, fs.Name())
 	}
-	if fs.NArg() != nargs {
+	if nargs >= 0 && fs.NArg() != nargs {
 		want := "one stack directory"
 		if nargs == 0 {
 			want = "no arguments"

@@ -1,0 +1,649 @@
+package review
+
+import (
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// templatePaths are where the pod template is, by kind.
+var templatePaths = map[string][]string{
+	"Deployment":  {"spec", "template"},
+	"StatefulSet": {"spec", "template"},
+	"DaemonSet":   {"spec", "template"},
+	"ReplicaSet":  {"spec", "template"},
+	"Job":         {"spec", "template"},
+	"CronJob":     {"spec", "jobTemplate", "spec", "template"},
+}
+
+// rolls are the kinds whose pods a change of the pod template replaces.
+var rolls = map[string]bool{"Deployment": true, "StatefulSet": true, "DaemonSet": true, "ReplicaSet": true}
+
+// immutable are the fields the API server refuses to change, by kind,
+// with what deleting the object to recreate it does.
+var immutable = map[string]struct {
+	fields      [][]string
+	consequence string
+}{
+	"Deployment":  {[][]string{{"spec", "selector"}}, "its pods are deleted with it, unless kubectl delete --cascade=orphan keeps them for the new one to adopt"},
+	"ReplicaSet":  {[][]string{{"spec", "selector"}}, "its pods are deleted with it"},
+	"DaemonSet":   {[][]string{{"spec", "selector"}}, "its pods are deleted with it, unless kubectl delete --cascade=orphan keeps them"},
+	"StatefulSet": {[][]string{{"spec", "selector"}, {"spec", "volumeClaimTemplates"}, {"spec", "serviceName"}, {"spec", "podManagementPolicy"}}, "its pods are deleted with it, unless kubectl delete --cascade=orphan keeps them for the new one to adopt; its claims stay"},
+	"Job": {[][]string{{"spec", "selector"}, {"spec", "template"}, {"spec", "completions"}, {"spec", "completionMode"},
+		{"spec", "podFailurePolicy"}, {"spec", "backoffLimitPerIndex"}, {"spec", "managedBy"}, {"spec", "successPolicy"}}, "its pods are deleted with it, and the new Job runs again"},
+	"PersistentVolumeClaim": {[][]string{{"spec", "storageClassName"}, {"spec", "accessModes"}, {"spec", "volumeMode"},
+		{"spec", "selector"}, {"spec", "volumeName"}, {"spec", "dataSource"}, {"spec", "dataSourceRef"}}, "deleting the claim deletes its volume's data unless the volume's reclaim policy is Retain"},
+	"Service":            {[][]string{{"spec", "clusterIP"}, {"spec", "clusterIPs"}}, "the new Service gets a new cluster IP"},
+	"RoleBinding":        {[][]string{{"roleRef"}}, "the subjects lose the role until it is created again"},
+	"ClusterRoleBinding": {[][]string{{"roleRef"}}, "the subjects lose the role until it is created again"},
+	"StorageClass": {[][]string{{"provisioner"}, {"parameters"}, {"reclaimPolicy"}, {"volumeBindingMode"}},
+		"claims that exist keep their volumes"},
+	"PriorityClass": {[][]string{{"value"}}, "pods that exist keep the old priority"},
+}
+
+// added is a change that adds o, which replaces prev (a Job kdecl
+// renamed) unless that is nil.
+func added(o, prev *object) Change {
+	b := newChange(o, KindAdded)
+	if prev != nil {
+		b.add(Added, "a new Job, which replaces %s: the changed job runs again", prev.name)
+	} else {
+		b.add(Added, "a new %s", o.kind)
+	}
+	exposure(b, prev, o)
+	secrets(b, prev, o)
+	return b.done()
+}
+
+// removed is a change that removes o.
+func removed(o *object) Change {
+	b := newChange(o, KindRemoved)
+	how := "kubectl delete " + kubectl(o)
+	if stack, _ := get(o.fields, "metadata", "labels", "app.kubernetes.io/part-of").(string); stack != "" {
+		how += ", or prune what the stack no longer renders: kubectl apply -f DIR -R --prune -l app.kubernetes.io/part-of=" + stack
+	}
+	b.add(Removed, "no longer rendered, but kubectl apply does not delete it: %s", how)
+	switch o.kind {
+	case "PersistentVolumeClaim":
+		b.add(DataLoss, "deleting the claim deletes its volume's data unless the volume's reclaim policy is Retain; until then it stays, unused")
+	case "StatefulSet":
+		for _, t := range claimTemplates(o) {
+			b.add(DataLoss, "its claims %s-%s-<n> stay, with their data, unused; delete them to free the volumes", t, o.name)
+		}
+	}
+	return b.done()
+}
+
+// changed is a change of old into new.
+func changed(old, new *object) Change {
+	b := newChange(new, KindChanged)
+	b.c.Fields = diffPaths(old.fields, new.fields)
+	recreate(b, old, new)
+	rollout(b, old, new)
+	dataLoss(b, old, new)
+	exposure(b, old, new)
+	scale(b, old, new)
+	secrets(b, old, new)
+	if new.kind == "CronJob" && !reflect.DeepEqual(get(old.fields, "spec", "jobTemplate"), get(new.fields, "spec", "jobTemplate")) {
+		b.add("", "the Jobs the CronJob starts from now on run the new template; running ones are left alone")
+	}
+	return b.done()
+}
+
+func recreate(b *builder, old, new *object) {
+	rule := immutable[new.kind]
+	var fields []string
+	for _, f := range rule.fields {
+		if !reflect.DeepEqual(get(old.fields, f...), get(new.fields, f...)) {
+			fields = append(fields, strings.Join(f, "."))
+		}
+	}
+	if new.kind == "PersistentVolumeClaim" {
+		o, n := quantity(get(old.fields, "spec", "resources", "requests", "storage")), quantity(get(new.fields, "spec", "resources", "requests", "storage"))
+		if o > 0 && n > 0 && n < o {
+			fields = append(fields, "spec.resources.requests.storage (smaller)")
+		}
+	}
+	if immutableData(old, new) {
+		fields = append(fields, "data (the ConfigMap or Secret is immutable)")
+		rule.consequence = "pods that use it keep the old data until they restart"
+	}
+	if len(fields) == 0 {
+		return
+	}
+	b.add(Recreate, "the API server refuses to change %s in place: delete it (kubectl delete %s) and apply again; %s",
+		strings.Join(fields, ", "), kubectl(new), rule.consequence)
+}
+
+// immutableData is whether old is an immutable ConfigMap or Secret whose
+// data new changes.
+func immutableData(old, new *object) bool {
+	if new.kind != "ConfigMap" && new.kind != "Secret" || old.fields["immutable"] != true {
+		return false
+	}
+	for _, f := range []string{"data", "binaryData", "stringData", "immutable"} {
+		if !reflect.DeepEqual(old.fields[f], new.fields[f]) {
+			return true
+		}
+	}
+	return false
+}
+
+func rollout(b *builder, old, new *object) {
+	path, ok := templatePaths[new.kind]
+	if !ok || !rolls[new.kind] {
+		return
+	}
+	ot, nt := get(old.fields, path...), get(new.fields, path...)
+	if reflect.DeepEqual(ot, nt) {
+		return
+	}
+	what := templateChanges(ot, nt)
+	pods := "its pods are replaced"
+	switch new.kind {
+	case "DaemonSet":
+		pods = "its pod on every node is replaced"
+	case "Deployment", "StatefulSet", "ReplicaSet":
+		if r, ok := get(new.fields, "spec", "replicas").(float64); ok {
+			pods = fmt.Sprintf("%s replaced", plural(int(r), "pod is", "pods are"))
+		} else {
+			pods = "every pod the autoscaler runs is replaced"
+		}
+	}
+	if new.kind == "StatefulSet" || new.kind == "DaemonSet" {
+		if t, _ := get(new.fields, "spec", "updateStrategy", "type").(string); t == "OnDelete" {
+			pods = "each pod is replaced when it is deleted (updateStrategy OnDelete)"
+		}
+	}
+	b.add(Rollout, "the pod template changes (%s): %s", strings.Join(what, "; "), pods)
+}
+
+// templateChanges words what changes in a pod template.
+func templateChanges(old, new any) []string {
+	var out []string
+	oc, nc := containers(old), containers(new)
+	for _, name := range slices.Sorted(maps.Keys(nc)) {
+		o, n := oc[name], nc[name]
+		if o == nil {
+			out = append(out, "container "+name+" added")
+			continue
+		}
+		if oi, ni := o["image"], n["image"]; oi != ni {
+			out = append(out, fmt.Sprintf("image of %s %v → %v", name, oi, ni))
+		}
+		var fields []string
+		for _, f := range []string{"env", "envFrom", "resources", "command", "args", "ports", "volumeMounts", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle", "securityContext"} {
+			if !reflect.DeepEqual(o[f], n[f]) {
+				fields = append(fields, f)
+			}
+		}
+		if len(fields) > 0 {
+			out = append(out, fmt.Sprintf("%s of %s", strings.Join(fields, ", "), name))
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(oc)) {
+		if nc[name] == nil {
+			out = append(out, "container "+name+" removed")
+		}
+	}
+	const hash = "kdecl.dev/config-hash"
+	if oh, nh := get(old, "metadata", "annotations", hash), get(new, "metadata", "annotations", hash); oh != nh {
+		out = append(out, "config (its hash)")
+	}
+	// the version label follows the image
+	const version = "app.kubernetes.io/version"
+	if !reflect.DeepEqual(withoutKey(get(old, "metadata", "labels"), version), withoutKey(get(new, "metadata", "labels"), version)) {
+		out = append(out, "pod labels")
+	}
+	oa, na := withoutKey(get(old, "metadata", "annotations"), hash), withoutKey(get(new, "metadata", "annotations"), hash)
+	if !reflect.DeepEqual(oa, na) {
+		out = append(out, "pod annotations")
+	}
+	os, ns := withoutKey(get(old, "spec"), "containers", "initContainers"), withoutKey(get(new, "spec"), "containers", "initContainers")
+	for _, f := range slices.Sorted(maps.Keys(union(os, ns))) {
+		if !reflect.DeepEqual(os[f], ns[f]) {
+			out = append(out, f)
+		}
+	}
+	if !reflect.DeepEqual(get(old, "spec", "initContainers"), get(new, "spec", "initContainers")) {
+		out = append(out, "init containers")
+	}
+	if len(out) == 0 {
+		out = append(out, "other fields")
+	}
+	return out
+}
+
+// containers are the containers of a pod template by name.
+func containers(tmpl any) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	list, _ := get(tmpl, "spec", "containers").([]any)
+	for _, c := range list {
+		if m, ok := c.(map[string]any); ok {
+			name, _ := m["name"].(string)
+			out[name] = m
+		}
+	}
+	return out
+}
+
+func withoutKey(v any, keys ...string) map[string]any {
+	m, _ := v.(map[string]any)
+	out := maps.Clone(m)
+	for _, k := range keys {
+		delete(out, k)
+	}
+	if out == nil {
+		out = map[string]any{}
+	}
+	return out
+}
+
+func union(a, b map[string]any) map[string]any {
+	out := maps.Clone(a)
+	if out == nil {
+		out = map[string]any{}
+	}
+	maps.Copy(out, b)
+	return out
+}
+
+func dataLoss(b *builder, old, new *object) {
+	if new.kind == "StatefulSet" {
+		oldT, newT := claimTemplates(old), claimTemplates(new)
+		for _, t := range oldT {
+			if !slices.Contains(newT, t) {
+				b.add(DataLoss, "claim template %s is gone: the claims %s-%s-<n> stay, with their data, unused", t, t, new.name)
+			}
+		}
+		o, okO := get(old.fields, "spec", "replicas").(float64)
+		n, okN := get(new.fields, "spec", "replicas").(float64)
+		if okO && okN && n < o && len(newT) > 0 {
+			fate := "stay, with their data, unused until it scales up again"
+			if get(new.fields, "spec", "persistentVolumeClaimRetentionPolicy", "whenScaled") == "Delete" {
+				fate = "are deleted (persistentVolumeClaimRetentionPolicy whenScaled: Delete)"
+			}
+			b.add(DataLoss, "scaled down from %d to %d: the claims of pods %d to %d %s", int(o), int(n), int(n), int(o)-1, fate)
+		}
+	}
+	path, ok := templatePaths[new.kind]
+	if !ok {
+		return
+	}
+	oldVols, newVols := volumes(get(old.fields, path...)), volumes(get(new.fields, path...))
+	for _, name := range slices.Sorted(maps.Keys(newVols)) {
+		o, n := oldVols[name], newVols[name]
+		if o == nil || get(o, "persistentVolumeClaim") == nil || get(n, "persistentVolumeClaim") != nil {
+			continue
+		}
+		kind := "another kind of volume"
+		if get(n, "emptyDir") != nil {
+			kind = "an emptyDir"
+		}
+		b.add(DataLoss, "volume %s was claim %v and is now %s: the pods no longer see the claim's data", name, get(o, "persistentVolumeClaim", "claimName"), kind)
+	}
+}
+
+// claimTemplates are the names of a StatefulSet's claim templates.
+func claimTemplates(o *object) []string {
+	var out []string
+	list, _ := get(o.fields, "spec", "volumeClaimTemplates").([]any)
+	for _, t := range list {
+		if name, ok := get(t, "metadata", "name").(string); ok {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// volumes are the volumes of a pod template by name.
+func volumes(tmpl any) map[string]any {
+	out := map[string]any{}
+	list, _ := get(tmpl, "spec", "volumes").([]any)
+	for _, v := range list {
+		if name, ok := get(v, "name").(string); ok {
+			out[name] = v
+		}
+	}
+	return out
+}
+
+// exposure finds what new exposes that old (nil when added) did not.
+func exposure(b *builder, old, new *object) {
+	var oldFields map[string]any
+	if old != nil {
+		oldFields = old.fields
+	}
+	switch new.kind {
+	case "Service":
+		ot, _ := get(oldFields, "spec", "type").(string)
+		nt, _ := get(new.fields, "spec", "type").(string)
+		outside := func(t string) bool { return t == "NodePort" || t == "LoadBalancer" }
+		if outside(nt) && (old == nil || !outside(ot)) {
+			b.add(Exposure, "a %s Service: its ports are reachable from outside the cluster", nt)
+		} else if old != nil {
+			oldPorts := servicePorts(oldFields)
+			var added []string
+			for _, p := range servicePorts(new.fields) {
+				if !slices.Contains(oldPorts, p) {
+					added = append(added, p)
+				}
+			}
+			if len(added) > 0 {
+				where := "in the cluster"
+				if outside(nt) {
+					where = "from outside the cluster (" + nt + ")"
+				}
+				b.add(Exposure, "newly exposed: port %s, reachable %s", strings.Join(added, ", "), where)
+			}
+		}
+		if n := newStrings(get(oldFields, "spec", "externalIPs"), get(new.fields, "spec", "externalIPs")); len(n) > 0 {
+			b.add(Exposure, "external IPs %s", strings.Join(n, ", "))
+		}
+	case "Ingress":
+		oldHosts, newHosts := ingressHosts(oldFields), ingressHosts(new.fields)
+		var added []string
+		for _, h := range newHosts {
+			if !slices.Contains(oldHosts, h) {
+				added = append(added, h)
+			}
+		}
+		if len(added) > 0 {
+			b.add(Exposure, "the Ingress routes %s", strings.Join(added, ", "))
+		}
+	}
+	path, ok := templatePaths[new.kind]
+	if !ok {
+		return
+	}
+	ot, nt := get(oldFields, path...), get(new.fields, path...)
+	if get(nt, "spec", "hostNetwork") == true && get(ot, "spec", "hostNetwork") != true {
+		b.add(Exposure, "host networking: the pods listen on their nodes' addresses")
+	}
+	oldHP, newHP := hostPorts(ot), hostPorts(nt)
+	for _, p := range newHP {
+		if !slices.Contains(oldHP, p) {
+			b.add(Exposure, "host port %s: reachable on the address of every node that runs a pod", p)
+		}
+	}
+}
+
+// servicePorts are a Service's ports as port/protocol.
+func servicePorts(svc map[string]any) []string {
+	var out []string
+	list, _ := get(svc, "spec", "ports").([]any)
+	for _, p := range list {
+		proto, _ := get(p, "protocol").(string)
+		if proto == "" {
+			proto = "TCP"
+		}
+		out = append(out, fmt.Sprintf("%v/%s", get(p, "port"), proto))
+	}
+	return out
+}
+
+func ingressHosts(ing map[string]any) []string {
+	var out []string
+	rules, _ := get(ing, "spec", "rules").([]any)
+	for _, r := range rules {
+		host, _ := get(r, "host").(string)
+		if host == "" {
+			host = "every host"
+		}
+		paths, _ := get(r, "http", "paths").([]any)
+		for _, p := range paths {
+			path, _ := get(p, "path").(string)
+			out = append(out, host+path)
+		}
+	}
+	return out
+}
+
+// hostPorts are the host ports of a pod template's containers.
+func hostPorts(tmpl any) []string {
+	var out []string
+	for _, key := range []string{"containers", "initContainers"} {
+		list, _ := get(tmpl, "spec", key).([]any)
+		for _, c := range list {
+			ports, _ := get(c, "ports").([]any)
+			for _, p := range ports {
+				if hp := get(p, "hostPort"); hp != nil {
+					proto, _ := get(p, "protocol").(string)
+					if proto == "" {
+						proto = "TCP"
+					}
+					out = append(out, fmt.Sprintf("%v/%s", hp, proto))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func newStrings(old, new any) []string {
+	o, _ := old.([]any)
+	n, _ := new.([]any)
+	var out []string
+	for _, x := range n {
+		if !slices.Contains(o, x) {
+			out = append(out, fmt.Sprint(x))
+		}
+	}
+	return out
+}
+
+func scale(b *builder, old, new *object) {
+	switch new.kind {
+	case "Deployment", "StatefulSet", "ReplicaSet":
+		o, n := get(old.fields, "spec", "replicas"), get(new.fields, "spec", "replicas")
+		switch {
+		case o == n:
+		case n == nil:
+			b.add(Scale, "replicas %v → set by an autoscaler", o)
+		case o == nil:
+			b.add(Scale, "replicas set by an autoscaler → %v", n)
+		default:
+			b.add(Scale, "replicas %v → %v", o, n)
+		}
+	case "HorizontalPodAutoscaler":
+		for _, f := range []string{"minReplicas", "maxReplicas"} {
+			if o, n := get(old.fields, "spec", f), get(new.fields, "spec", f); !reflect.DeepEqual(o, n) {
+				b.add(Scale, "%s %v → %v", f, orDefault(o, "1"), orDefault(n, "1"))
+			}
+		}
+	}
+	path, ok := templatePaths[new.kind]
+	if !ok {
+		return
+	}
+	oc, nc := containers(get(old.fields, path...)), containers(get(new.fields, path...))
+	for _, name := range slices.Sorted(maps.Keys(nc)) {
+		if o := oc[name]; o != nil && !reflect.DeepEqual(o["resources"], nc[name]["resources"]) {
+			b.add(Scale, "resources of %s: %s → %s", name, resources(o["resources"]), resources(nc[name]["resources"]))
+		}
+	}
+}
+
+func orDefault(v any, def string) any {
+	if v == nil {
+		return def
+	}
+	return v
+}
+
+// resources words a container's resources: requests and limits.
+func resources(r any) string {
+	var parts []string
+	for _, kind := range []string{"requests", "limits"} {
+		m, _ := get(r, kind).(map[string]any)
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			parts = append(parts, fmt.Sprintf("%s %s %v", kind, k, m[k]))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// secrets finds the Secrets and keys that new's pods need and old's did
+// not.
+func secrets(b *builder, old, new *object) {
+	path, ok := templatePaths[new.kind]
+	if !ok {
+		return
+	}
+	var have map[string]bool
+	if old != nil {
+		have = secretRefs(get(old.fields, path...))
+	}
+	need := secretRefs(get(new.fields, path...))
+	for _, ref := range slices.Sorted(maps.Keys(need)) {
+		if !have[ref] {
+			b.add(Secret, "needs %s, which must exist before the apply", ref)
+		}
+	}
+}
+
+// secretRefs are the Secrets (and keys) a pod template refers to.
+func secretRefs(tmpl any) map[string]bool {
+	refs := map[string]bool{}
+	for _, key := range []string{"containers", "initContainers"} {
+		list, _ := get(tmpl, "spec", key).([]any)
+		for _, c := range list {
+			env, _ := get(c, "env").([]any)
+			for _, e := range env {
+				if ref := get(e, "valueFrom", "secretKeyRef"); ref != nil {
+					refs[fmt.Sprintf("Secret %v key %v", get(ref, "name"), get(ref, "key"))] = true
+				}
+			}
+			from, _ := get(c, "envFrom").([]any)
+			for _, f := range from {
+				if ref := get(f, "secretRef"); ref != nil {
+					refs[fmt.Sprintf("Secret %v", get(ref, "name"))] = true
+				}
+			}
+		}
+	}
+	vols, _ := get(tmpl, "spec", "volumes").([]any)
+	for _, v := range vols {
+		s := get(v, "secret")
+		if s == nil {
+			continue
+		}
+		items, _ := get(s, "items").([]any)
+		if len(items) == 0 {
+			refs[fmt.Sprintf("Secret %v", get(s, "secretName"))] = true
+		}
+		for _, it := range items {
+			refs[fmt.Sprintf("Secret %v key %v", get(s, "secretName"), get(it, "key"))] = true
+		}
+	}
+	pulls, _ := get(tmpl, "spec", "imagePullSecrets").([]any)
+	for _, p := range pulls {
+		refs[fmt.Sprintf("Secret %v (to pull images)", get(p, "name"))] = true
+	}
+	return refs
+}
+
+// quantity is a storage size in bytes, roughly, for comparing two sizes;
+// 0 if it does not parse.
+func quantity(v any) float64 {
+	s, ok := v.(string)
+	if !ok {
+		if f, ok := v.(float64); ok {
+			return f
+		}
+		return 0
+	}
+	units := []struct {
+		suffix string
+		factor float64
+	}{{"Ki", 1 << 10}, {"Mi", 1 << 20}, {"Gi", 1 << 30}, {"Ti", 1 << 40}, {"Pi", 1 << 50}, {"Ei", 1 << 60},
+		{"k", 1e3}, {"M", 1e6}, {"G", 1e9}, {"T", 1e12}, {"P", 1e15}, {"E", 1e18}, {"m", 1e-3}}
+	factor := 1.0
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, factor = n, u.factor
+			break
+		}
+	}
+	var f float64
+	if _, err := fmt.Sscanf(s, "%g", &f); err != nil {
+		return 0
+	}
+	return f * factor
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// diffPaths are the paths of the leaves that differ between a and b;
+// list elements with a name are named, others numbered.
+func diffPaths(a, b any) []string {
+	var out []string
+	var walk func(a, b any, path string)
+	walk = func(a, b any, path string) {
+		if reflect.DeepEqual(a, b) {
+			return
+		}
+		am, aok := a.(map[string]any)
+		bm, bok := b.(map[string]any)
+		if aok && bok {
+			for _, k := range slices.Sorted(maps.Keys(union(am, bm))) {
+				walk(am[k], bm[k], join(path, k))
+			}
+			return
+		}
+		al, aok := a.([]any)
+		bl, bok := b.([]any)
+		if aok && bok {
+			if an, bn := named(al), named(bl); an != nil && bn != nil {
+				for _, k := range slices.Sorted(maps.Keys(union(an, bn))) {
+					walk(an[k], bn[k], path+"["+k+"]")
+				}
+				return
+			}
+			for i := range max(len(al), len(bl)) {
+				var x, y any
+				if i < len(al) {
+					x = al[i]
+				}
+				if i < len(bl) {
+					y = bl[i]
+				}
+				walk(x, y, fmt.Sprintf("%s[%d]", path, i))
+			}
+			return
+		}
+		out = append(out, path)
+	}
+	walk(a, b, "")
+	return out
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// named indexes a list of structs by their name, or is nil.
+func named(l []any) map[string]any {
+	out := map[string]any{}
+	for _, x := range l {
+		name, ok := get(x, "name").(string)
+		if !ok || out[name] != nil {
+			return nil
+		}
+		out[name] = x
+	}
+	return out
+}
