@@ -6,10 +6,12 @@ package schema
 import (
 	"bytes"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
+	"math/big"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -42,11 +44,23 @@ func Source() string { return string(schemaSource) }
 // at once as Errors. Tags are injected as by cue export -t: KEY=VALUE sets
 // the fields marked @tag(KEY), NAME includes the files marked @if(NAME).
 func Load(dir string, tags ...string) (*Stack, error) {
+	return loadWith(dir, loadOptions{tags: tags})
+}
+
+// loadOptions are Load's, and what tests change.
+type loadOptions struct {
+	tags []string
+	// noFast checks every value by CUE's unification with the schema,
+	// not by the compiled validator: what the fast path must equal.
+	noFast bool
+}
+
+func loadWith(dir string, opt loadOptions) (*Stack, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
-	l := &loader{dir: dir, abs: abs, tags: tags}
+	l := &loader{dir: dir, abs: abs, tags: opt.tags, noFast: opt.noFast}
 	return l.load()
 }
 
@@ -55,8 +69,13 @@ type loader struct {
 	tags     []string
 	user     cue.Value // the stack as written, for positions
 	def      cue.Value // the schema's #Stack
+	stack    cue.Value // user unified with def, once needed (unified)
 	errs     []*Error
 	warnings []*Error
+	// fast checks the values of a stack that are valid without CUE,
+	// unless noFast.
+	fast   *stackValidators
+	noFast bool
 	// configs are the stack's configs, and usedConfigs those an app uses.
 	configs     map[string]*Config
 	usedConfigs map[string]bool
@@ -96,6 +115,11 @@ func (l *loader) load() (*Stack, error) {
 	}
 	def := schema.LookupPath(cue.MakePath(cue.Def("Stack")))
 	l.def = def
+	fast, err := validators()
+	if err != nil {
+		return nil, fmt.Errorf("kdecl schema: %w", err) // a bug in kdecl
+	}
+	l.fast = fast
 	l.user = ctx.BuildInstance(inst)
 	if err := l.user.Err(); err != nil {
 		if _, fieldsErr := l.user.Fields(); fieldsErr != nil {
@@ -104,9 +128,8 @@ func (l *loader) load() (*Stack, error) {
 		// CUE names one error of the stack as a whole; each app's own
 		// validation below names them all.
 	}
-	stack := def.Unify(l.user)
 	s := &Stack{}
-	l.stackFields(fieldNames(def, nil), stack, s)
+	l.stackFields(fieldNames(def, nil), s)
 	if s.Name == "" {
 		s.Name = inst.PkgName
 		if !isDNSLabel(s.Name) {
@@ -120,7 +143,7 @@ func (l *loader) load() (*Stack, error) {
 			l.errorAt(l.lookup([]string{"labels", k}), "", fieldString([]string{"labels", k}), msg)
 		}
 	}
-	checkers, names := l.apps(stack)
+	checkers, names := l.apps()
 	if len(names) == 0 && len(l.errs) == 0 {
 		l.warnings = append(l.warnings, l.newError(l.nearestPos([]string{"apps"}), "", "apps",
 			"the stack has no apps: a render writes no workload, and removes the files this stack rendered before"))
@@ -183,10 +206,10 @@ func (l *loader) utf8(inst *build.Instance, seen map[*build.Instance]bool) error
 
 // stackFields checks and decodes the stack's own fields. Unification from
 // Go does not close the top level, so unknown fields are found here.
-func (l *loader) stackFields(known []string, stack cue.Value, s *Stack) {
+func (l *loader) stackFields(known []string, s *Stack) {
 	it, err := l.user.Fields()
 	if err != nil {
-		l.addCUE(err, stack)
+		l.addCUE(err)
 		return
 	}
 	for it.Next() {
@@ -207,12 +230,15 @@ func (l *loader) stackFields(known []string, stack cue.Value, s *Stack) {
 		if name == "" || name == "-" {
 			continue
 		}
-		v := stack.LookupPath(cue.MakePath(cue.Str(name)))
-		if !v.Exists() {
+		if !l.user.LookupPath(cue.MakePath(cue.Str(name))).Exists() {
 			continue
 		}
+		if l.decodeFast(l.user.LookupPath(cue.MakePath(cue.Str(name))), l.fast.fields[name], "", rv.Field(i).Addr().Interface()) {
+			continue
+		}
+		v := l.unified().LookupPath(cue.MakePath(cue.Str(name)))
 		if err := v.Validate(cue.Concrete(true)); err != nil {
-			l.addCUE(err, stack)
+			l.addCUE(err)
 			continue
 		}
 		if err := v.Decode(rv.Field(i).Addr().Interface()); err != nil {
@@ -221,17 +247,123 @@ func (l *loader) stackFields(known []string, stack cue.Value, s *Stack) {
 	}
 }
 
+// unified is the stack unified with #Stack, evaluated once, when first
+// needed: only for what the validator refuses, as it costs several
+// times the stack's own evaluation.
+func (l *loader) unified() cue.Value {
+	if !l.stack.Exists() {
+		l.stack = l.def.Unify(l.user)
+	}
+	return l.stack
+}
+
+// decodeFast decodes v, a value of the stack as written, into out if
+// check, the schema compiled (see validator), accepts its JSON export:
+// one export and one decoding instead of CUE's unification with the
+// schema and its decoding, field by field. key is v's key in a map.
+func (l *loader) decodeFast(v cue.Value, check validator, key string, out any) bool {
+	if check == nil || l.noFast {
+		return false
+	}
+	b, err := v.MarshalJSON()
+	if err != nil {
+		return false // not concrete, or an error: CUE says which
+	}
+	var generic any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&generic); err != nil || !check(generic, key) {
+		return false
+	}
+	dec = json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(out); err != nil {
+		return false
+	}
+	return cueNumbers(reflect.ValueOf(out))
+}
+
+// cueNumbers turns the JSON numbers in the maps and lists of arbitrary
+// values under v (overrides, objects) into what CUE's decoding gives:
+// int64, a *big.Int past 64 bits, float64. It reports false for a number
+// neither can hold.
+func cueNumbers(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Pointer:
+		return v.IsNil() || cueNumbers(v.Elem())
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() && !cueNumbers(v.Field(i)) {
+				return false
+			}
+		}
+	case reflect.Map:
+		if v.Type().Elem().Kind() != reflect.Map && v.Type().Elem().Kind() != reflect.Interface {
+			return true
+		}
+		for _, k := range v.MapKeys() {
+			e := v.MapIndex(k)
+			if e.Kind() == reflect.Interface {
+				x, ok := cueNumber(e.Interface())
+				if !ok {
+					return false
+				}
+				v.SetMapIndex(k, reflect.ValueOf(&x).Elem())
+			} else if !cueNumbers(e) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// cueNumber converts the JSON numbers of an arbitrary value.
+func cueNumber(x any) (any, bool) {
+	switch x := x.(type) {
+	case json.Number:
+		s := string(x)
+		if !strings.ContainsAny(s, ".eE") {
+			if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+				return n, true
+			}
+			n, ok := new(big.Int).SetString(s, 10)
+			return n, ok
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		return f, err == nil
+	case map[string]any:
+		for k, e := range x {
+			c, ok := cueNumber(e)
+			if !ok {
+				return nil, false
+			}
+			x[k] = c
+		}
+	case []any:
+		for i, e := range x {
+			c, ok := cueNumber(e)
+			if !ok {
+				return nil, false
+			}
+			x[i] = c
+		}
+	}
+	return x, true
+}
+
 // apps validates and decodes each app on its own: CUE reports only the
 // first error of a struct, so one app's error must not hide another's.
 // An app without schema errors is checked further in Go; its checker is
 // returned by name, with the names of all apps, valid or not.
-func (l *loader) apps(stack cue.Value) (map[string]*appChecker, []string) {
-	apps := stack.LookupPath(cue.ParsePath("apps"))
-	it, err := apps.Fields()
+func (l *loader) apps() (map[string]*appChecker, []string) {
+	userApps := l.user.LookupPath(cue.ParsePath("apps"))
+	it, err := userApps.Fields()
 	if err != nil {
-		l.addCUE(apps.Validate(), stack)
+		apps := l.unified().LookupPath(cue.ParsePath("apps"))
+		l.addCUE(apps.Validate())
 		return nil, nil
 	}
+	appDef := l.def.LookupPath(cue.MakePath(cue.Str("apps"), cue.AnyString))
 	checkers := map[string]*appChecker{}
 	var names []string
 	for it.Next() {
@@ -241,12 +373,18 @@ func (l *loader) apps(stack cue.Value) (map[string]*appChecker, []string) {
 			l.errorAt(l.lookup([]string{"apps", name}), name, "", "app name is not valid: "+appNameRule)
 			continue
 		}
-		v := it.Value()
-		if err := v.Validate(cue.Concrete(true)); err != nil {
-			l.addCUE(err, stack)
+		app := &App{Name: name, Pos: l.position(l.nearestPos([]string{"apps", name}))}
+		if l.decodeFast(it.Value(), l.fast.app, name, app) {
+			checkers[name] = l.app(app)
 			continue
 		}
-		app := &App{Name: name, Pos: l.position(l.nearestPos([]string{"apps", name}))}
+		// An app the validator refuses is checked on its own against the
+		// schema's #App, by CUE, which says what is wrong and where.
+		v := appDef.Unify(it.Value())
+		if err := v.Validate(cue.Concrete(true)); err != nil {
+			l.addCUEAt([]string{"apps", name}, err)
+			continue
+		}
 		if err := v.Decode(app); err != nil {
 			// The schema admits only what decodes; should it not, the
 			// error still names the app.
@@ -361,13 +499,17 @@ func cueVersion() string {
 
 // fromCUE converts errors of the build step.
 func (l *loader) fromCUE(err error) error {
-	l.addCUE(err, cue.Value{})
+	l.addCUE(err)
 	return Errors(sortErrors(l.errs))
 }
 
 // addCUE converts CUE's errors into positioned Errors, one per field. The
 // alternatives of a failed disjunction are merged into one message.
-func (l *loader) addCUE(err error, stack cue.Value) {
+func (l *loader) addCUE(err error) { l.addCUEAt(nil, err) }
+
+// addCUEAt converts the errors of a value at prefix of the stack (an app
+// checked on its own), whose paths start there.
+func (l *loader) addCUEAt(prefix []string, err error) {
 	type group struct {
 		path []string
 		errs []cueerrors.Error
@@ -378,6 +520,10 @@ func (l *loader) addCUE(err error, stack cue.Value) {
 		path := slices.Clone(e.Path())
 		if len(path) > 0 && path[0] == "#Stack" {
 			path = path[1:]
+		}
+		if len(prefix) == 2 && len(path) >= 2 && path[0] == prefix[0] && path[1] == "_" {
+			// the schema's pattern of the value at prefix: apps._ for an app
+			path[1] = prefix[1]
 		}
 		for i, p := range path {
 			if _, err := strconv.Atoi(p); err == nil {
@@ -404,7 +550,7 @@ func (l *loader) addCUE(err error, stack cue.Value) {
 			// inside: the field's error says what is wrong, not the type.
 			continue
 		}
-		l.addGroup(g.path, g.errs, stack)
+		l.addGroup(g.path, g.errs)
 	}
 }
 
@@ -420,7 +566,7 @@ func mismatchesOnly(errs []cueerrors.Error) bool {
 	return true
 }
 
-func (l *loader) addGroup(path []string, errs []cueerrors.Error, stack cue.Value) {
+func (l *loader) addGroup(path []string, errs []cueerrors.Error) {
 	var pos token.Pos
 	var fails []failure
 	var conflict []string // where the user set the values of a conflict
@@ -433,7 +579,7 @@ func (l *loader) addGroup(path []string, errs []cueerrors.Error, stack cue.Value
 		if !pos.IsValid() {
 			pos = l.userPos(append([]token.Pos{e.Position()}, e.InputPositions()...))
 		}
-		f := l.classify(path, value, format, args, stack)
+		f := l.classify(path, value, format, args)
 		if reason := errors.Unwrap(e); reason != nil {
 			f.text += ": " + cueText(reason) // CUE's why, as for a bad @embed
 		}
@@ -486,8 +632,8 @@ const (
 )
 
 // classify sorts out one failure at path, where the user wrote value.
-func (l *loader) classify(path []string, value, format string, args []any, stack cue.Value) failure {
-	f := failure{text: l.message(path, format, args, stack)}
+func (l *loader) classify(path []string, value, format string, args []any) failure {
+	f := failure{text: l.message(path, format, args)}
 	switch {
 	case (format == conflictFormat || format == mismatchFormat) && len(args) >= 2:
 		// CUE names both sides; find the user's.
@@ -554,7 +700,7 @@ func article(kind any) string {
 }
 
 // message rewrites CUE's terse messages where kdecl knows better.
-func (l *loader) message(path []string, format string, args []any, stack cue.Value) string {
+func (l *loader) message(path []string, format string, args []any) string {
 	switch {
 	case format == "field not allowed" && len(path) > 0:
 		parent, name := path[:len(path)-1], path[len(path)-1]
