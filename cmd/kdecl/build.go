@@ -16,6 +16,8 @@ import (
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v2"
 
+	"github.com/kdecl/kdecl/internal/yamlenc"
+
 	"github.com/kdecl/kdecl/generators"
 	"github.com/kdecl/kdecl/internal/deploydir"
 	"github.com/kdecl/kdecl/schema"
@@ -200,26 +202,67 @@ func filePath(m generators.Manifest) string {
 // marshal writes obj as YAML with sorted keys and without the fields a
 // manifest never sets: status and empty defaults of non-pointer structs.
 // The JSON form follows the API's field names and omitempty rules; the
-// YAML encoder is the one sigs.k8s.io/yaml uses, given the map directly
-// rather than JSON text to parse again.
+// YAML is what go-yaml v2, the encoder of sigs.k8s.io/yaml, writes for
+// it, written by internal/yamlenc without a map per object, or, for the
+// rare value yamlenc does not reproduce, by go-yaml itself.
 func marshal(header string, obj generators.Object) (data []byte, jsonSize int, err error) {
+	data, jsonSize, _, err = marshalFast(header, obj)
+	return data, jsonSize, err
+}
+
+// marshalFast is marshal, and whether yamlenc wrote the YAML.
+func marshalFast(header string, obj generators.Object) (data []byte, jsonSize int, fast bool, err error) {
 	b, err := json.Marshal(obj)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, false, err
 	}
+	n, err := yamlenc.Parse(b)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	n.Delete("status")
+	pruneNode(n)
+	out := make([]byte, 0, len(header)+len(b)+len(b)/4)
+	if y, ok := yamlenc.Write(append(out, header...), n); ok {
+		return y, len(b), true, nil
+	}
+	y, err := goYAML(b)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	return append([]byte(header), y...), len(b), false, nil
+}
+
+// goYAML writes the JSON text of an object as YAML with go-yaml.
+func goYAML(b []byte) ([]byte, error) {
 	var m map[string]any
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	if err := dec.Decode(&m); err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	delete(m, "status")
 	prune(m)
-	y, err := yaml.Marshal(m)
-	if err != nil {
-		return nil, 0, err
+	return yaml.Marshal(m)
+}
+
+// pruneNode drops empty noise, as prune does.
+func pruneNode(n *yamlenc.Node) {
+	switch n.Kind {
+	case yamlenc.Object:
+		for i := 0; i < len(n.Keys); i++ {
+			v := n.Vals[i]
+			pruneNode(v)
+			if v.Kind == yamlenc.Object && len(v.Keys) == 0 && emptyNoise[n.Keys[i]] {
+				n.Delete(n.Keys[i])
+				i--
+			}
+		}
+	case yamlenc.Array:
+		for _, v := range n.Vals {
+			pruneNode(v)
+		}
 	}
-	return append([]byte(header), y...), len(b), nil
 }
 
 // emptyNoise are the fields whose empty value is a Go zero struct, not a
