@@ -28,12 +28,15 @@ type appChecker struct {
 	app *App
 	// envNames are the app's environment variables and where each is set.
 	envNames map[string]string
+	// raw is the app as the stack writes it, its JSON export: what it
+	// sets.
+	raw any
 }
 
 // app applies defaults to app and checks it. The checker is kept for the
 // checks that need the whole stack.
-func (l *loader) app(app *App) *appChecker {
-	c := &appChecker{l: l, app: app}
+func (l *loader) app(app *App, raw any) *appChecker {
+	c := &appChecker{l: l, app: app, raw: raw}
 	c.defaults()
 	c.kindFields()
 	c.ports()
@@ -72,8 +75,22 @@ func (c *appChecker) warn(msg string, field ...string) {
 	c.l.warnings = append(c.l.warnings, c.l.newError(c.l.nearestPos(path), c.app.Name, fieldString(field), msg))
 }
 
+// set is whether the stack sets the app's field: it has a value.
 func (c *appChecker) set(field ...string) bool {
-	return c.l.lookup(append([]string{"apps", c.app.Name}, field...)).Exists()
+	if c.raw == nil { // the app is not concrete without the schema
+		return c.l.lookup(append([]string{"apps", c.app.Name}, field...)).Exists()
+	}
+	v := c.raw
+	for _, f := range field {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return false
+		}
+		if v, ok = m[f]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // fieldString writes a field path the way CUE does, quoting labels that

@@ -233,7 +233,7 @@ func (l *loader) stackFields(known []string, s *Stack) {
 		if !l.user.LookupPath(cue.MakePath(cue.Str(name))).Exists() {
 			continue
 		}
-		if l.decodeFast(l.user.LookupPath(cue.MakePath(cue.Str(name))), l.fast.fields[name], "", rv.Field(i).Addr().Interface()) {
+		if _, ok := l.decodeFast(l.user.LookupPath(cue.MakePath(cue.Str(name))), l.fast.fields[name], "", rv.Field(i).Addr().Interface()); ok {
 			continue
 		}
 		v := l.unified().LookupPath(cue.MakePath(cue.Str(name)))
@@ -245,6 +245,14 @@ func (l *loader) stackFields(known []string, s *Stack) {
 			l.errorAt(v, "", name, cueText(err))
 		}
 	}
+}
+
+// appPos is where the app v, called name, is defined.
+func (l *loader) appPos(v cue.Value, name string) Position {
+	if p := v.Pos(); p.IsValid() {
+		return l.position(p)
+	}
+	return l.position(l.nearestPos([]string{"apps", name}))
 }
 
 // unified is the stack unified with #Stack, evaluated once, when first
@@ -261,26 +269,28 @@ func (l *loader) unified() cue.Value {
 // check, the schema compiled (see validator), accepts its JSON export:
 // one export and one decoding instead of CUE's unification with the
 // schema and its decoding, field by field. key is v's key in a map.
-func (l *loader) decodeFast(v cue.Value, check validator, key string, out any) bool {
-	if check == nil || l.noFast {
-		return false
-	}
+//
+// It also returns the JSON of v as decoded for the validator, or nil if
+// v has none (it is not concrete, or an error): what the stack sets.
+func (l *loader) decodeFast(v cue.Value, check validator, key string, out any) (generic any, ok bool) {
 	b, err := v.MarshalJSON()
 	if err != nil {
-		return false // not concrete, or an error: CUE says which
+		return nil, false // not concrete, or an error: CUE says which
 	}
-	var generic any
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	if err := dec.Decode(&generic); err != nil || !check(generic, key) {
-		return false
+	if err := dec.Decode(&generic); err != nil {
+		return nil, false
+	}
+	if check == nil || l.noFast || !check(generic, key) {
+		return generic, false
 	}
 	dec = json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	if err := dec.Decode(out); err != nil {
-		return false
+		return generic, false
 	}
-	return cueNumbers(reflect.ValueOf(out))
+	return generic, cueNumbers(reflect.ValueOf(out))
 }
 
 // cueNumbers turns the JSON numbers in the maps and lists of arbitrary
@@ -373,9 +383,10 @@ func (l *loader) apps() (map[string]*appChecker, []string) {
 			l.errorAt(l.lookup([]string{"apps", name}), name, "", "app name is not valid: "+appNameRule)
 			continue
 		}
-		app := &App{Name: name, Pos: l.position(l.nearestPos([]string{"apps", name}))}
-		if l.decodeFast(it.Value(), l.fast.app, name, app) {
-			checkers[name] = l.app(app)
+		app := &App{Name: name, Pos: l.appPos(it.Value(), name)}
+		raw, ok := l.decodeFast(it.Value(), l.fast.app, name, app)
+		if ok {
+			checkers[name] = l.app(app, raw)
 			continue
 		}
 		// An app the validator refuses is checked on its own against the
@@ -391,7 +402,7 @@ func (l *loader) apps() (map[string]*appChecker, []string) {
 			l.errs = append(l.errs, &Error{Position: app.Pos, App: name, Msg: cueText(err)})
 			continue
 		}
-		checkers[name] = l.app(app)
+		checkers[name] = l.app(app, raw)
 	}
 	slices.Sort(names)
 	return checkers, names

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -159,12 +160,23 @@ func (w *writer) scalar(v *Node, indent int) bool {
 	return true
 }
 
+// keyStyles caches the style of keys, which repeat from object to
+// object.
+var keyStyles sync.Map // string → style
+
 // key writes a mapping key: a simple key, on one line.
 func (w *writer) key(s string) bool {
 	if len(s) > 128 {
 		return false // go-yaml writes a complex key, "? key"
 	}
-	switch styleOf(s, true) {
+	st, ok := keyStyles.Load(s)
+	if !ok {
+		st = styleOf(s, true)
+		if len(s) <= 64 {
+			keyStyles.Store(s, st)
+		}
+	}
+	switch st.(style) {
 	case plain:
 		w.put(s)
 	case single:
@@ -293,7 +305,7 @@ func styleOf(s string, key bool) style {
 		return unsupported
 	}
 	requested := double
-	if resolvesToString(s) && !base60Float.MatchString(s) {
+	if resolvesToString(s) && !isBase60Float(s) {
 		requested = plain
 	}
 	if strings.Contains(s, "\n") {
@@ -378,6 +390,17 @@ var (
 	yamlFloat   = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
 	base60Float = regexp.MustCompile(`^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`)
 )
+
+// isBase60Float is go-yaml's test of a base-60 float, which it quotes.
+func isBase60Float(s string) bool {
+	if s == "" {
+		return false
+	}
+	if c := s[0]; !(c == '+' || c == '-' || c >= '0' && c <= '9') || strings.IndexByte(s, ':') < 0 {
+		return false
+	}
+	return base60Float.MatchString(s)
+}
 
 // timestamp is whether go-yaml reads s as a timestamp.
 func timestamp(s string) bool {
