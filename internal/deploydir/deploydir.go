@@ -37,6 +37,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 const (
@@ -68,7 +69,8 @@ type Dir struct {
 	// fail, when set, runs before each step that changes the directory;
 	// an error it returns makes the step fail. Tests use it to break a
 	// render at every point.
-	fail func(step string) error
+	fail   func(step string) error
+	stepMu sync.Mutex
 }
 
 // Options of Open.
@@ -151,6 +153,7 @@ type entry struct {
 	generated bool
 	owner     string // the stack its header names; "" in an old header
 	dir       bool   // a directory named like a file
+	data      []byte // the whole file, read where the render owns it
 }
 
 // Plan compares a render of stack with the directory. It fails, naming
@@ -193,12 +196,8 @@ func (d *Dir) Plan(stack string, files []File) (*Plan, error) {
 			problems = append(problems, fmt.Sprintf("%s: rendered from stack %s, not %s", name, e.owner, stack))
 			others = true
 		default:
-			old, err := d.read(name)
-			if err != nil {
-				return nil, err
-			}
-			if !bytes.Equal(old, data) {
-				p.Changes = append(p.Changes, Change{Path: name, Old: old, New: data})
+			if !bytes.Equal(e.data, data) {
+				p.Changes = append(p.Changes, Change{Path: name, Old: e.data, New: data})
 			}
 		}
 	}
@@ -211,11 +210,7 @@ func (d *Dir) Plan(stack string, files []File) (*Plan, error) {
 		mine := !nested || owned[dir] // a location this render owns
 		switch {
 		case e.owner == stack, e.owner == "" && mine:
-			old, err := d.read(name)
-			if err != nil {
-				return nil, err
-			}
-			p.Changes = append(p.Changes, Change{Path: name, Old: old})
+			p.Changes = append(p.Changes, Change{Path: name, Old: e.data})
 		case mine:
 			problems = append(problems, fmt.Sprintf("%s: rendered from stack %s, not %s", name, e.owner, stack))
 			others = true
@@ -315,6 +310,15 @@ func (d *Dir) add(found map[string]entry, name string, e fs.DirEntry, strict boo
 		}
 		return nil
 	}
+	if strict { // the render may compare, replace or remove it: read it all
+		data, err := d.read(name)
+		if err != nil {
+			return err
+		}
+		owner, generated := Owner(data)
+		found[name] = entry{generated: generated, owner: owner, data: data}
+		return nil
+	}
 	f, err := d.open(name)
 	if err != nil {
 		return err
@@ -379,7 +383,12 @@ func (d *Dir) read(name string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	size := int64(512)
+	if info, err := f.Stat(); err == nil {
+		size = min(info.Size()+1, MaxFileSize+1)
+	}
+	data := make([]byte, 0, size)
+	data, err = readAll(io.LimitReader(f, MaxFileSize+1), data)
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("%s: cannot read %s: %w", d.path, name, unwrapPath(err))
@@ -387,6 +396,24 @@ func (d *Dir) read(name string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %s is larger than %d MiB: not a file kdecl wrote", d.path, name, MaxFileSize>>20)
 	}
 	return data, nil
+}
+
+// readAll appends what r reads to buf, as io.ReadAll does, into a buffer
+// sized for the file.
+func readAll(r io.Reader, buf []byte) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
 }
 
 // unwrapPath drops the path of a *PathError: messages name the file
@@ -426,7 +453,10 @@ func (d *Dir) Commit(ctx context.Context, p *Plan) error {
 }
 
 // prepare writes the new files and the journal; its last step, renaming
-// the journal into place, is the commit point.
+// the journal into place, is the commit point. The files are written in
+// parallel (on a slow disk, a render's time is its file system's
+// latency) into .kdecl-txn, under names that kubectl apply -R does not
+// read.
 func (d *Dir) prepare(ctx context.Context, p *Plan) error {
 	if err := d.step("mkdir " + txnDir); err != nil {
 		return err
@@ -439,19 +469,21 @@ func (d *Dir) prepare(ctx context.Context, p *Plan) error {
 	for _, dir := range p.newDirs {
 		fmt.Fprintf(&j, "mkdir %q\n", dir)
 	}
+	var jobs []Change
 	for i, c := range p.Changes {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
 		if c.New == nil {
 			fmt.Fprintf(&j, "remove %q\n", c.Path)
 			continue
 		}
 		tmp := txnDir + "/" + strconv.Itoa(i)
-		if err := d.writeFile(tmp, c.New); err != nil {
-			return err
-		}
+		jobs = append(jobs, Change{Path: tmp, New: c.New})
 		fmt.Fprintf(&j, "rename %q %q\n", tmp, c.Path)
+	}
+	err := parallel(ctx, len(jobs), func(i int) error {
+		return d.writeFile(jobs[i].Path, jobs[i].New)
+	})
+	if err != nil {
+		return err
 	}
 	if err := d.writable(p); err != nil {
 		return err
@@ -466,6 +498,52 @@ func (d *Dir) prepare(ctx context.Context, p *Plan) error {
 		return err
 	}
 	return d.root.Rename(journalTmpFile, journalFile)
+}
+
+// workers is how many files are written or renamed at once.
+const workers = 16
+
+// parallel calls do(i) for each i in [0, n), on several goroutines when n
+// is large, until the first error or until ctx is done: on a slow disk, a
+// render's time is its file system's latency, and one file can be
+// written while another waits.
+func parallel(ctx context.Context, n int, do func(i int) error) error {
+	if n <= workers {
+		for i := range n {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := do(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				if ctx.Err() != nil {
+					continue
+				}
+				if err := do(i); err != nil {
+					cancel(err)
+				}
+			}
+		})
+	}
+	for i := range n {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return context.Cause(ctx)
 }
 
 // writable checks, before the commit point, that the directories the
@@ -519,6 +597,8 @@ func (d *Dir) step(s string) error {
 	if d.fail == nil {
 		return nil
 	}
+	d.stepMu.Lock() // writeAll's steps come from several goroutines
+	defer d.stepMu.Unlock()
 	return d.fail(s)
 }
 
@@ -551,11 +631,11 @@ func (d *Dir) replay() error {
 	if err != nil {
 		return err
 	}
-	emptied := map[string]bool{}
-	for _, op := range ops {
+	do := func(op op) error {
 		if err := d.step(op.verb + " " + op.path); err != nil {
 			return err
 		}
+		var err error
 		switch op.verb {
 		case "mkdir":
 			err = d.root.Mkdir(op.path, 0o755)
@@ -572,12 +652,28 @@ func (d *Dir) replay() error {
 			if errors.Is(err, fs.ErrNotExist) {
 				err = nil
 			}
-			if dir := path.Dir(op.path); dir != "." {
-				emptied[dir] = true
-			}
 		}
-		if err != nil {
+		return err
+	}
+	// The directories first; then the renames and removals, each of a
+	// path of its own, in parallel (a journal names a path once).
+	var rest []op
+	for _, o := range ops {
+		if o.verb != "mkdir" {
+			rest = append(rest, o)
+		} else if err := do(o); err != nil {
 			return err
+		}
+	}
+	ops = rest
+	err = parallel(context.Background(), len(ops), func(i int) error { return do(ops[i]) })
+	if err != nil {
+		return err
+	}
+	emptied := map[string]bool{}
+	for _, o := range ops {
+		if dir := path.Dir(o.path); o.verb == "remove" && dir != "." {
+			emptied[dir] = true
 		}
 	}
 	for dir := range emptied {

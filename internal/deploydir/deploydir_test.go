@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -204,6 +205,97 @@ func TestCommitFailsAnywhere(t *testing.T) {
 				t.Fatalf("after recovery, the directory is not the new render (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestCommitFailsAnywhereLarge is TestCommitFailsAnywhere for a render
+// large enough to write its files in parallel, new app directories and
+// existing ones: broken at a sample of its steps, the directory is the
+// old render before the commit point, and the new one after recovery.
+func TestCommitFailsAnywhereLarge(t *testing.T) {
+	old, new := map[string]string{}, map[string]string{}
+	for i := range 30 {
+		old[fmt.Sprintf("app%d/05-deployment.yaml", i)] = "old\n"
+		new[fmt.Sprintf("app%d/05-deployment.yaml", i)] = "new\n"
+		new[fmt.Sprintf("app%d/04-service.yaml", i)] = "new\n"
+		new[fmt.Sprintf("fresh%d/05-deployment.yaml", i)] = "new\n"
+	}
+	oldFiles, newFiles := render("shop", old), render("shop", new)
+	var steps []string
+	{
+		dir := t.TempDir()
+		commit(t, dir, "shop", oldFiles)
+		record := func(s string) error { steps = append(steps, s); return nil }
+		if err := tryCommit(dir, "shop", newFiles, record); err != nil {
+			t.Fatal(err)
+		}
+	}
+	commitAt := slices.Index(steps, "commit")
+	if commitAt < 3*30 { // a write of each file comes first
+		t.Fatalf("steps of a render: %q", steps)
+	}
+	for i := 0; i < len(steps); i += 7 {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			dir := t.TempDir()
+			commit(t, dir, "shop", oldFiles)
+			n := 0
+			broken := errors.New("broken")
+			err := tryCommit(dir, "shop", newFiles, func(string) error {
+				if n++; n == i+1 {
+					return broken
+				}
+				return nil
+			})
+			if !errors.Is(err, broken) {
+				t.Fatalf("commit: got %v, want the injected error", err)
+			}
+			if i <= commitAt {
+				if diff := cmp.Diff(tree(oldFiles), readTree(t, dir)); diff != "" {
+					t.Fatalf("failed before the commit point, the directory is not the old render (-want +got):\n%s", diff)
+				}
+				return
+			}
+			d, err := Open(context.Background(), dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d.Close()
+			if diff := cmp.Diff(tree(newFiles), readTree(t, dir)); diff != "" {
+				t.Fatalf("after recovery, the directory is not the new render (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestStagedFilesAreNotManifests: kubectl apply -R reads every .yaml,
+// .yml and .json file under the deploy directory, .kdecl-txn included;
+// the files a render stages there until its journal is carried out must
+// not be among them.
+func TestStagedFilesAreNotManifests(t *testing.T) {
+	files := map[string]string{"00-namespace.yaml": "ns\n"}
+	for i := range 20 {
+		files[fmt.Sprintf("app%d/05-deployment.yaml", i)] = "new\n"
+	}
+	dir := t.TempDir()
+	var staged []string
+	err := tryCommit(dir, "shop", render("shop", files), func(step string) error {
+		if step != "commit" {
+			return nil
+		}
+		got := readTree(t, filepath.Join(dir, txnDir))
+		staged = slices.Collect(maps.Keys(got))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(staged) < 20 {
+		t.Fatal("nothing was staged in " + txnDir)
+	}
+	for _, name := range staged {
+		if ext := path.Ext(name); ext == ".yaml" || ext == ".yml" || ext == ".json" {
+			t.Errorf("%s/%s: kubectl apply -R would read it", txnDir, name)
+		}
 	}
 }
 
