@@ -37,13 +37,17 @@ const NotSecret = "@kdecl(notsecret)"
 // CredentialIn says what in a value looks like a credential, or "": a
 // password in a URL, a private key, an AWS access key id.
 func CredentialIn(value string) string {
-	if m := urlPassword.FindStringSubmatch(value); m != nil && !placeholder(m[1]) {
-		return "has a password in a URL (scheme://user:password@host)"
+	// Each pattern only where the string it needs is: most values hold
+	// none, and a regular expression costs more than a search.
+	if strings.Contains(value, "://") && strings.Contains(value, "@") {
+		if m := urlPassword.FindStringSubmatch(value); m != nil && !placeholder(m[1]) {
+			return "has a password in a URL (scheme://user:password@host)"
+		}
 	}
-	if privateKey.MatchString(value) {
+	if strings.Contains(value, "PRIVATE KEY-----") && privateKey.MatchString(value) {
 		return "holds a private key"
 	}
-	if awsKey.MatchString(value) {
+	if (strings.Contains(value, "AKIA") || strings.Contains(value, "ASIA")) && awsKey.MatchString(value) {
 		return "holds an AWS access key id"
 	}
 	return ""
@@ -115,15 +119,18 @@ func (k credentialChecker) nameHint(name string) string {
 }
 
 // value checks a value, of a variable or config key name ("" for an
-// argument).
+// argument). The mark on the field, a lookup in CUE, is read only for
+// what looks like a credential.
 func (k credentialChecker) value(name, value string, field ...string) {
-	if k.notSecret(field...) {
-		return
-	}
-	if name != "" && CredentialName(name, value) {
-		k.fail(k.nameHint(name), field...)
-	} else if what := CredentialIn(value); what != "" {
-		k.fail(what+", which must not be committed; keep it in a Secret, pass it in a variable of secrets.env and write $(NAME) where it goes (or mark the field "+NotSecret+")", field...)
+	switch {
+	case name != "" && CredentialName(name, value):
+		if !k.notSecret(field...) {
+			k.fail(k.nameHint(name), field...)
+		}
+	default:
+		if what := CredentialIn(value); what != "" && !k.notSecret(field...) {
+			k.fail(what+", which must not be committed; keep it in a Secret, pass it in a variable of secrets.env and write $(NAME) where it goes (or mark the field "+NotSecret+")", field...)
+		}
 	}
 }
 
@@ -144,10 +151,7 @@ func (k credentialChecker) config(cfg *Config, field ...string) {
 	k.env(cfg.Env, at(field, "env")...)
 	for _, file := range slices.Sorted(maps.Keys(cfg.Files)) {
 		f := at(field, "files", file)
-		if k.notSecret(f...) {
-			continue
-		}
-		if what := CredentialInFile(cfg.Files[file]); what != "" {
+		if what := CredentialInFile(cfg.Files[file]); what != "" && !k.notSecret(f...) {
 			k.fail(what+", which must not be committed; mount such a file from a Secret (secrets.files), or have the program read the value from a variable of secrets.env (or mark the field "+NotSecret+")", f...)
 		}
 	}
