@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/kdecl/kdecl/internal/par"
 	"github.com/kdecl/kdecl/schema"
 )
 
@@ -76,22 +77,40 @@ func Stack(s *schema.Stack) ([]Manifest, error) {
 	for _, obj := range objs {
 		ms = append(ms, Manifest{Object: obj})
 	}
-	for i := range s.Apps {
-		objs, err := App(s, &s.Apps[i])
-		if err != nil {
-			return nil, fmt.Errorf("app %q: %w", s.Apps[i].Name, err)
+	// The apps' objects are generated in parallel: each app's depend on
+	// the stack and the app alone.
+	perApp := make([][]Object, len(s.Apps))
+	errs := make([]error, len(s.Apps))
+	par.Do(len(s.Apps), func(i int) {
+		perApp[i], errs[i] = App(s, &s.Apps[i])
+	})
+	for i, objs := range perApp {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("app %q: %w", s.Apps[i].Name, errs[i])
 		}
 		for _, obj := range objs {
 			ms = append(ms, Manifest{App: s.Apps[i].Name, Object: obj})
 		}
 	}
-	slices.SortStableFunc(ms, func(a, b Manifest) int {
+	// Sorted by rank, computed once per object.
+	type key struct {
+		rank int
+		m    Manifest
+	}
+	keys := make([]key, len(ms))
+	for i, m := range ms {
+		keys[i] = key{Rank(m.Kind()), m}
+	}
+	slices.SortStableFunc(keys, func(a, b key) int {
 		return cmp.Or(
-			cmp.Compare(Rank(a.Kind()), Rank(b.Kind())),
-			cmp.Compare(a.App, b.App),
-			cmp.Compare(a.Object.GetName(), b.Object.GetName()),
+			cmp.Compare(a.rank, b.rank),
+			cmp.Compare(a.m.App, b.m.App),
+			cmp.Compare(a.m.Object.GetName(), b.m.Object.GetName()),
 		)
 	})
+	for i, k := range keys {
+		ms[i] = k.m
+	}
 	return ms, nil
 }
 

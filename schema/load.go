@@ -27,6 +27,8 @@ import (
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
 	"cuelang.org/go/cue/token"
+
+	"github.com/kdecl/kdecl/internal/par"
 )
 
 //go:embed schema.cue
@@ -277,6 +279,12 @@ func (l *loader) decodeFast(v cue.Value, check validator, key string, out any) (
 	if err != nil {
 		return nil, false // not concrete, or an error: CUE says which
 	}
+	return l.decodeJSON(b, check, key, out)
+}
+
+// decodeJSON is decodeFast after the export: Go alone, safe to run on
+// several goroutines.
+func (l *loader) decodeJSON(b []byte, check validator, key string, out any) (generic any, ok bool) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	if err := dec.Decode(&generic); err != nil {
@@ -374,7 +382,16 @@ func (l *loader) apps() (map[string]*appChecker, []string) {
 		return nil, nil
 	}
 	appDef := l.def.LookupPath(cue.MakePath(cue.Str("apps"), cue.AnyString))
-	checkers := map[string]*appChecker{}
+	// CUE exports the apps one by one (its values are not safe for
+	// concurrent use); the exports are validated and decoded in parallel.
+	type slot struct {
+		v    cue.Value
+		app  *App
+		json []byte // nil if the app is not concrete or an error
+		raw  any
+		ok   bool
+	}
+	var slots []*slot
 	var names []string
 	for it.Next() {
 		name := label(it.Selector())
@@ -383,15 +400,27 @@ func (l *loader) apps() (map[string]*appChecker, []string) {
 			l.errorAt(l.lookup([]string{"apps", name}), name, "", "app name is not valid: "+appNameRule)
 			continue
 		}
-		app := &App{Name: name, Pos: l.appPos(it.Value(), name)}
-		raw, ok := l.decodeFast(it.Value(), l.fast.app, name, app)
-		if ok {
-			checkers[name] = l.app(app, raw)
+		s := &slot{v: it.Value(), app: &App{Name: name, Pos: l.appPos(it.Value(), name)}}
+		s.json, _ = s.v.MarshalJSON()
+		slots = append(slots, s)
+	}
+	par.Do(len(slots), func(i int) {
+		s := slots[i]
+		if s.json != nil {
+			s.raw, s.ok = l.decodeJSON(s.json, l.fast.app, s.app.Name, s.app)
+		}
+	})
+	checkers := map[string]*appChecker{}
+	for _, s := range slots {
+		name, app := s.app.Name, s.app
+		if s.ok {
+			checkers[name] = l.app(app, s.raw)
 			continue
 		}
 		// An app the validator refuses is checked on its own against the
 		// schema's #App, by CUE, which says what is wrong and where.
-		v := appDef.Unify(it.Value())
+		*app = App{Name: name, Pos: app.Pos} // undo a partial decoding
+		v := appDef.Unify(s.v)
 		if err := v.Validate(cue.Concrete(true)); err != nil {
 			l.addCUEAt([]string{"apps", name}, err)
 			continue
@@ -402,7 +431,7 @@ func (l *loader) apps() (map[string]*appChecker, []string) {
 			l.errs = append(l.errs, &Error{Position: app.Pos, App: name, Msg: cueText(err)})
 			continue
 		}
-		checkers[name] = l.app(app, raw)
+		checkers[name] = l.app(app, s.raw)
 	}
 	slices.Sort(names)
 	return checkers, names

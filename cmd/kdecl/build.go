@@ -8,10 +8,8 @@ import (
 	"fmt"
 	"io"
 	"path"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v2"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/kdecl/kdecl/generators"
 	"github.com/kdecl/kdecl/internal/deploydir"
+	"github.com/kdecl/kdecl/internal/par"
 	"github.com/kdecl/kdecl/schema"
 )
 
@@ -130,25 +129,14 @@ func render(s *schema.Stack) ([]deploydir.File, error) {
 	header := deploydir.Header(s.Name)
 	files := make([]deploydir.File, len(ms))
 	errs := make([]error, len(ms))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range min(runtime.GOMAXPROCS(0), len(ms)) {
-		wg.Go(func() {
-			for i := range next {
-				var size int
-				files[i].Path = filePath(ms[i])
-				files[i].Data, size, errs[i] = marshal(header, ms[i].Object)
-				if errs[i] == nil {
-					errs[i] = checkSize(s, ms[i], size)
-				}
-			}
-		})
-	}
-	for i := range ms {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	par.Do(len(ms), func(i int) {
+		var size int
+		files[i].Path = filePath(ms[i])
+		files[i].Data, size, errs[i] = marshal(header, ms[i].Object)
+		if errs[i] == nil {
+			errs[i] = checkSize(s, ms[i], size)
+		}
+	})
 	var tooLarge schema.Errors
 	for _, err := range errs {
 		var e *schema.Error

@@ -1,0 +1,24 @@
+// Package par runs independent calls on all processors.
+package par
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Do calls do(i) for each i in [0, n), on as many goroutines as there
+// are processors, and returns when every call has. Calls for different i
+// must not depend on each other.
+func Do(n int, do func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				do(i)
+			}
+		})
+	}
+	wg.Wait()
+}
