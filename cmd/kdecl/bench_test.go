@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,34 +44,109 @@ _web: {
 	return dir
 }
 
-// BenchmarkRender measures a whole render in memory: load and validate
-// the CUE, generate the objects, marshal them to YAML.
+// benchSizes are the stack sizes of the benchmarks: the cost per app
+// (µs/app) must stay flat from the smallest to the largest.
+var benchSizes = []int{10, 100, 1000, 10000}
+
+// BenchmarkRender is kdecl render as a command, in process: the stack
+// loaded and validated, its objects generated and marshalled, and
+// written as one stream (-o -), into a fresh deploy directory, or into
+// one that holds the same render already (which writes nothing); and
+// kdecl vet of the same stack.
 func BenchmarkRender(b *testing.B) {
-	for _, n := range []int{10, 100, 1000} {
+	for _, n := range benchSizes {
 		dir := writeBenchStack(b, n)
-		b.Run(fmt.Sprintf("apps=%d", n), func(b *testing.B) {
-			for b.Loop() {
-				s, err := schema.Load(dir)
-				if err != nil {
-					b.Fatal(err)
+		for _, mode := range []string{"stdout", "fresh", "unchanged", "vet"} {
+			b.Run(fmt.Sprintf("apps=%d/%s", n, mode), func(b *testing.B) {
+				out := filepath.Join(b.TempDir(), "deploy")
+				if mode == "unchanged" {
+					if err := run(b.Context(), []string{"render", dir, "-o", out}, io.Discard, io.Discard); err != nil {
+						b.Fatal(err)
+					}
 				}
-				files, err := render(s)
-				if err != nil {
-					b.Fatal(err)
+				for b.Loop() {
+					if mode == "fresh" {
+						b.StopTimer()
+						if err := os.RemoveAll(out); err != nil {
+							b.Fatal(err)
+						}
+						b.StartTimer()
+					}
+					args := []string{"render", dir, "-o", out}
+					switch mode {
+					case "stdout":
+						args[3] = "-"
+					case "vet":
+						args = []string{"vet", dir}
+					}
+					if err := run(b.Context(), args, io.Discard, io.Discard); err != nil {
+						b.Fatal(err)
+					}
 				}
-				if len(files) != 3*n+1 {
-					b.Fatalf("rendered %d files, want %d", len(files), 3*n+1)
+				b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(n), "µs/app")
+				if mode == "fresh" || mode == "unchanged" {
+					if got := countFiles(b, out); got != 3*n+1 {
+						b.Fatalf("%s holds %d files, want %d", out, got, 3*n+1)
+					}
 				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/float64(n), "µs/app")
-		})
+			})
+		}
+	}
+}
+
+// countFiles is how many regular files dir holds, .kdecl-txn aside.
+func countFiles(tb testing.TB, dir string) int {
+	n := 0
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && d.Name() == ".kdecl-txn":
+			return filepath.SkipDir
+		case d.Type().IsRegular():
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// BenchmarkOneError is kdecl vet of a stack of 1,000 apps of which one
+// sets a field the schema does not have: the stack is refused, and the
+// error names the app and where it is.
+func BenchmarkOneError(b *testing.B) {
+	const n = 1000
+	dir := writeBenchStack(b, n)
+	file := filepath.Join(dir, "stack.cue")
+	src, err := os.ReadFile(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	src = []byte(strings.Replace(string(src), `env: INDEX: "500"}`, `env: INDEX: "500", replica: 2}`, 1))
+	if err := os.WriteFile(file, src, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	var stderr strings.Builder
+	for b.Loop() {
+		stderr.Reset()
+		if err := run(b.Context(), []string{"vet", dir}, io.Discard, &stderr); err == nil {
+			b.Fatal("vet accepted a stack with an error")
+		}
+	}
+	line := 1 + strings.Count(string(src[:strings.Index(string(src), `apps: "app-500"`)]), "\n")
+	want := fmt.Sprintf(`%s:%d:`, file, line)
+	if !strings.Contains(stderr.String(), want) || !strings.Contains(stderr.String(), `app "app-500": replica`) {
+		b.Fatalf("the error does not name app-500, its field and %s:\n%s", want, stderr.String())
 	}
 }
 
 // BenchmarkMarshal is the floor of a render: generating and marshalling
 // the same objects, with the stack already loaded.
 func BenchmarkMarshal(b *testing.B) {
-	for _, n := range []int{10, 100, 1000} {
+	for _, n := range benchSizes {
 		s, err := schema.Load(writeBenchStack(b, n))
 		if err != nil {
 			b.Fatal(err)
