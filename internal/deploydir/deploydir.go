@@ -475,12 +475,19 @@ func (d *Dir) prepare(ctx context.Context, p *Plan) error {
 			fmt.Fprintf(&j, "remove %q\n", c.Path)
 			continue
 		}
-		tmp := txnDir + "/" + strconv.Itoa(i)
+		tmp := strconv.Itoa(i)
 		jobs = append(jobs, Change{Path: tmp, New: c.New})
-		fmt.Fprintf(&j, "rename %q %q\n", tmp, c.Path)
+		fmt.Fprintf(&j, "rename %q %q\n", txnDir+"/"+tmp, c.Path)
 	}
-	err := parallel(ctx, len(jobs), func(i int) error {
-		return d.writeFile(jobs[i].Path, jobs[i].New)
+	// Written through a root at .kdecl-txn: one open per file, not one
+	// of the directory and one of the file.
+	txn, err := d.root.OpenRoot(txnDir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", d.path, err)
+	}
+	defer txn.Close()
+	err = parallel(ctx, len(jobs), func(i int) error {
+		return d.writeFile(txn, txnDir, jobs[i].Path, jobs[i].New)
 	})
 	if err != nil {
 		return err
@@ -491,7 +498,7 @@ func (d *Dir) prepare(ctx context.Context, p *Plan) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := d.writeFile(journalTmpFile, j.Bytes()); err != nil {
+	if err := d.writeFile(txn, txnDir, path.Base(journalTmpFile), j.Bytes()); err != nil {
 		return err
 	}
 	if err := d.step("commit"); err != nil {
@@ -575,13 +582,16 @@ func (d *Dir) writable(p *Plan) error {
 	return nil
 }
 
-func (d *Dir) writeFile(name string, data []byte) error {
+// writeFile writes a new file, base, into dir of the deploy directory
+// ("" for its top), through root, the root at dir.
+func (d *Dir) writeFile(root *os.Root, dir, base string, data []byte) error {
+	name := path.Join(dir, base)
 	if err := d.step("write " + name); err != nil {
 		return err
 	}
-	f, err := d.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	f, err := root.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return fmt.Errorf("%s: %w", d.path, err)
+		return fmt.Errorf("%s: cannot create %s: %w", d.path, name, unwrapPath(err))
 	}
 	_, err = f.Write(data)
 	if cerr := f.Close(); err == nil {
@@ -655,21 +665,29 @@ func (d *Dir) replay() error {
 		}
 		return err
 	}
-	// The directories first; then the renames and removals, each of a
-	// path of its own, in parallel (a journal names a path once).
-	var rest []op
+	// The directories first; then the renames and the removals, each of
+	// a path of its own (a journal names a path once), in parallel.
+	var renames, removes []op
 	for _, o := range ops {
-		if o.verb != "mkdir" {
-			rest = append(rest, o)
-		} else if err := do(o); err != nil {
-			return err
+		switch o.verb {
+		case "mkdir":
+			if err := do(o); err != nil {
+				return err
+			}
+		case "rename":
+			renames = append(renames, o)
+		default:
+			removes = append(removes, o)
 		}
 	}
-	ops = rest
-	err = parallel(context.Background(), len(ops), func(i int) error { return do(ops[i]) })
+	if err := d.renameAll(renames, do); err != nil {
+		return err
+	}
+	err = parallel(context.Background(), len(removes), func(i int) error { return do(removes[i]) })
 	if err != nil {
 		return err
 	}
+	ops = removes
 	emptied := map[string]bool{}
 	for _, o := range ops {
 		if dir := path.Dir(o.path); o.verb == "remove" && dir != "." {
@@ -683,6 +701,43 @@ func (d *Dir) replay() error {
 		return err
 	}
 	return d.root.RemoveAll(txnDir)
+}
+
+// renameAll carries out the renames of a journal, in parallel, a
+// directory at a time: where the system can, with the staging directory
+// and the target directory opened once (os.Root opens both for each
+// rename), else with do.
+func (d *Dir) renameAll(ops []op, do func(op) error) error {
+	if !fdRenames {
+		return parallel(context.Background(), len(ops), func(i int) error { return do(ops[i]) })
+	}
+	byDir := map[string][]op{}
+	for _, o := range ops {
+		byDir[path.Dir(o.path)] = append(byDir[path.Dir(o.path)], o)
+	}
+	dirs := slices.Sorted(maps.Keys(byDir))
+	from, err := d.root.Open(txnDir)
+	if err != nil {
+		return err
+	}
+	defer from.Close()
+	return parallel(context.Background(), len(dirs), func(i int) error {
+		to, err := d.root.Open(dirs[i])
+		if err != nil {
+			return err
+		}
+		defer to.Close()
+		for _, o := range byDir[dirs[i]] {
+			if err := d.step(o.verb + " " + o.path); err != nil {
+				return err
+			}
+			err := renameat(from, path.Base(o.tmp), to, path.Base(o.path))
+			if err != nil && !errors.Is(err, fs.ErrNotExist) { // ErrNotExist: renamed by an earlier replay
+				return fmt.Errorf("%s: renaming %s to %s: %w", d.path, o.tmp, o.path, err)
+			}
+		}
+		return nil
+	})
 }
 
 // journalFields splits a journal line into its verb and quoted paths.
