@@ -1,0 +1,267 @@
+// Package manifest reads Kubernetes manifests as users have them:
+// multi-document YAML and JSON files, List objects, directories, and the
+// output of kubectl get -o yaml with the fields the API server set. It
+// removes what the server set and moves objects of old API versions to
+// the versions served now, so that what remains is what a user wrote.
+package manifest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// Doc is one object and where it was read.
+type Doc struct {
+	// Source is file:line of the document (the line of its first
+	// content), or file:line#N for the Nth item of a List there.
+	Source string
+	// Object is the object as JSON decodes it, numbers as json.Number.
+	Object map[string]any
+}
+
+// APIVersion and Kind of the object, "" if not strings.
+func (d Doc) APIVersion() string { s, _ := d.Object["apiVersion"].(string); return s }
+func (d Doc) Kind() string       { s, _ := d.Object["kind"].(string); return s }
+
+// Name is metadata.name, "" if none.
+func (d Doc) Name() string {
+	s, _ := Get(d.Object, "metadata", "name").(string)
+	return s
+}
+
+// maxFileSize bounds what one file may hold.
+const maxFileSize = 64 << 20
+
+// ReadPaths reads the manifests of each path: a file, a directory (its
+// .yaml, .yml and .json files, recursively, as kubectl apply -R reads
+// them, hidden entries aside) or "-" for stdin.
+func ReadPaths(paths []string, stdin io.Reader) ([]Doc, error) {
+	var docs []Doc
+	for _, p := range paths {
+		if p == "-" {
+			data, err := io.ReadAll(io.LimitReader(stdin, maxFileSize+1))
+			if err != nil {
+				return nil, fmt.Errorf("stdin: %w", err)
+			}
+			d, err := Parse("<stdin>", data)
+			if err != nil {
+				return nil, err
+			}
+			docs = append(docs, d...)
+			continue
+		}
+		files, err := manifestFiles(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			data, err := readFile(f)
+			if err != nil {
+				return nil, err
+			}
+			d, err := Parse(f, data)
+			if err != nil {
+				return nil, err
+			}
+			docs = append(docs, d...)
+		}
+	}
+	return docs, nil
+}
+
+// manifestFiles are the files to read for the path p.
+func manifestFiles(p string) ([]string, error) {
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return []string{p}, nil
+	}
+	var files []string
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if path != p && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch ext := filepath.Ext(path); {
+		case d.IsDir():
+		case ext == ".yaml" || ext == ".yml" || ext == ".json":
+			if !d.Type().IsRegular() {
+				return fmt.Errorf("%s: not a regular file", path)
+			}
+			files = append(files, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s: no .yaml, .yml or .json files", p)
+	}
+	slices.Sort(files)
+	return files, nil
+}
+
+func readFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxFileSize {
+		return nil, fmt.Errorf("%s: larger than %d MiB", name, maxFileSize>>20)
+	}
+	return data, nil
+}
+
+// Parse reads the documents of one file's data, named name in Sources:
+// YAML documents separated by --- lines, or JSON (which is YAML too).
+// Empty documents are skipped; a List's items are documents of their own.
+func Parse(name string, data []byte) ([]Doc, error) {
+	var docs []Doc
+	for _, part := range split(data) {
+		src := fmt.Sprintf("%s:%d", name, part.line)
+		js, err := yaml.YAMLToJSON(part.data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s", src, strings.TrimPrefix(err.Error(), "error converting YAML to JSON: "))
+		}
+		if bytes.Equal(bytes.TrimSpace(js), []byte("null")) {
+			continue // only comments
+		}
+		var obj map[string]any
+		dec := json.NewDecoder(bytes.NewReader(js))
+		dec.UseNumber()
+		if err := dec.Decode(&obj); err != nil {
+			return nil, fmt.Errorf("%s: not an object (apiVersion, kind, metadata, ...)", src)
+		}
+		d := Doc{Source: src, Object: obj}
+		if d.APIVersion() == "" || d.Kind() == "" {
+			return nil, fmt.Errorf("%s: an object needs apiVersion and kind", src)
+		}
+		if !isList(d) {
+			docs = append(docs, d)
+			continue
+		}
+		items, _ := obj["items"].([]any)
+		for i, it := range items {
+			o, ok := it.(map[string]any)
+			item := Doc{Source: fmt.Sprintf("%s#%d", src, i), Object: o}
+			if !ok || item.APIVersion() == "" || item.Kind() == "" {
+				return nil, fmt.Errorf("%s: item %d of the List needs apiVersion and kind", src, i)
+			}
+			docs = append(docs, item)
+		}
+	}
+	return docs, nil
+}
+
+// isList is whether d is a List (kind List, or FooList in v1 as kubectl
+// get prints it) whose items are the objects.
+func isList(d Doc) bool {
+	_, hasItems := d.Object["items"].([]any)
+	return hasItems && strings.HasSuffix(d.Kind(), "List")
+}
+
+type part struct {
+	line int // of the first line that is not blank or a comment
+	data []byte
+}
+
+// split cuts YAML into its documents at lines that start with "---".
+func split(data []byte) []part {
+	var parts []part
+	var cur bytes.Buffer
+	start, n := 0, 0
+	flush := func() {
+		if start > 0 {
+			parts = append(parts, part{line: start, data: bytes.Clone(cur.Bytes())})
+		}
+		cur.Reset()
+		start = 0
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, maxFileSize+1)
+	for sc.Scan() {
+		n++
+		line := sc.Bytes()
+		if bytes.HasPrefix(line, []byte("---")) && (len(line) == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '#') {
+			flush()
+			continue
+		}
+		if t := bytes.TrimSpace(line); start == 0 && len(t) > 0 && t[0] != '#' {
+			start = n
+		}
+		cur.Write(line)
+		cur.WriteByte('\n')
+	}
+	flush()
+	return parts
+}
+
+// Get is the value at path in obj, nil if there is none.
+func Get(obj map[string]any, path ...string) any {
+	var v any = obj
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+// Map is the object at path in obj, made if missing (and the path is
+// made of objects).
+func Map(obj map[string]any, path ...string) map[string]any {
+	m := obj
+	for _, p := range path {
+		next, ok := m[p].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[p] = next
+		}
+		m = next
+	}
+	return m
+}
+
+// Delete removes the field at path, and the objects on the path it
+// leaves empty.
+func Delete(obj map[string]any, path ...string) bool {
+	if len(path) == 1 {
+		_, ok := obj[path[0]]
+		delete(obj, path[0])
+		return ok
+	}
+	next, ok := obj[path[0]].(map[string]any)
+	if !ok {
+		return false
+	}
+	removed := Delete(next, path[1:]...)
+	if len(next) == 0 {
+		delete(obj, path[0])
+	}
+	return removed
+}

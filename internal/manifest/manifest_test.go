@@ -1,0 +1,468 @@
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kdecl/kdecl/schema"
+)
+
+// update is accepted so that go test ./... -update works in every package.
+var _ = flag.Bool("update", false, "no golden files in this package")
+
+// references are the book's hand-written manifests, as the book has them.
+const references = "../../testdata/kfd"
+
+// TestReadReferences reads the book's manifests, a directory of them, and
+// finds every object, where it starts; upgraded, each decodes strictly
+// into its k8s.io/api type.
+func TestReadReferences(t *testing.T) {
+	docs, err := ReadPaths([]string{references}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range docs {
+		got = append(got, strings.TrimPrefix(filepath.ToSlash(d.Source), references+"/")+" "+d.Kind()+"/"+d.Name())
+	}
+	want := []string{
+		"celery-0.4.0/celery-worker.yaml:2 Deployment/celery-worker",
+		"celery-0.4.0/queue-config.yaml:2 ConfigMap/bitnami-rabbitmq-config",
+	}
+	for _, w := range want {
+		if !contains(got, w) {
+			t.Errorf("missing %q in\n%s", w, strings.Join(got, "\n"))
+		}
+	}
+	if !contains(got, "flask-0.7.0/flask.yml:3 Service/flask-service") {
+		t.Errorf("the Service of flask.yml starts after its comment, on line 3:\n%s", strings.Join(got, "\n"))
+	}
+	for _, d := range docs {
+		if _, err := Upgrade(d.Object); err != nil {
+			t.Fatalf("%s: %v", d.Source, err)
+		}
+		decodeStrictly(t, d)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, l := range list {
+		if l == s {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeStrictly fails unless d decodes into its k8s.io/api type with no
+// unknown field.
+func decodeStrictly(t *testing.T, d Doc) {
+	t.Helper()
+	obj, ok := schema.NewObject(d.APIVersion(), d.Kind())
+	if !ok {
+		t.Fatalf("%s: k8s.io/api has no %s %s", d.Source, d.APIVersion(), d.Kind())
+	}
+	b, err := json.Marshal(d.Object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(obj); err != nil {
+		t.Fatalf("%s: %s %s: %v", d.Source, d.APIVersion(), d.Kind(), err)
+	}
+}
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		want     []string // Source kind/name
+		err      string
+	}{
+		{"documents", "# c\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n--- # two\n\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n",
+			[]string{"f:3 ConfigMap/a", "f:9 ConfigMap/b"}, ""},
+		{"json", `{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}}`, []string{"f:1 Service/s"}, ""},
+		{"list", "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n- {apiVersion: v1, kind: Secret, metadata: {name: b}}\n",
+			[]string{"f:1#0 ConfigMap/a", "f:1#1 Secret/b"}, ""},
+		{"typed list", `{"apiVersion": "v1", "kind": "ServiceList", "items": [{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}}]}`,
+			[]string{"f:1#0 Service/s"}, ""},
+		{"bad yaml", "apiVersion: v1\nkind: ConfigMap\n---\napiVersion: v1\nkind: [\n", nil, "f:4: "},
+		{"no kind", "---\napiVersion: v1\nmetadata: {name: a}\n", nil, "f:2: an object needs apiVersion and kind"},
+		{"scalar", "---\nhello\n", nil, "f:2: not an object"},
+		{"list item", "apiVersion: v1\nkind: List\nitems: [{kind: ConfigMap}]\n", nil, "f:1: item 0 of the List needs apiVersion and kind"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			docs, err := Parse("f", []byte(tc.in))
+			if tc.err != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one starting %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, d := range docs {
+				got = append(got, d.Source+" "+d.Kind()+"/"+d.Name())
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Fatalf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestReadPaths: a directory is read as kubectl apply -R reads it, hidden
+// entries aside; stdin is "-".
+func TestReadPaths(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{
+		"a.yaml":         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+		"sub/b.json":     `{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b"}}`,
+		"sub/c.yml":      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+		"notes.txt":      "not a manifest",
+		".git/d.yaml":    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: d}\n",
+		"sub/.hidden.ym": "x",
+	} {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	docs, err := ReadPaths([]string{dir, "-"}, strings.NewReader("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: e}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range docs {
+		got = append(got, d.Name())
+	}
+	if diff := cmp.Diff([]string{"a", "b", "c", "e"}, got); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+	if _, err := ReadPaths([]string{filepath.Join(dir, "missing")}, nil); err == nil {
+		t.Error("a missing path was read")
+	}
+	if _, err := ReadPaths([]string{filepath.Join(dir, ".git")}, nil); err != nil {
+		t.Errorf("a directory given by name is read even if hidden: %v", err)
+	}
+}
+
+// TestClean: what kubectl get -o yaml prints of objects applied from a
+// manifest comes back to the manifest.
+func TestClean(t *testing.T) {
+	for _, tc := range []struct{ name, got, want string }{
+		{"deployment", `
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  annotations:
+    deployment.kubernetes.io/revision: "1"
+    kubectl.kubernetes.io/last-applied-configuration: |
+      {"apiVersion":"apps/v1"}
+    team: web
+  creationTimestamp: "2026-11-26T10:00:00Z"
+  generation: 1
+  managedFields: [{manager: kubectl}]
+  name: web
+  namespace: shop
+  resourceVersion: "123"
+  uid: 0b2a
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      creationTimestamp: null
+      labels: {app: web}
+    spec:
+      containers: [{name: web, image: nginx}]
+status:
+  replicas: 2
+`, `
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  annotations: {team: web}
+  name: web
+  namespace: shop
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers: [{name: web, image: nginx}]
+`},
+		{"service", `
+apiVersion: v1
+kind: Service
+metadata: {name: web, uid: x}
+spec:
+  clusterIP: 10.0.0.7
+  clusterIPs: [10.0.0.7]
+  ipFamilies: [IPv4]
+  ipFamilyPolicy: SingleStack
+  ports: [{port: 80}]
+  selector: {app: web}
+status: {loadBalancer: {}}
+`, `
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  ports: [{port: 80}]
+  selector: {app: web}
+`},
+		{"headless service", `
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  clusterIP: None
+  clusterIPs: [None]
+  ipFamilyPolicy: RequireDualStack
+`, `
+apiVersion: v1
+kind: Service
+metadata: {name: db}
+spec:
+  clusterIP: None
+  ipFamilyPolicy: RequireDualStack
+`},
+		{"job", `
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate}
+spec:
+  selector: {matchLabels: {batch.kubernetes.io/controller-uid: u}}
+  template:
+    metadata:
+      labels: {batch.kubernetes.io/controller-uid: u, batch.kubernetes.io/job-name: migrate, controller-uid: u, job-name: migrate, app: migrate}
+    spec:
+      restartPolicy: Never
+      containers: [{name: m, image: m}]
+`, `
+apiVersion: batch/v1
+kind: Job
+metadata: {name: migrate}
+spec:
+  template:
+    metadata:
+      labels: {app: migrate}
+    spec:
+      restartPolicy: Never
+      containers: [{name: m, image: m}]
+`},
+		{"bound claim", `
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: data
+  annotations: {pv.kubernetes.io/bind-completed: "yes", volume.kubernetes.io/storage-provisioner: x}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+  volumeName: pvc-123
+status: {phase: Bound}
+`, `
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+`},
+		{"pre-bound claim", `
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec: {volumeName: pv-1}
+`, `
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec: {volumeName: pv-1}
+`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, want := object(t, tc.got), object(t, tc.want)
+			Clean(got)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func object(t *testing.T, s string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := yaml.Unmarshal([]byte(s), &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestUpgrade(t *testing.T) {
+	for _, tc := range []struct{ name, in, want, note string }{
+		{"deployment apps/v1beta1", `
+apiVersion: apps/v1beta1
+kind: Deployment
+metadata: {name: flask}
+spec:
+  template:
+    metadata: {labels: {app: flask}}
+    spec: {containers: [{name: flask, image: flask}]}
+`, `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: flask}
+spec:
+  revisionHistoryLimit: 2
+  selector: {matchLabels: {app: flask}}
+  template:
+    metadata: {labels: {app: flask}}
+    spec: {containers: [{name: flask, image: flask}]}
+`, "Deployment apps/v1beta1 → apps/v1 (selector from the pod labels; revisionHistoryLimit: 2 as apps/v1beta1 defaulted it)"},
+		{"deployment extensions/v1beta1", `
+apiVersion: extensions/v1beta1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  rollbackTo: {revision: 1}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: web}]}
+`, `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  progressDeadlineSeconds: 2147483647
+  revisionHistoryLimit: 2147483647
+  selector: {matchLabels: {app: web}}
+  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 1}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: web}]}
+`, ""},
+		{"daemonset extensions/v1beta1", `
+apiVersion: extensions/v1beta1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: agent, image: agent}]}
+`, `
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  updateStrategy: {type: OnDelete}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: agent, image: agent}]}
+`, ""},
+		{"cronjob", `
+apiVersion: batch/v1beta1
+kind: CronJob
+metadata: {name: c}
+spec: {schedule: "* * * * *", jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: c}]}}}}}
+`, `
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: c}
+spec: {schedule: "* * * * *", jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: [{name: c, image: c}]}}}}}
+`, "CronJob batch/v1beta1 → batch/v1"},
+		{"ingress", `
+apiVersion: extensions/v1beta1
+kind: Ingress
+metadata: {name: web}
+spec:
+  backend: {serviceName: web, servicePort: 80}
+  rules:
+  - host: example.com
+    http:
+      paths:
+      - path: /
+        backend: {serviceName: web, servicePort: http}
+`, `
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  defaultBackend: {service: {name: web, port: {number: 80}}}
+  rules:
+  - host: example.com
+    http:
+      paths:
+      - path: /
+        pathType: ImplementationSpecific
+        backend: {service: {name: web, port: {name: http}}}
+`, "Ingress extensions/v1beta1 → networking.k8s.io/v1"},
+		{"current", `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec: {selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: web}]}}}
+`, `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec: {selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web, image: web}]}}}
+`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, want := object(t, tc.in), object(t, tc.want)
+			note, err := Upgrade(got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Numbers as the JSON of a manifest has them.
+			got, want = roundTrip(t, got), roundTrip(t, want)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Fatalf("(-want +got):\n%s", diff)
+			}
+			if tc.note != "" && note != tc.note {
+				t.Errorf("note %q, want %q", note, tc.note)
+			}
+			if tc.name == "current" && note != "" {
+				t.Errorf("a current object was upgraded: %q", note)
+			}
+			decodeStrictly(t, Doc{Source: tc.name, Object: got})
+		})
+	}
+	if _, err := Upgrade(object(t, "apiVersion: apps/v1beta1\nkind: Deployment\nspec: {template: {spec: {}}}\n")); err == nil {
+		t.Error("a Deployment with neither selector nor pod labels was upgraded")
+	}
+}
+
+func roundTrip(t *testing.T, m map[string]any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
