@@ -1,0 +1,327 @@
+// Package importer turns Kubernetes manifests into a kdecl stack: it
+// groups the objects into apps, the way kdecl generates them, and says
+// what it chose.
+package importer
+
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/kdecl/kdecl/internal/manifest"
+)
+
+// Workloads are the kinds that make an app, with where their pod
+// template is.
+var Workloads = map[string][]string{
+	"Deployment":  {"spec", "template"},
+	"StatefulSet": {"spec", "template"},
+	"DaemonSet":   {"spec", "template"},
+	"Job":         {"spec", "template"},
+	"CronJob":     {"spec", "jobTemplate", "spec", "template"},
+}
+
+// App is a workload and the objects that join it.
+type App struct {
+	// Name is the app's name in the stack: the workload's, made a valid
+	// app name if it is not one.
+	Name       string
+	Workload   manifest.Doc
+	Services   []manifest.Doc // that select its pods
+	ConfigMaps []manifest.Doc // that only its pods use
+	Claims     []manifest.Doc // that only its pods mount
+}
+
+// Plan is how the objects of a set of manifests become a stack.
+type Plan struct {
+	// Namespace is the one namespace of the objects, "" if they have
+	// none or several.
+	Namespace string
+	Apps      []*App
+	// Shared are ConfigMaps that the pods of several apps use: the
+	// stack's configs, by name, with the apps that use them.
+	Shared map[string]*SharedConfig
+	// Objects belong to no app.
+	Objects []manifest.Doc
+	// Secrets are the Secrets the pods refer to, and those given: kdecl
+	// never imports a Secret's values; they must exist in the cluster.
+	Secrets []string
+	// Notes say what was chosen, one line each.
+	Notes []string
+}
+
+// SharedConfig is a ConfigMap that several apps use.
+type SharedConfig struct {
+	ConfigMap manifest.Doc
+	Apps      []string
+}
+
+// Group sorts docs into apps: a workload is an app; a Service joins the
+// app whose pods it selects; a ConfigMap or a claim joins the one app that
+// uses it (a ConfigMap used by several is a shared config); a Secret is
+// not imported; the rest belong to no app. The docs must be cleaned and
+// upgraded (see manifest).
+func Group(docs []manifest.Doc) *Plan {
+	p := &Plan{Shared: map[string]*SharedConfig{}}
+	p.Namespace = namespace(docs)
+	names := map[string]bool{}
+	for _, d := range docs {
+		if _, ok := Workloads[d.Kind()]; !ok {
+			continue
+		}
+		name := appName(d.Name(), names)
+		if name != d.Name() {
+			p.note("%s %s: the app is called %s (an app name is at most 52 lowercase letters, digits and '-')", d.Kind(), d.Name(), name)
+		}
+		names[name] = true
+		p.Apps = append(p.Apps, &App{Name: name, Workload: d})
+	}
+	secrets := map[string]bool{}
+	for _, a := range p.Apps {
+		for _, s := range refs(podSpec(a.Workload), secretRefs) {
+			secrets[s] = true
+		}
+	}
+	for _, d := range docs {
+		if _, ok := Workloads[d.Kind()]; ok {
+			continue
+		}
+		switch d.Kind() {
+		case "Service":
+			p.service(d)
+		case "ConfigMap":
+			p.configMap(d)
+		case "PersistentVolumeClaim":
+			p.claim(d)
+		case "Secret":
+			secrets[d.Name()] = true
+			p.note("Secret %s: not imported, its values stay out of the stack; create it in the cluster", d.Name())
+		case "Namespace":
+			if d.Name() == p.Namespace {
+				p.note("Namespace %s: the stack's namespace, which kdecl renders", d.Name())
+				continue
+			}
+			p.Objects = append(p.Objects, d)
+		default:
+			p.Objects = append(p.Objects, d)
+		}
+	}
+	p.Secrets = slices.Sorted(maps.Keys(secrets))
+	return p
+}
+
+func (p *Plan) note(format string, args ...any) {
+	p.Notes = append(p.Notes, fmt.Sprintf(format, args...))
+}
+
+// namespace is the namespace all namespaced docs are in, or "".
+func namespace(docs []manifest.Doc) string {
+	seen := map[string]bool{}
+	for _, d := range docs {
+		if d.Kind() == "Namespace" {
+			continue
+		}
+		ns, _ := manifest.Get(d.Object, "metadata", "namespace").(string)
+		seen[ns] = true
+	}
+	if len(seen) != 1 {
+		return ""
+	}
+	for ns := range seen {
+		return ns
+	}
+	return ""
+}
+
+var invalidName = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// appName is name made a valid app name, unique among taken.
+func appName(name string, taken map[string]bool) string {
+	n := invalidName.ReplaceAllString(strings.ToLower(name), "-")
+	n = strings.TrimLeft(n, "-0123456789")
+	if len(n) > 52 {
+		n = n[:52]
+	}
+	n = strings.TrimRight(n, "-")
+	if n == "" {
+		n = "app"
+	}
+	base := n
+	for i := 2; taken[n]; i++ {
+		suffix := fmt.Sprintf("-%d", i)
+		n = strings.TrimRight(base[:min(len(base), 52-len(suffix))], "-") + suffix
+	}
+	return n
+}
+
+// podSpec is the spec of the workload's pod template.
+func podSpec(w manifest.Doc) map[string]any {
+	m, _ := manifest.Get(w.Object, append(Workloads[w.Kind()], "spec")...).(map[string]any)
+	return m
+}
+
+// podLabels are the labels of the workload's pods.
+func podLabels(w manifest.Doc) map[string]any {
+	m, _ := manifest.Get(w.Object, append(Workloads[w.Kind()], "metadata", "labels")...).(map[string]any)
+	return m
+}
+
+func (p *Plan) service(d manifest.Doc) {
+	sel, _ := manifest.Get(d.Object, "spec", "selector").(map[string]any)
+	var matched []*App
+	for _, a := range p.Apps {
+		if len(sel) > 0 && selects(sel, podLabels(a.Workload)) && a.Workload.Kind() != "Job" && a.Workload.Kind() != "CronJob" {
+			matched = append(matched, a)
+		}
+	}
+	switch len(matched) {
+	case 0:
+		p.Objects = append(p.Objects, d)
+		p.note("Service %s: selects the pods of no app, kept as an object", d.Name())
+	default:
+		a := matched[0]
+		a.Services = append(a.Services, d)
+		if len(matched) > 1 {
+			var others []string
+			for _, m := range matched[1:] {
+				others = append(others, m.Name)
+			}
+			p.note("Service %s: selects the pods of %s and %s; it joins %s", d.Name(), a.Name, strings.Join(others, ", "), a.Name)
+		}
+	}
+}
+
+// selects is whether a selector matches labels.
+func selects(selector, labels map[string]any) bool {
+	for k, v := range selector {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *Plan) configMap(d manifest.Doc) {
+	var users []*App
+	for _, a := range p.Apps {
+		if slices.Contains(refs(podSpec(a.Workload), configMapRefs), d.Name()) {
+			users = append(users, a)
+		}
+	}
+	switch len(users) {
+	case 0:
+		p.Objects = append(p.Objects, d)
+		p.note("ConfigMap %s: used by no app, kept as an object", d.Name())
+	case 1:
+		users[0].ConfigMaps = append(users[0].ConfigMaps, d)
+	default:
+		s := &SharedConfig{ConfigMap: d}
+		for _, u := range users {
+			s.Apps = append(s.Apps, u.Name)
+		}
+		p.Shared[d.Name()] = s
+		p.note("ConfigMap %s: used by %s, a config of the stack's", d.Name(), strings.Join(s.Apps, ", "))
+	}
+}
+
+func (p *Plan) claim(d manifest.Doc) {
+	var users []*App
+	for _, a := range p.Apps {
+		if slices.Contains(refs(podSpec(a.Workload), claimRefs), d.Name()) {
+			users = append(users, a)
+		}
+	}
+	if len(users) == 1 {
+		users[0].Claims = append(users[0].Claims, d)
+		return
+	}
+	p.Objects = append(p.Objects, d)
+	if len(users) == 0 {
+		p.note("PersistentVolumeClaim %s: mounted by no app, kept as an object", d.Name())
+		return
+	}
+	var names []string
+	for _, u := range users {
+		names = append(names, u.Name)
+	}
+	p.note("PersistentVolumeClaim %s: mounted by %s, kept as an object that each mounts as an existing claim", d.Name(), strings.Join(names, ", "))
+}
+
+// A ref finds names an object refers to, in its pod spec.
+type ref func(spec map[string]any, add func(any))
+
+// refs are the names that the finders find in spec, sorted, once each.
+func refs(spec map[string]any, find []ref) []string {
+	seen := map[string]bool{}
+	for _, f := range find {
+		f(spec, func(v any) {
+			if s, ok := v.(string); ok && s != "" {
+				seen[s] = true
+			}
+		})
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// each calls f for every object of the list at path in m.
+func each(m map[string]any, f func(map[string]any), path ...string) {
+	list, _ := manifest.Get(m, path...).([]any)
+	for _, v := range list {
+		if o, ok := v.(map[string]any); ok {
+			f(o)
+		}
+	}
+}
+
+// containers calls f for every container, init container and ephemeral
+// container of spec.
+func containers(spec map[string]any, f func(map[string]any)) {
+	for _, field := range []string{"containers", "initContainers", "ephemeralContainers"} {
+		each(spec, f, field)
+	}
+}
+
+// volumes calls f for every volume of spec and every source of its
+// projected volumes.
+func volumes(spec map[string]any, f func(map[string]any)) {
+	each(spec, func(v map[string]any) {
+		f(v)
+		each(v, f, "projected", "sources")
+	}, "volumes")
+}
+
+var configMapRefs = []ref{
+	func(spec map[string]any, add func(any)) {
+		volumes(spec, func(v map[string]any) { add(manifest.Get(v, "configMap", "name")) })
+	},
+	func(spec map[string]any, add func(any)) {
+		containers(spec, func(c map[string]any) {
+			each(c, func(e map[string]any) { add(manifest.Get(e, "configMapRef", "name")) }, "envFrom")
+			each(c, func(e map[string]any) { add(manifest.Get(e, "valueFrom", "configMapKeyRef", "name")) }, "env")
+		})
+	},
+}
+
+var secretRefs = []ref{
+	func(spec map[string]any, add func(any)) {
+		volumes(spec, func(v map[string]any) {
+			add(manifest.Get(v, "secret", "secretName")) // a volume
+			add(manifest.Get(v, "secret", "name"))       // a projected source
+		})
+		each(spec, func(s map[string]any) { add(s["name"]) }, "imagePullSecrets")
+	},
+	func(spec map[string]any, add func(any)) {
+		containers(spec, func(c map[string]any) {
+			each(c, func(e map[string]any) { add(manifest.Get(e, "secretRef", "name")) }, "envFrom")
+			each(c, func(e map[string]any) { add(manifest.Get(e, "valueFrom", "secretKeyRef", "name")) }, "env")
+		})
+	},
+}
+
+var claimRefs = []ref{
+	func(spec map[string]any, add func(any)) {
+		volumes(spec, func(v map[string]any) { add(manifest.Get(v, "persistentVolumeClaim", "claimName")) })
+	},
+}
