@@ -383,7 +383,8 @@ func (l *loader) apps() (map[string]*appChecker, []string) {
 	}
 	appDef := l.def.LookupPath(cue.MakePath(cue.Str("apps"), cue.AnyString))
 	// CUE exports the apps one by one (its values are not safe for
-	// concurrent use); the exports are validated and decoded in parallel.
+	// concurrent use); the exports are validated and decoded in parallel,
+	// while CUE exports the next.
 	type slot struct {
 		v    cue.Value
 		app  *App
@@ -393,6 +394,11 @@ func (l *loader) apps() (map[string]*appChecker, []string) {
 	}
 	var slots []*slot
 	var names []string
+	decode, decoded := par.Feed(func(s *slot) {
+		if s.json != nil {
+			s.raw, s.ok = l.decodeJSON(s.json, l.fast.app, s.app.Name, s.app)
+		}
+	})
 	for it.Next() {
 		name := label(it.Selector())
 		names = append(names, name)
@@ -403,13 +409,10 @@ func (l *loader) apps() (map[string]*appChecker, []string) {
 		s := &slot{v: it.Value(), app: &App{Name: name, Pos: l.appPos(it.Value(), name)}}
 		s.json, _ = s.v.MarshalJSON()
 		slots = append(slots, s)
+		decode <- s
 	}
-	par.Do(len(slots), func(i int) {
-		s := slots[i]
-		if s.json != nil {
-			s.raw, s.ok = l.decodeJSON(s.json, l.fast.app, s.app.Name, s.app)
-		}
-	})
+	close(decode)
+	decoded()
 	checkers := map[string]*appChecker{}
 	for _, s := range slots {
 		name, app := s.app.Name, s.app

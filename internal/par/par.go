@@ -22,3 +22,20 @@ func Do(n int, do func(i int)) {
 	}
 	wg.Wait()
 }
+
+// Feed starts as many goroutines as there are processors, which call do
+// for each value sent on the channel it returns; close the channel, then
+// call wait, which returns when every call has. The sender can go on
+// with work of its own meanwhile.
+func Feed[T any](do func(T)) (in chan<- T, wait func()) {
+	ch := make(chan T, 64)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for v := range ch {
+				do(v)
+			}
+		})
+	}
+	return ch, wg.Wait
+}

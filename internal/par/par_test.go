@@ -20,3 +20,19 @@ func TestDoCallsEachIndexOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestFeedCallsEachValueOnce(t *testing.T) {
+	const n = 1000
+	calls := make([]atomic.Int32, n)
+	in, wait := Feed(func(i int) { calls[i].Add(1) })
+	for i := range n {
+		in <- i
+	}
+	close(in)
+	wait()
+	for i := range calls {
+		if got := calls[i].Load(); got != 1 {
+			t.Errorf("do(%d) called %d times, want once", i, got)
+		}
+	}
+}
