@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // What kdecl writes is committed to git, so a stack may not hold a
@@ -57,7 +58,7 @@ func CredentialIn(value string) string {
 // value says it holds a credential. A path in a variable named ..._FILE,
 // ..._PATH or ..._DIR, and a value that is only a reference, hold none.
 func CredentialName(name, value string) bool {
-	if !credentialName.MatchString(name) || placeholder(value) {
+	if !credentialNamed(name) || placeholder(value) {
 		return false
 	}
 	upper := strings.ToUpper(name)
@@ -67,6 +68,21 @@ func CredentialName(name, value string) bool {
 		}
 	}
 	return true
+}
+
+// credentialNames caches credentialName's matches: the same names come
+// back in app after app, and the expression backtracks.
+var credentialNames sync.Map // string → bool
+
+func credentialNamed(name string) bool {
+	if m, ok := credentialNames.Load(name); ok {
+		return m.(bool)
+	}
+	m := credentialName.MatchString(name)
+	if len(name) <= 128 {
+		credentialNames.Store(name, m)
+	}
+	return m
 }
 
 // CredentialInFile says where in the content of a config file a
