@@ -56,7 +56,9 @@ func (l *loader) app(app *App, raw any) *appChecker {
 	c.downward()
 	c.annotations()
 	c.labels()
+	c.l.mu.Lock()
 	c.l.checkObjects(c.app.Name, c.app.Objects, []string{"objects"}, &c.l.errs, &c.l.warnings)
+	c.l.mu.Unlock()
 	return c
 }
 
@@ -67,17 +69,23 @@ func (c *appChecker) failAt(path []string, msg string) { c.fail(msg, path...) }
 // the user wrote.
 func (c *appChecker) fail(msg string, field ...string) {
 	path := append([]string{"apps", c.app.Name}, field...)
+	c.l.mu.Lock()
+	defer c.l.mu.Unlock()
 	c.l.errs = append(c.l.errs, c.l.newError(c.l.nearestPos(path), c.app.Name, fieldString(field), msg))
 }
 
 func (c *appChecker) warn(msg string, field ...string) {
 	path := append([]string{"apps", c.app.Name}, field...)
+	c.l.mu.Lock()
+	defer c.l.mu.Unlock()
 	c.l.warnings = append(c.l.warnings, c.l.newError(c.l.nearestPos(path), c.app.Name, fieldString(field), msg))
 }
 
 // set is whether the stack sets the app's field: it has a value.
 func (c *appChecker) set(field ...string) bool {
 	if c.raw == nil { // the app is not concrete without the schema
+		c.l.mu.Lock()
+		defer c.l.mu.Unlock()
 		return c.l.lookup(append([]string{"apps", c.app.Name}, field...)).Exists()
 	}
 	v := c.raw
@@ -255,7 +263,9 @@ func (c *appChecker) shared() {
 			c.fail(fmt.Sprintf("%s is listed twice", quote(name)), field...)
 		default:
 			seen[name] = true
+			c.l.mu.Lock()
 			c.l.usedConfigs[name] = true
+			c.l.mu.Unlock()
 			c.app.Shared = append(c.app.Shared, SharedConfig{Name: name, At: i, Config: cfg})
 		}
 	}

@@ -179,7 +179,11 @@ func (k credentialChecker) config(cfg *Config, field ...string) {
 func (c *appChecker) credentials() {
 	a := c.app
 	k := credentialChecker{secret: a.Name + "-secrets", fail: c.fail,
-		notSecret: func(field ...string) bool { return c.l.notSecret(append([]string{"apps", a.Name}, field...)) }}
+		notSecret: func(field ...string) bool {
+			c.l.mu.Lock()
+			defer c.l.mu.Unlock()
+			return c.l.notSecret(append([]string{"apps", a.Name}, field...))
+		}}
 	k.env(a.Env, "env")
 	k.list(a.Command, "command")
 	k.list(a.Args, "args")

@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"cuelang.org/go/cue"
@@ -67,6 +68,10 @@ func loadWith(dir string, opt loadOptions) (*Stack, error) {
 }
 
 type loader struct {
+	// mu serialises what the checks of apps, run in parallel, do to the
+	// loader: record errors and warnings, look values up in CUE (whose
+	// values are not safe for concurrent use), mark configs used.
+	mu       sync.Mutex
 	dir, abs string
 	tags     []string
 	user     cue.Value // the stack as written, for positions
@@ -413,11 +418,18 @@ func (l *loader) apps() (map[string]*appChecker, []string) {
 	}
 	close(decode)
 	decoded()
+	// The apps CUE need not check are checked in Go, in parallel.
+	checked := make([]*appChecker, len(slots))
+	par.Do(len(slots), func(i int) {
+		if s := slots[i]; s.ok {
+			checked[i] = l.app(s.app, s.raw)
+		}
+	})
 	checkers := map[string]*appChecker{}
-	for _, s := range slots {
+	for i, s := range slots {
 		name, app := s.app.Name, s.app
 		if s.ok {
-			checkers[name] = l.app(app, s.raw)
+			checkers[name] = checked[i]
 			continue
 		}
 		// An app the validator refuses is checked on its own against the
