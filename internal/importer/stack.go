@@ -1,0 +1,672 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/format"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kdecl/kdecl/internal/manifest"
+	"github.com/kdecl/kdecl/schema"
+)
+
+// Stack is the plan written as a stack: the kdecl fields of each app
+// that its objects set, as far as kdecl's fields can say them.
+type Stack struct {
+	Namespace string
+	Apps      map[string]map[string]any
+	Configs   map[string]map[string]any
+	// Left are what the native fields do not say yet, by app: paths in
+	// the workload's pod spec, and objects' fields.
+	Left map[string][]string
+	// Notes say what was chosen.
+	Notes []string
+}
+
+// Write returns the stack as the CUE source of package pkg, formatted as
+// cue fmt formats it.
+func (s *Stack) Write(pkg string) ([]byte, error) {
+	top := map[string]any{}
+	if s.Namespace != "" {
+		top["namespace"] = s.Namespace
+	}
+	if len(s.Configs) > 0 {
+		top["configs"] = s.Configs
+	}
+	top["apps"] = s.Apps
+	v := cuecontext.New().Encode(top)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	body, err := format.Node(v.Syntax(cue.Final()))
+	if err != nil {
+		return nil, err
+	}
+	body = bytes.TrimPrefix(bytes.TrimSpace(body), []byte("{"))
+	body = bytes.TrimSuffix(body, []byte("}"))
+	src := fmt.Sprintf("package %s\n\n%s\n", pkg, body)
+	out, err := format.Source([]byte(src))
+	if err != nil {
+		return nil, fmt.Errorf("formatting the stack: %w", err)
+	}
+	return out, nil
+}
+
+// StackOf writes the apps of p with kdecl's native fields.
+func StackOf(p *Plan) (*Stack, error) {
+	s := &Stack{Namespace: p.Namespace, Apps: map[string]map[string]any{}, Configs: map[string]map[string]any{}, Left: map[string][]string{}}
+	for name, sc := range p.Shared {
+		cm, err := configMapOf(sc.ConfigMap)
+		if err != nil {
+			return nil, err
+		}
+		cfg := map[string]any{}
+		if env := plainData(cm, nil); len(env) > 0 {
+			cfg["env"] = env
+		}
+		s.Configs[name] = cfg
+	}
+	for _, a := range p.Apps {
+		app, err := s.app(p, a)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s %s: %w", a.Workload.Source, a.Workload.Kind(), a.Workload.Name(), err)
+		}
+		s.Apps[a.Name] = app
+	}
+	return s, nil
+}
+
+// typed decodes a document into its k8s.io/api type.
+func typed[T any](d manifest.Doc) (*T, error) {
+	b, err := json.Marshal(d.Object)
+	if err != nil {
+		return nil, err
+	}
+	var t T
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&t); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func configMapOf(d manifest.Doc) (*corev1.ConfigMap, error) { return typed[corev1.ConfigMap](d) }
+
+// podTemplate is the workload's kind in kdecl, its replicas (nil if it
+// has none) and pod template.
+func podTemplate(w manifest.Doc) (kind string, replicas *int32, t *corev1.PodTemplateSpec, schedule string, err error) {
+	switch w.Kind() {
+	case "Deployment":
+		d, err := typed[appsv1.Deployment](w)
+		if err != nil {
+			return "", nil, nil, "", err
+		}
+		return "deployment", d.Spec.Replicas, &d.Spec.Template, "", nil
+	case "StatefulSet":
+		d, err := typed[appsv1.StatefulSet](w)
+		if err != nil {
+			return "", nil, nil, "", err
+		}
+		return "statefulset", d.Spec.Replicas, &d.Spec.Template, "", nil
+	case "DaemonSet":
+		d, err := typed[appsv1.DaemonSet](w)
+		if err != nil {
+			return "", nil, nil, "", err
+		}
+		return "daemonset", nil, &d.Spec.Template, "", nil
+	case "Job":
+		d, err := typed[batchv1.Job](w)
+		if err != nil {
+			return "", nil, nil, "", err
+		}
+		return "job", nil, &d.Spec.Template, "", nil
+	case "CronJob":
+		d, err := typed[batchv1.CronJob](w)
+		if err != nil {
+			return "", nil, nil, "", err
+		}
+		return "cronjob", nil, &d.Spec.JobTemplate.Spec.Template, d.Spec.Schedule, nil
+	}
+	return "", nil, nil, "", fmt.Errorf("not a workload")
+}
+
+// mainContainer is the container the app is: the one named like the
+// workload, else the only one, else the first.
+func mainContainer(w manifest.Doc, spec *corev1.PodSpec) int {
+	for i, c := range spec.Containers {
+		if c.Name == w.Name() {
+			return i
+		}
+	}
+	return 0
+}
+
+func (s *Stack) left(app, format string, args ...any) {
+	s.Left[app] = append(s.Left[app], fmt.Sprintf(format, args...))
+}
+
+func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
+	kind, replicas, tmpl, schedule, err := podTemplate(a.Workload)
+	if err != nil {
+		return nil, err
+	}
+	spec := &tmpl.Spec
+	if len(spec.Containers) == 0 {
+		return nil, fmt.Errorf("no containers")
+	}
+	mi := mainContainer(a.Workload, spec)
+	c := spec.Containers[mi]
+	app := map[string]any{"image": c.Image}
+	if kind != "deployment" {
+		app["kind"] = kind
+	}
+	if schedule != "" {
+		app["schedule"] = schedule
+	}
+	if replicas != nil && *replicas != 1 {
+		app["replicas"] = int(*replicas)
+	}
+	for _, f := range []string{"minReadySeconds", "revisionHistoryLimit", "progressDeadlineSeconds"} {
+		if v := manifest.Get(a.Workload.Object, "spec", f); v != nil {
+			app[f] = int(number(v))
+		}
+	}
+	if c.ImagePullPolicy != "" {
+		app["imagePullPolicy"] = string(c.ImagePullPolicy)
+	}
+	if len(c.Command) > 0 {
+		app["command"] = c.Command
+	}
+	if len(c.Args) > 0 {
+		app["args"] = c.Args
+	}
+	for i, other := range spec.Containers {
+		if i != mi {
+			s.left(a.Name, "spec.containers[%s]: a sidecar", other.Name)
+		}
+	}
+	for _, ic := range spec.InitContainers {
+		s.left(a.Name, "spec.initContainers[%s]", ic.Name)
+	}
+
+	ports, portName := s.ports(a, c)
+	if len(ports) > 0 {
+		app["ports"] = ports
+	}
+	if res := resources(c.Resources); len(res) > 0 {
+		app["resources"] = res
+	}
+	probes := map[string]any{}
+	for name, pr := range map[string]*corev1.Probe{"liveness": c.LivenessProbe, "readiness": c.ReadinessProbe, "startup": c.StartupProbe} {
+		if pr == nil {
+			continue
+		}
+		if v, ok := probe(pr, portName); ok {
+			probes[name] = v
+		} else {
+			s.left(a.Name, "spec.containers[%s].%sProbe", c.Name, name)
+		}
+	}
+	if len(probes) > 0 {
+		app["probes"] = probes
+	}
+	if expose := s.expose(a); len(expose) > 0 {
+		app["expose"] = expose
+	}
+	if err := s.configAndEnv(p, a, spec, c, app); err != nil {
+		return nil, err
+	}
+	if storage := s.storage(a, spec, c); len(storage) > 0 {
+		app["storage"] = storage
+	}
+	s.unread(a, tmpl, c)
+	return app, nil
+}
+
+// Fields the native fields say, of a workload's spec, its pod's spec
+// and the app's container; unread reports the others as left.
+var (
+	readWorkload  = []string{"replicas", "selector", "template", "schedule", "jobTemplate", "minReadySeconds", "revisionHistoryLimit", "progressDeadlineSeconds"}
+	readPod       = []string{"containers", "initContainers", "volumes"}
+	readContainer = []string{"name", "image", "imagePullPolicy", "command", "args", "ports", "resources",
+		"livenessProbe", "readinessProbe", "startupProbe", "env", "envFrom", "volumeMounts"}
+)
+
+func (s *Stack) unread(a *App, tmpl *corev1.PodTemplateSpec, c corev1.Container) {
+	spec, _ := a.Workload.Object["spec"].(map[string]any)
+	for _, k := range slices.Sorted(maps.Keys(spec)) {
+		if !slices.Contains(readWorkload, k) {
+			s.left(a.Name, "%s spec.%s", a.Workload.Kind(), k)
+		}
+	}
+	if len(tmpl.Annotations) > 0 {
+		s.left(a.Name, "the pod template's annotations")
+	}
+	pod, _ := json.Marshal(tmpl.Spec)
+	var podFields map[string]any
+	json.Unmarshal(pod, &podFields)
+	for _, k := range slices.Sorted(maps.Keys(podFields)) {
+		if !slices.Contains(readPod, k) && k != "resources" { // an empty struct, always written
+			s.left(a.Name, "the pod's %s", k)
+		}
+	}
+	cont, _ := json.Marshal(c)
+	var contFields map[string]any
+	json.Unmarshal(cont, &contFields)
+	for _, k := range slices.Sorted(maps.Keys(contFields)) {
+		if !slices.Contains(readContainer, k) {
+			s.left(a.Name, "spec.containers[%s].%s", c.Name, k)
+		}
+	}
+}
+
+func ownConfigMap(a *App, name string) bool {
+	for _, d := range a.ConfigMaps {
+		if d.Name() == name {
+			return true
+		}
+	}
+	return false
+}
+
+// storage is the app's volumes other than its config: its claims,
+// emptyDirs; other kinds of volumes are left.
+func (s *Stack) storage(a *App, spec *corev1.PodSpec, c corev1.Container) map[string]any {
+	claims := map[string]*corev1.PersistentVolumeClaim{}
+	for _, d := range a.Claims {
+		if pvc, err := typed[corev1.PersistentVolumeClaim](d); err == nil {
+			claims[pvc.Name] = pvc
+		}
+	}
+	out := map[string]any{}
+	for _, m := range c.VolumeMounts {
+		var vol *corev1.Volume
+		for i := range spec.Volumes {
+			if spec.Volumes[i].Name == m.Name {
+				vol = &spec.Volumes[i]
+			}
+		}
+		if vol == nil {
+			s.left(a.Name, "volume mount %s", m.Name)
+			continue
+		}
+		if cm := vol.ConfigMap; cm != nil {
+			if !ownConfigMap(a, cm.Name) || m.SubPath != "" || len(cm.Items) > 0 || cm.DefaultMode != nil || cm.Optional != nil {
+				s.left(a.Name, "volume %s", vol.Name)
+			}
+			continue // the config, read by configAndEnv
+		}
+		v := map[string]any{"mountPath": m.MountPath}
+		if m.ReadOnly {
+			v["readOnly"] = true
+		}
+		if m.SubPath != "" {
+			v["subPath"] = m.SubPath
+		}
+		switch src := vol.VolumeSource; {
+		case src.PersistentVolumeClaim != nil && claims[src.PersistentVolumeClaim.ClaimName] != nil:
+			pvc := claims[src.PersistentVolumeClaim.ClaimName]
+			if q, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
+				v["size"] = q.String()
+			}
+			if modes := pvc.Spec.AccessModes; len(modes) > 0 && !(len(modes) == 1 && modes[0] == corev1.ReadWriteOnce) {
+				var ms []string
+				for _, mode := range modes {
+					ms = append(ms, string(mode))
+				}
+				v["accessModes"] = ms
+			}
+			if pvc.Spec.StorageClassName != nil {
+				v["storageClass"] = *pvc.Spec.StorageClassName
+			}
+		case src.PersistentVolumeClaim != nil:
+			v["claim"] = src.PersistentVolumeClaim.ClaimName
+		case src.EmptyDir != nil:
+			v["type"] = "emptyDir"
+			if src.EmptyDir.Medium == corev1.StorageMediumMemory {
+				v["medium"] = "Memory"
+			}
+			if src.EmptyDir.SizeLimit != nil {
+				v["sizeLimit"] = src.EmptyDir.SizeLimit.String()
+			}
+		default:
+			s.left(a.Name, "volume %s", vol.Name)
+			continue
+		}
+		out[vol.Name] = v
+	}
+	return out
+}
+
+// ports are the main container's ports by name, with the name of each
+// number. A port without a name takes the name of the Service port that
+// targets it, else http if an HTTP probe uses it, else port-<number>.
+func (s *Stack) ports(a *App, c corev1.Container) (map[string]any, map[int32]string) {
+	ports := map[string]any{}
+	names := map[int32]string{}
+	for _, cp := range c.Ports {
+		name := cp.Name
+		servicePort := int32(0)
+		for _, svc := range a.Services {
+			sp, _ := manifest.Get(svc.Object, "spec", "ports").([]any)
+			for _, v := range sp {
+				m, _ := v.(map[string]any)
+				port := number(m["port"])
+				target := m["targetPort"]
+				if target == nil {
+					target = json.Number(strconv.Itoa(int(port)))
+				}
+				if t, ok := target.(string); ok && t == cp.Name || number(target) == cp.ContainerPort {
+					if n, _ := m["name"].(string); name == "" && n != "" {
+						name = n
+					}
+					if port != cp.ContainerPort {
+						servicePort = port
+					}
+				}
+			}
+		}
+		if name == "" && httpProbeOn(c, cp.ContainerPort) {
+			name = "http"
+		}
+		if name == "" || ports[name] != nil {
+			name = "port-" + strconv.Itoa(int(cp.ContainerPort))
+		}
+		names[cp.ContainerPort] = name
+		if cp.Protocol == "" || cp.Protocol == corev1.ProtocolTCP {
+			if servicePort == 0 && cp.HostPort == 0 {
+				ports[name] = int(cp.ContainerPort)
+				continue
+			}
+		}
+		p := map[string]any{"port": int(cp.ContainerPort)}
+		if cp.Protocol != "" && cp.Protocol != corev1.ProtocolTCP {
+			p["protocol"] = string(cp.Protocol)
+		}
+		if servicePort != 0 {
+			p["servicePort"] = int(servicePort)
+		}
+		if cp.HostPort != 0 {
+			p["hostPort"] = int(cp.HostPort)
+		}
+		ports[name] = p
+	}
+	return ports, names
+}
+
+// number is a port or count as JSON decoding or Upgrade left it.
+func number(v any) int32 {
+	switch v := v.(type) {
+	case json.Number:
+		n, _ := v.Int64()
+		return int32(n)
+	case float64:
+		return int32(v)
+	case int:
+		return int32(v)
+	}
+	return 0
+}
+
+func httpProbeOn(c corev1.Container, port int32) bool {
+	for _, p := range []*corev1.Probe{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe} {
+		if p != nil && p.HTTPGet != nil && p.HTTPGet.Port.IntVal == port {
+			return true
+		}
+	}
+	return false
+}
+
+func resources(r corev1.ResourceRequirements) map[string]any {
+	out := map[string]any{}
+	for field, list := range map[string]corev1.ResourceList{"requests": r.Requests, "limits": r.Limits} {
+		if len(list) == 0 {
+			continue
+		}
+		m := map[string]any{}
+		for name, q := range list {
+			m[string(name)] = q.String()
+		}
+		out[field] = m
+	}
+	return out
+}
+
+// probe is a probe in kdecl's fields, with ports by name where the app
+// names them; false if kdecl cannot say it (a gRPC probe, a port by a
+// name the app does not have).
+func probe(p *corev1.Probe, portName map[int32]string) (map[string]any, bool) {
+	out := map[string]any{}
+	port := func(v any, num int32, name string) (any, bool) {
+		if name != "" {
+			return name, true
+		}
+		if n, ok := portName[num]; ok {
+			return n, true
+		}
+		return int(num), num > 0
+	}
+	switch h := p.ProbeHandler; {
+	case h.HTTPGet != nil:
+		http := map[string]any{}
+		if h.HTTPGet.Path != "" {
+			http["path"] = h.HTTPGet.Path
+		}
+		pv, ok := port(nil, h.HTTPGet.Port.IntVal, h.HTTPGet.Port.StrVal)
+		if !ok {
+			return nil, false
+		}
+		http["port"] = pv
+		if h.HTTPGet.Scheme != "" && h.HTTPGet.Scheme != corev1.URISchemeHTTP {
+			http["scheme"] = string(h.HTTPGet.Scheme)
+		}
+		if h.HTTPGet.Host != "" || len(h.HTTPGet.HTTPHeaders) > 0 {
+			return nil, false
+		}
+		out["http"] = http
+	case h.TCPSocket != nil:
+		pv, ok := port(nil, h.TCPSocket.Port.IntVal, h.TCPSocket.Port.StrVal)
+		if !ok || h.TCPSocket.Host != "" {
+			return nil, false
+		}
+		out["tcp"] = map[string]any{"port": pv}
+	case h.Exec != nil && len(h.Exec.Command) > 0:
+		out["exec"] = map[string]any{"command": h.Exec.Command}
+	default:
+		return nil, false
+	}
+	for name, v := range map[string]int32{
+		"initialDelaySeconds": p.InitialDelaySeconds, "periodSeconds": p.PeriodSeconds,
+		"timeoutSeconds": p.TimeoutSeconds, "successThreshold": p.SuccessThreshold,
+		"failureThreshold": p.FailureThreshold,
+	} {
+		if v != 0 {
+			out[name] = int(v)
+		}
+	}
+	if p.TerminationGracePeriodSeconds != nil {
+		out["terminationGracePeriodSeconds"] = int(*p.TerminationGracePeriodSeconds)
+	}
+	return out, true
+}
+
+// expose is how the app's Service is exposed: its type, or none if the
+// app has no Service but ports.
+func (s *Stack) expose(a *App) map[string]any {
+	if len(a.Services) == 0 {
+		return map[string]any{"type": "none"}
+	}
+	svc := a.Services[0]
+	for _, other := range a.Services[1:] {
+		s.left(a.Name, "Service %s: a second Service", other.Name())
+	}
+	out := map[string]any{}
+	if t, _ := manifest.Get(svc.Object, "spec", "type").(string); t != "" && t != "ClusterIP" {
+		out["type"] = t
+	}
+	if ann, _ := manifest.Get(svc.Object, "metadata", "annotations").(map[string]any); len(ann) > 0 {
+		out["annotations"] = ann
+	}
+	return out
+}
+
+// configAndEnv sets the app's env, config (from its ConfigMap), the
+// stack configs it uses, and its secret references, from the main
+// container's env and envFrom and the volumes it mounts.
+func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Container, app map[string]any) error {
+	own := map[string]*corev1.ConfigMap{}
+	for _, d := range a.ConfigMaps {
+		cm, err := configMapOf(d)
+		if err != nil {
+			return err
+		}
+		own[cm.Name] = cm
+	}
+	if len(own) > 1 {
+		s.left(a.Name, "a second ConfigMap of its own (kdecl renders one per app)")
+	}
+	config := map[string]any{}
+	env := map[string]any{}
+	secretEnv := map[string]any{}
+	var configs []string
+	mounted := map[string]string{} // ConfigMap → mount path
+	for _, m := range c.VolumeMounts {
+		for _, v := range spec.Volumes {
+			if v.Name == m.Name && v.ConfigMap != nil && m.SubPath == "" && len(v.ConfigMap.Items) == 0 {
+				mounted[v.ConfigMap.Name] = m.MountPath
+			}
+		}
+	}
+	envFrom := map[string]bool{}
+	for _, e := range c.EnvFrom {
+		switch {
+		case e.ConfigMapRef != nil && own[e.ConfigMapRef.Name] != nil && e.Prefix == "":
+			envFrom[e.ConfigMapRef.Name] = true
+		case e.ConfigMapRef != nil && p.Shared[e.ConfigMapRef.Name] != nil && e.Prefix == "":
+			configs = append(configs, e.ConfigMapRef.Name)
+			cm, err := configMapOf(p.Shared[e.ConfigMapRef.Name].ConfigMap)
+			if err != nil {
+				return err
+			}
+			plainData(cm, secretEnv) // the credentials, which the stack's config leaves out
+			s.credentialNotes(a.Name, cm, secretEnv)
+		case e.SecretRef != nil && e.Prefix == "":
+			secrets, _ := app["secrets"].(map[string]any)
+			if secrets == nil {
+				secrets = map[string]any{}
+			}
+			list, _ := secrets["envFrom"].([]string)
+			secrets["envFrom"] = append(list, e.SecretRef.Name)
+			app["secrets"] = secrets
+		default:
+			s.left(a.Name, "spec.containers[%s].envFrom", c.Name)
+		}
+	}
+	for _, e := range c.Env {
+		switch {
+		case e.ValueFrom == nil:
+			env[e.Name] = e.Value
+		case e.ValueFrom.SecretKeyRef != nil:
+			secretEnv[e.Name] = map[string]any{"secret": e.ValueFrom.SecretKeyRef.Name, "key": e.ValueFrom.SecretKeyRef.Key}
+		default:
+			s.left(a.Name, "spec.containers[%s].env[%s]", c.Name, e.Name)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(own)) {
+		cm := own[name]
+		mountPath, isMounted := mounted[name]
+		if !envFrom[name] && !isMounted {
+			s.left(a.Name, "ConfigMap %s: used other than by envFrom or a mount of all its keys", name)
+			continue
+		}
+		data := plainData(cm, secretEnv)
+		s.credentialNotes(a.Name, cm, secretEnv)
+		envKeys, files := map[string]any{}, map[string]any{}
+		for k, v := range data {
+			switch {
+			case envFrom[name] && isMounted && (strings.Contains(v.(string), "\n") || strings.Contains(k, ".")):
+				files[k] = v
+			case envFrom[name]:
+				envKeys[k] = v
+			default:
+				files[k] = v
+			}
+		}
+		if envFrom[name] && isMounted {
+			s.left(a.Name, "ConfigMap %s: each key is both a variable and a file; kdecl makes the keys with dots or several lines files, the others variables", name)
+		}
+		if isMounted && mountPath != schema.DefaultConfigMountPath(a.Name) {
+			config["mountPath"] = mountPath
+		}
+		// A variable that holds the path of one of the files is that
+		// file's fileEnv.
+		fileEnv := map[string]any{}
+		for k, v := range envKeys {
+			if f := strings.TrimPrefix(v.(string), mountPath+"/"); isMounted && f != v && files[f] != nil {
+				fileEnv[k] = f
+				delete(envKeys, k)
+			}
+		}
+		for field, m := range map[string]map[string]any{"env": envKeys, "files": files, "fileEnv": fileEnv} {
+			if len(m) > 0 {
+				config[field] = m
+			}
+		}
+	}
+	if len(env) > 0 {
+		app["env"] = env
+	}
+	if len(config) > 0 {
+		app["config"] = config
+	}
+	if len(configs) > 0 {
+		slices.Sort(configs)
+		app["configs"] = configs
+	}
+	if len(secretEnv) > 0 {
+		secrets, _ := app["secrets"].(map[string]any)
+		if secrets == nil {
+			secrets = map[string]any{}
+		}
+		secrets["env"] = secretEnv
+		app["secrets"] = secrets
+	}
+	return nil
+}
+
+// plainData is the data of a ConfigMap that is no credential, as config
+// env; its credentials, if secretEnv is not nil, become references to a
+// Secret of the ConfigMap's name there.
+func plainData(cm *corev1.ConfigMap, secretEnv map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, k := range slices.Sorted(maps.Keys(cm.Data)) {
+		v := cm.Data[k]
+		if schema.CredentialName(k, v) || schema.CredentialIn(v) != "" {
+			if secretEnv != nil {
+				secretEnv[k] = map[string]any{"secret": cm.Name, "key": k}
+			}
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}
+
+func (s *Stack) credentialNotes(app string, cm *corev1.ConfigMap, secretEnv map[string]any) {
+	for _, k := range slices.Sorted(maps.Keys(cm.Data)) {
+		if ref, ok := secretEnv[k].(map[string]any); ok && ref["secret"] == cm.Name {
+			s.Notes = append(s.Notes, fmt.Sprintf("ConfigMap %s: %s looks like a credential; app %s reads it from Secret %s, key %s: create it", cm.Name, k, app, cm.Name, k))
+		}
+	}
+}

@@ -1,0 +1,94 @@
+package importer
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/kdecl/kdecl/schema"
+)
+
+// TestStackOfReferences writes a stack of each of the book's apps: a
+// stack kdecl loads, whose native fields hold what the manifests say.
+func TestStackOfReferences(t *testing.T) {
+	for _, dir := range []string{"flask-0.7.0", "celery-0.4.0", "nodejs-0.4.0"} {
+		t.Run(dir, func(t *testing.T) {
+			p := Group(read(t, "../../testdata/kfd/"+dir))
+			st, err := StackOf(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, err := st.Write("imported")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := t.TempDir()
+			if err := os.WriteFile(filepath.Join(out, "stack.cue"), src, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			s, err := schema.Load(out)
+			if err != nil {
+				t.Fatalf("the stack does not load: %v\n%s", err, src)
+			}
+			if len(s.Apps) != len(p.Apps) {
+				t.Fatalf("%d apps, want %d", len(s.Apps), len(p.Apps))
+			}
+			t.Logf("%s\nleft: %v\nnotes: %v", src, st.Left, st.Notes)
+		})
+	}
+}
+
+// TestStackOfFlask: what each field of flask's manifests becomes.
+func TestStackOfFlask(t *testing.T) {
+	st, err := StackOf(Group(read(t, "../../testdata/kfd/flask-0.7.0")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	flask := st.Apps["flask"]
+	want := map[string]any{
+		"image":           "quay.io/kubernetes-for-developers/flask:0.7.0",
+		"imagePullPolicy": "Always",
+		"ports":           map[string]any{"http": 5000},
+		"resources": map[string]any{
+			"limits":   map[string]any{"cpu": "500m", "memory": "40Mi"},
+			"requests": map[string]any{"cpu": "500m", "memory": "40Mi"},
+		},
+		"probes": map[string]any{
+			"liveness":  map[string]any{"http": map[string]any{"path": "/alive", "port": "http"}, "initialDelaySeconds": 1, "periodSeconds": 15},
+			"readiness": map[string]any{"http": map[string]any{"path": "/ready", "port": "http"}, "initialDelaySeconds": 5, "periodSeconds": 15},
+		},
+		"expose": map[string]any{"type": "NodePort", "annotations": map[string]any{"prometheus.io/scrape": "true"}},
+		"config": map[string]any{
+			"files":   map[string]any{"feature.flags": "[features]\ngreeting=hello\ndebug=true\ndb=redis-service\n"},
+			"fileEnv": map[string]any{"CONFIG_FILE": "feature.flags"},
+		},
+		"storage":              map[string]any{"cache-volume": map[string]any{"mountPath": "/opt/cache", "type": "emptyDir"}},
+		"revisionHistoryLimit": 2, // as apps/v1beta1 defaulted it
+	}
+	if diff := cmp.Diff(want, flask); diff != "" {
+		t.Errorf("flask (-want +got):\n%s", diff)
+	}
+	wantLeft := []string{
+		"spec.containers[jaeger-agent]: a sidecar",
+		"spec.initContainers[init-myservice]",
+		"ConfigMap flask-config: each key is both a variable and a file; kdecl makes the keys with dots or several lines files, the others variables",
+	}
+	if diff := cmp.Diff(wantLeft, st.Left["flask"]); diff != "" {
+		t.Errorf("left of flask (-want +got):\n%s", diff)
+	}
+	redis := st.Apps["redis-master"]
+	wantRedis := map[string]any{
+		"image":                "redis:4",
+		"ports":                map[string]any{"port-6379": 6379},
+		"storage":              map[string]any{"redis-persistent-storage": map[string]any{"mountPath": "/data", "size": "1Gi"}},
+		"revisionHistoryLimit": 2,
+	}
+	if diff := cmp.Diff(wantRedis, redis); diff != "" {
+		t.Errorf("redis-master (-want +got):\n%s", diff)
+	}
+	if got := st.Left["redis-master"]; len(got) > 0 {
+		t.Errorf("left of redis-master: %q, want nothing", got)
+	}
+}
