@@ -173,6 +173,11 @@ func TestKilledRender(t *testing.T) {
 			t.Errorf("%s: left %d files in .kdecl-txn", what, prepared)
 		case sig == syscall.SIGTERM && code == 1 && isOld:
 			outcomes["SIGTERM before the commit point: old"]++
+		case sig == syscall.SIGTERM && killedBy(cmd) == syscall.SIGTERM && isOld:
+			// Killed by the signal itself: it came before kdecl's main
+			// function, whose first step is to catch it, so before
+			// anything was read or written.
+			outcomes["SIGTERM before kdecl started: old"]++
 		case sig == syscall.SIGTERM && code == 0 && isNew:
 			outcomes["SIGTERM too late: new"]++
 		case sig == syscall.SIGKILL && !committed && isOld:
@@ -209,6 +214,14 @@ func TestKilledRender(t *testing.T) {
 	for _, o := range slices.Sorted(maps.Keys(outcomes)) {
 		t.Logf("%2d× %s", outcomes[o], o)
 	}
+}
+
+// killedBy is the signal that ended the command's process, if one did.
+func killedBy(cmd *exec.Cmd) syscall.Signal {
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return ws.Signal()
+	}
+	return 0
 }
 
 // TestConcurrentRenders starts two renders into one deploy directory at
