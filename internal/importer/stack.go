@@ -9,9 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"cuelang.org/go/cue"
-	"cuelang.org/go/cue/cuecontext"
-	"cuelang.org/go/cue/format"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -44,22 +41,7 @@ func (s *Stack) Write(pkg string) ([]byte, error) {
 		top["configs"] = s.Configs
 	}
 	top["apps"] = s.Apps
-	v := cuecontext.New().Encode(top)
-	if err := v.Err(); err != nil {
-		return nil, err
-	}
-	body, err := format.Node(v.Syntax(cue.Final()))
-	if err != nil {
-		return nil, err
-	}
-	body = bytes.TrimPrefix(bytes.TrimSpace(body), []byte("{"))
-	body = bytes.TrimSuffix(body, []byte("}"))
-	src := fmt.Sprintf("package %s\n\n%s\n", pkg, body)
-	out, err := format.Source([]byte(src))
-	if err != nil {
-		return nil, fmt.Errorf("formatting the stack: %w", err)
-	}
-	return out, nil
+	return schema.WriteCUE(pkg, top)
 }
 
 // StackOf writes the apps of p with kdecl's native fields.
