@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -149,7 +150,8 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	}
 	mi := mainContainer(a.Workload, spec)
 	c := spec.Containers[mi]
-	app := map[string]any{"image": c.Image}
+	app := map[string]any{}
+	basics(c, app)
 	if kind != "deployment" {
 		app["kind"] = kind
 	}
@@ -164,30 +166,31 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 			app[f] = int(number(v))
 		}
 	}
-	if c.ImagePullPolicy != "" {
-		app["imagePullPolicy"] = string(c.ImagePullPolicy)
-	}
-	if len(c.Command) > 0 {
-		app["command"] = c.Command
-	}
-	if len(c.Args) > 0 {
-		app["args"] = c.Args
-	}
+	sidecars := map[string]any{}
 	for i, other := range spec.Containers {
 		if i != mi {
-			s.left(a.Name, "spec.containers[%s]: a sidecar", other.Name)
+			sidecars[other.Name] = s.sidecar(a, other)
 		}
 	}
+	if len(sidecars) > 0 {
+		app["sidecars"] = sidecars
+	}
+	var uses []any
 	for _, ic := range spec.InitContainers {
+		if dep := waitsFor(p, ic); dep != "" {
+			uses = append(uses, map[string]any{"app": dep, "env": false})
+			s.Notes = append(s.Notes, fmt.Sprintf("app %s: init container %s waits for app %s: uses, with kdecl's wait container", a.Name, ic.Name, dep))
+			continue
+		}
 		s.left(a.Name, "spec.initContainers[%s]", ic.Name)
+	}
+	if len(uses) > 0 {
+		app["uses"] = uses
 	}
 
 	ports, portName := s.ports(a, c)
 	if len(ports) > 0 {
 		app["ports"] = ports
-	}
-	if res := resources(c.Resources); len(res) > 0 {
-		app["resources"] = res
 	}
 	probes := map[string]any{}
 	for name, pr := range map[string]*corev1.Probe{"liveness": c.LivenessProbe, "readiness": c.ReadinessProbe, "startup": c.StartupProbe} {
@@ -243,14 +246,7 @@ func (s *Stack) unread(a *App, tmpl *corev1.PodTemplateSpec, c corev1.Container)
 			s.left(a.Name, "the pod's %s", k)
 		}
 	}
-	cont, _ := json.Marshal(c)
-	var contFields map[string]any
-	json.Unmarshal(cont, &contFields)
-	for _, k := range slices.Sorted(maps.Keys(contFields)) {
-		if !slices.Contains(readContainer, k) {
-			s.left(a.Name, "spec.containers[%s].%s", c.Name, k)
-		}
-	}
+	s.unreadFields(a, c, readContainer)
 }
 
 func ownConfigMap(a *App, name string) bool {
@@ -329,6 +325,106 @@ func (s *Stack) storage(a *App, spec *corev1.PodSpec, c corev1.Container) map[st
 		out[vol.Name] = v
 	}
 	return out
+}
+
+// sidecar is a container of the pod other than the app's, in kdecl's
+// fields; what they do not say is left.
+func (s *Stack) sidecar(a *App, c corev1.Container) map[string]any {
+	out := map[string]any{}
+	basics(c, out)
+	ports := map[string]any{}
+	for _, cp := range c.Ports {
+		name := cp.Name
+		if name == "" || ports[name] != nil {
+			name = "port-" + strconv.Itoa(int(cp.ContainerPort))
+			if cp.Protocol != "" && cp.Protocol != corev1.ProtocolTCP {
+				name += "-" + strings.ToLower(string(cp.Protocol))
+			}
+		}
+		if (cp.Protocol == "" || cp.Protocol == corev1.ProtocolTCP) && cp.HostPort == 0 {
+			ports[name] = int(cp.ContainerPort)
+			continue
+		}
+		p := map[string]any{"port": int(cp.ContainerPort)}
+		if cp.Protocol != "" && cp.Protocol != corev1.ProtocolTCP {
+			p["protocol"] = string(cp.Protocol)
+		}
+		if cp.HostPort != 0 {
+			p["hostPort"] = int(cp.HostPort)
+		}
+		ports[name] = p
+	}
+	if len(ports) > 0 {
+		out["ports"] = ports
+	}
+	env := map[string]any{}
+	for _, e := range c.Env {
+		if e.ValueFrom != nil {
+			s.left(a.Name, "spec.containers[%s].env[%s]", c.Name, e.Name)
+			continue
+		}
+		env[e.Name] = e.Value
+	}
+	if len(env) > 0 {
+		out["env"] = env
+	}
+	s.unreadFields(a, c, []string{"name", "image", "imagePullPolicy", "command", "args", "resources", "ports", "env"})
+	return out
+}
+
+// basics sets what kdecl says alike of the app's container and of a
+// sidecar: image, pull policy, command, args and resources.
+func basics(c corev1.Container, out map[string]any) {
+	out["image"] = c.Image
+	if c.ImagePullPolicy != "" {
+		out["imagePullPolicy"] = string(c.ImagePullPolicy)
+	}
+	if len(c.Command) > 0 {
+		out["command"] = c.Command
+	}
+	if len(c.Args) > 0 {
+		out["args"] = c.Args
+	}
+	if res := resources(c.Resources); len(res) > 0 {
+		out["resources"] = res
+	}
+}
+
+// unreadFields leaves the fields of the container c that are not read.
+func (s *Stack) unreadFields(a *App, c corev1.Container, read []string) {
+	fields, _ := json.Marshal(c)
+	var m map[string]any
+	json.Unmarshal(fields, &m)
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if !slices.Contains(read, k) {
+			s.left(a.Name, "spec.containers[%s].%s", c.Name, k)
+		}
+	}
+}
+
+// waitPattern is the shell loop of an init container that waits for a
+// Service's name to resolve, as the book writes it and kdecl renders it.
+var waitPattern = regexp.MustCompile(`^until nslookup ([a-z0-9.-]+); do echo [^;]*; sleep [0-9]+; done;?$`)
+
+// waitsFor is the app whose Service an init container waits for, or "".
+func waitsFor(p *Plan, c corev1.Container) string {
+	cmd := append(slices.Clone(c.Command), c.Args...)
+	if len(cmd) != 3 || cmd[0] != "sh" || cmd[1] != "-c" || !strings.HasPrefix(c.Image, "busybox") {
+		return ""
+	}
+	m := waitPattern.FindStringSubmatch(strings.TrimSpace(cmd[2]))
+	if m == nil {
+		return ""
+	}
+	host, _, _ := strings.Cut(m[1], ".")
+	for _, other := range p.Apps {
+		for _, svc := range other.Services {
+			if svc.Name() == host {
+				return other.Name
+			}
+		}
+	}
+	return ""
 }
 
 // ports are the main container's ports by name, with the name of each

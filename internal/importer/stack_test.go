@@ -66,13 +66,23 @@ func TestStackOfFlask(t *testing.T) {
 		},
 		"storage":              map[string]any{"cache-volume": map[string]any{"mountPath": "/opt/cache", "type": "emptyDir"}},
 		"revisionHistoryLimit": 2, // as apps/v1beta1 defaulted it
+		"sidecars": map[string]any{"jaeger-agent": map[string]any{
+			"image":   "jaegertracing/jaeger-agent",
+			"command": []string{"/go/bin/agent-linux", "--collector.host-port=jaeger-collector:14267"},
+			"ports": map[string]any{
+				"port-5775-udp": map[string]any{"port": 5775, "protocol": "UDP"},
+				"port-5778":     5778,
+				"port-6831-udp": map[string]any{"port": 6831, "protocol": "UDP"},
+				"port-6832-udp": map[string]any{"port": 6832, "protocol": "UDP"},
+			},
+		}},
+		// init-myservice waits for redis-service, redis-master's Service.
+		"uses": []any{map[string]any{"app": "redis-master", "env": false}},
 	}
 	if diff := cmp.Diff(want, flask); diff != "" {
 		t.Errorf("flask (-want +got):\n%s", diff)
 	}
 	wantLeft := []string{
-		"spec.containers[jaeger-agent]: a sidecar",
-		"spec.initContainers[init-myservice]",
 		"ConfigMap flask-config: each key is both a variable and a file; kdecl makes the keys with dots or several lines files, the others variables",
 	}
 	if diff := cmp.Diff(wantLeft, st.Left["flask"]); diff != "" {
