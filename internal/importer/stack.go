@@ -161,6 +161,16 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	if replicas != nil && *replicas != 1 {
 		app["replicas"] = int(*replicas)
 	}
+	if st := rollout(a.Workload); len(st) > 0 {
+		field := "updateStrategy"
+		if kind == "deployment" {
+			field = "strategy"
+		}
+		app[field] = st
+	}
+	if sn, _ := manifest.Get(a.Workload.Object, "spec", "serviceName").(string); sn != "" && sn != a.Name+"-headless" {
+		s.Notes = append(s.Notes, fmt.Sprintf("StatefulSet %s: its pods' Service, serviceName %s, is kdecl's headless Service %s-headless", a.Workload.Name(), sn, a.Name))
+	}
 	for _, f := range []string{"minReadySeconds", "revisionHistoryLimit", "progressDeadlineSeconds"} {
 		if v := manifest.Get(a.Workload.Object, "spec", f); v != nil {
 			app[f] = int(number(v))
@@ -222,7 +232,8 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 // Fields the native fields say, of a workload's spec, its pod's spec
 // and the app's container; unread reports the others as left.
 var (
-	readWorkload  = []string{"replicas", "selector", "template", "schedule", "jobTemplate", "minReadySeconds", "revisionHistoryLimit", "progressDeadlineSeconds"}
+	readWorkload = []string{"replicas", "selector", "template", "schedule", "jobTemplate", "minReadySeconds",
+		"revisionHistoryLimit", "progressDeadlineSeconds", "strategy", "updateStrategy", "serviceName", "volumeClaimTemplates"}
 	readPod       = []string{"containers", "initContainers", "volumes"}
 	readContainer = []string{"name", "image", "imagePullPolicy", "command", "args", "ports", "resources",
 		"livenessProbe", "readinessProbe", "startupProbe", "env", "envFrom", "volumeMounts"}
@@ -267,8 +278,22 @@ func (s *Stack) storage(a *App, spec *corev1.PodSpec, c corev1.Container) map[st
 			claims[pvc.Name] = pvc
 		}
 	}
+	templates := map[string]corev1.PersistentVolumeClaim{}
+	if a.Workload.Kind() == "StatefulSet" {
+		if ss, err := typed[appsv1.StatefulSet](a.Workload); err == nil {
+			for _, t := range ss.Spec.VolumeClaimTemplates {
+				templates[t.Name] = t
+			}
+		}
+	}
 	out := map[string]any{}
 	for _, m := range c.VolumeMounts {
+		if t, ok := templates[m.Name]; ok {
+			v := claimVolume(m, &t)
+			out[m.Name] = v
+			delete(templates, m.Name)
+			continue
+		}
 		var vol *corev1.Volume
 		for i := range spec.Volumes {
 			if spec.Volumes[i].Name == m.Name {
@@ -294,20 +319,7 @@ func (s *Stack) storage(a *App, spec *corev1.PodSpec, c corev1.Container) map[st
 		}
 		switch src := vol.VolumeSource; {
 		case src.PersistentVolumeClaim != nil && claims[src.PersistentVolumeClaim.ClaimName] != nil:
-			pvc := claims[src.PersistentVolumeClaim.ClaimName]
-			if q, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
-				v["size"] = q.String()
-			}
-			if modes := pvc.Spec.AccessModes; len(modes) > 0 && !(len(modes) == 1 && modes[0] == corev1.ReadWriteOnce) {
-				var ms []string
-				for _, mode := range modes {
-					ms = append(ms, string(mode))
-				}
-				v["accessModes"] = ms
-			}
-			if pvc.Spec.StorageClassName != nil {
-				v["storageClass"] = *pvc.Spec.StorageClassName
-			}
+			v = claimVolume(m, claims[src.PersistentVolumeClaim.ClaimName])
 		case src.PersistentVolumeClaim != nil:
 			v["claim"] = src.PersistentVolumeClaim.ClaimName
 		case src.EmptyDir != nil:
@@ -323,6 +335,61 @@ func (s *Stack) storage(a *App, spec *corev1.PodSpec, c corev1.Container) map[st
 			continue
 		}
 		out[vol.Name] = v
+	}
+	for name := range templates {
+		s.left(a.Name, "volumeClaimTemplates[%s]: mounted by no container of the app's", name)
+	}
+	return out
+}
+
+// claimVolume is a persistent volume of kdecl's, mounted as m, from a
+// claim or claim template.
+func claimVolume(m corev1.VolumeMount, pvc *corev1.PersistentVolumeClaim) map[string]any {
+	v := map[string]any{"mountPath": m.MountPath}
+	if m.ReadOnly {
+		v["readOnly"] = true
+	}
+	if m.SubPath != "" {
+		v["subPath"] = m.SubPath
+	}
+	if q, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
+		v["size"] = q.String()
+	}
+	if modes := pvc.Spec.AccessModes; len(modes) > 0 && !(len(modes) == 1 && modes[0] == corev1.ReadWriteOnce) {
+		var ms []string
+		for _, mode := range modes {
+			ms = append(ms, string(mode))
+		}
+		v["accessModes"] = ms
+	}
+	if pvc.Spec.StorageClassName != nil {
+		v["storageClass"] = *pvc.Spec.StorageClassName
+	}
+	return v
+}
+
+// rollout is the strategy of a Deployment or the updateStrategy of a
+// StatefulSet or DaemonSet, in kdecl's fields: the type and the numbers
+// of its rolling update, flat.
+func rollout(w manifest.Doc) map[string]any {
+	field := "updateStrategy"
+	if w.Kind() == "Deployment" {
+		field = "strategy"
+	}
+	st, _ := manifest.Get(w.Object, "spec", field).(map[string]any)
+	out := map[string]any{}
+	if t, ok := st["type"].(string); ok {
+		out["type"] = t
+	}
+	rolling, _ := st["rollingUpdate"].(map[string]any)
+	for _, k := range []string{"maxSurge", "maxUnavailable", "partition"} {
+		switch v := rolling[k].(type) {
+		case string:
+			out[k] = v
+		case nil:
+		default:
+			out[k] = int(number(v))
+		}
 	}
 	return out
 }

@@ -3,6 +3,8 @@ package importer
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -100,5 +102,34 @@ func TestStackOfFlask(t *testing.T) {
 	}
 	if got := st.Left["redis-master"]; len(got) > 0 {
 		t.Errorf("left of redis-master: %q, want nothing", got)
+	}
+}
+
+// TestStackOfStatefulSet: the claim templates of nodejs's StatefulSet are
+// its storage, its update strategy is kdecl's, and its serviceName, which
+// kdecl's headless Service replaces, is a note.
+func TestStackOfStatefulSet(t *testing.T) {
+	st, err := StackOf(Group(read(t, "../../testdata/kfd/nodejs-0.4.0")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodejs := st.Apps["nodejs"]
+	for field, want := range map[string]any{
+		"kind":           "statefulset",
+		"replicas":       5,
+		"storage":        map[string]any{"datastore": map[string]any{"mountPath": "/opt/data", "size": "1Gi"}},
+		"updateStrategy": map[string]any{"type": "RollingUpdate"},
+		"ports":          map[string]any{"web": 3000},
+	} {
+		if diff := cmp.Diff(want, nodejs[field]); diff != "" {
+			t.Errorf("nodejs.%s (-want +got):\n%s", field, diff)
+		}
+	}
+	wantNote := "StatefulSet nodejs: its pods' Service, serviceName nodejs-service, is kdecl's headless Service nodejs-headless"
+	if !slices.Contains(st.Notes, wantNote) {
+		t.Errorf("notes %q lack %q", st.Notes, wantNote)
+	}
+	if got := st.Left["nodejs"]; len(got) != 1 || !strings.HasPrefix(got[0], "ConfigMap nodejs-config: each key is both") {
+		t.Errorf("left of nodejs: %q, want only its ConfigMap", got)
 	}
 }
