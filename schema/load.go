@@ -237,10 +237,11 @@ func (l *loader) stackFields(known []string, s *Stack) {
 		if name == "" || name == "-" {
 			continue
 		}
-		if !l.user.LookupPath(cue.MakePath(cue.Str(name))).Exists() {
+		user := l.user.LookupPath(cue.MakePath(cue.Str(name)))
+		if !user.Exists() {
 			continue
 		}
-		if _, ok := l.decodeFast(l.user.LookupPath(cue.MakePath(cue.Str(name))), l.fast.fields[name], "", rv.Field(i).Addr().Interface()); ok {
+		if l.decodeFast(user, l.fast.fields[name], "", rv.Field(i).Addr().Interface()) {
 			continue
 		}
 		v := l.unified().LookupPath(cue.MakePath(cue.Str(name)))
@@ -276,19 +277,21 @@ func (l *loader) unified() cue.Value {
 // check, the schema compiled (see validator), accepts its JSON export:
 // one export and one decoding instead of CUE's unification with the
 // schema and its decoding, field by field. key is v's key in a map.
-//
-// It also returns the JSON of v as decoded for the validator, or nil if
-// v has none (it is not concrete, or an error): what the stack sets.
-func (l *loader) decodeFast(v cue.Value, check validator, key string, out any) (generic any, ok bool) {
+func (l *loader) decodeFast(v cue.Value, check validator, key string, out any) bool {
+	if check == nil || l.noFast {
+		return false // nothing would use the export
+	}
 	b, err := v.MarshalJSON()
 	if err != nil {
-		return nil, false // not concrete, or an error: CUE says which
+		return false // not concrete, or an error: CUE says which
 	}
-	return l.decodeJSON(b, check, key, out)
+	_, ok := l.decodeJSON(b, check, key, out)
+	return ok
 }
 
 // decodeJSON is decodeFast after the export: Go alone, safe to run on
-// several goroutines.
+// several goroutines. It also returns the JSON as decoded for the
+// validator, nil if it is not JSON: what the stack sets.
 func (l *loader) decodeJSON(b []byte, check validator, key string, out any) (generic any, ok bool) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()

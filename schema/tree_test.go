@@ -102,7 +102,7 @@ func (w *walker) shape(path string, expr ast.Expr, depth int) *Node {
 				n.Elem = w.shape(join(path, "*"), f.Value, depth+1)
 				continue
 			}
-			name := labelName(f.Label)
+			name, _ := labelString(f.Label)
 			child := w.shape(join(path, name), f.Value, depth+1)
 			child.Name = name
 			child.Optional = f.Constraint.String() == "?"
@@ -205,16 +205,6 @@ func join(path, name string) string {
 		return name
 	}
 	return path + "." + name
-}
-
-func labelName(l ast.Label) string {
-	switch l := l.(type) {
-	case *ast.Ident:
-		return l.Name
-	case *ast.BasicLit:
-		return strings.Trim(l.Value, `"`)
-	}
-	return fmt.Sprint(l)
 }
 
 func docOf(f *ast.Field) string {

@@ -61,6 +61,13 @@ func corpus(t *testing.T, random int) []string {
 	return dirs
 }
 
+// schemaDefs are a CUE context with #Stack and #App compiled in it.
+func schemaDefs() (ctx *cue.Context, def, appDef cue.Value) {
+	ctx = cuecontext.New()
+	def = ctx.CompileBytes(schemaSource).LookupPath(cue.MakePath(cue.Def("Stack")))
+	return ctx, def, def.LookupPath(cue.MakePath(cue.Str("apps"), cue.AnyString))
+}
+
 // TestValidatorAgreesWithCUE: for every app and stack field of the
 // corpus whose value is concrete, the compiled validator accepts exactly
 // what CUE's unification with the schema accepts. Accepting more would
@@ -70,9 +77,7 @@ func TestValidatorAgreesWithCUE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := cuecontext.New()
-	def := ctx.CompileBytes(schemaSource).LookupPath(cue.MakePath(cue.Def("Stack")))
-	appDef := def.LookupPath(cue.MakePath(cue.Str("apps"), cue.AnyString))
+	ctx, def, appDef := schemaDefs()
 	checked, valid := 0, 0
 	for _, dir := range corpus(t, 1500) {
 		insts := load.Instances([]string{"."}, &load.Config{Dir: dir})
@@ -168,9 +173,7 @@ func TestValidatorMutations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := cuecontext.New()
-	def := ctx.CompileBytes(schemaSource).LookupPath(cue.MakePath(cue.Def("Stack")))
-	appDef := def.LookupPath(cue.MakePath(cue.Str("apps"), cue.AnyString))
+	ctx, _, appDef := schemaDefs()
 	r := rand.New(rand.NewPCG(7, 8))
 	replacements := []any{"x", "", "UPPER", "a b", "/abs", "../up", "8080", "10%", "1Gi", strings.Repeat("a", 70),
 		json.Number("0"), json.Number("-1"), json.Number("1"), json.Number("65536"), json.Number("99999999999"), json.Number("1.5"),

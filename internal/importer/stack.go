@@ -86,42 +86,50 @@ func typed[T any](d manifest.Doc) (*T, error) {
 
 func configMapOf(d manifest.Doc) (*corev1.ConfigMap, error) { return typed[corev1.ConfigMap](d) }
 
-// podTemplate is the workload's kind in kdecl, its replicas (nil if it
-// has none) and pod template.
-func podTemplate(w manifest.Doc) (kind string, replicas *int32, t *corev1.PodTemplateSpec, schedule string, err error) {
+// workload is what StackOf reads of a workload, decoded once.
+type workload struct {
+	kind      string // kdecl's
+	replicas  *int32 // nil if the kind has none
+	template  *corev1.PodTemplateSpec
+	schedule  string                         // a CronJob's
+	templates []corev1.PersistentVolumeClaim // a StatefulSet's claim templates
+}
+
+// decodeWorkload decodes w into its k8s.io/api type.
+func decodeWorkload(w manifest.Doc) (*workload, error) {
 	switch w.Kind() {
 	case "Deployment":
 		d, err := typed[appsv1.Deployment](w)
 		if err != nil {
-			return "", nil, nil, "", err
+			return nil, err
 		}
-		return "deployment", d.Spec.Replicas, &d.Spec.Template, "", nil
+		return &workload{kind: "deployment", replicas: d.Spec.Replicas, template: &d.Spec.Template}, nil
 	case "StatefulSet":
 		d, err := typed[appsv1.StatefulSet](w)
 		if err != nil {
-			return "", nil, nil, "", err
+			return nil, err
 		}
-		return "statefulset", d.Spec.Replicas, &d.Spec.Template, "", nil
+		return &workload{kind: "statefulset", replicas: d.Spec.Replicas, template: &d.Spec.Template, templates: d.Spec.VolumeClaimTemplates}, nil
 	case "DaemonSet":
 		d, err := typed[appsv1.DaemonSet](w)
 		if err != nil {
-			return "", nil, nil, "", err
+			return nil, err
 		}
-		return "daemonset", nil, &d.Spec.Template, "", nil
+		return &workload{kind: "daemonset", template: &d.Spec.Template}, nil
 	case "Job":
 		d, err := typed[batchv1.Job](w)
 		if err != nil {
-			return "", nil, nil, "", err
+			return nil, err
 		}
-		return "job", nil, &d.Spec.Template, "", nil
+		return &workload{kind: "job", template: &d.Spec.Template}, nil
 	case "CronJob":
 		d, err := typed[batchv1.CronJob](w)
 		if err != nil {
-			return "", nil, nil, "", err
+			return nil, err
 		}
-		return "cronjob", nil, &d.Spec.JobTemplate.Spec.Template, d.Spec.Schedule, nil
+		return &workload{kind: "cronjob", template: &d.Spec.JobTemplate.Spec.Template, schedule: d.Spec.Schedule}, nil
 	}
-	return "", nil, nil, "", fmt.Errorf("not a workload")
+	return nil, fmt.Errorf("not a workload")
 }
 
 // mainContainer is the container the app is: the one named like the
@@ -140,10 +148,11 @@ func (s *Stack) left(app, format string, args ...any) {
 }
 
 func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
-	kind, replicas, tmpl, schedule, err := podTemplate(a.Workload)
+	w, err := decodeWorkload(a.Workload)
 	if err != nil {
 		return nil, err
 	}
+	kind, tmpl := w.kind, w.template
 	spec := &tmpl.Spec
 	if len(spec.Containers) == 0 {
 		return nil, fmt.Errorf("no containers")
@@ -155,11 +164,11 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	if kind != "deployment" {
 		app["kind"] = kind
 	}
-	if schedule != "" {
-		app["schedule"] = schedule
+	if w.schedule != "" {
+		app["schedule"] = w.schedule
 	}
-	if replicas != nil && *replicas != 1 {
-		app["replicas"] = int(*replicas)
+	if w.replicas != nil && *w.replicas != 1 {
+		app["replicas"] = int(*w.replicas)
 	}
 	if st := rollout(a.Workload); len(st) > 0 {
 		field := "updateStrategy"
@@ -203,7 +212,11 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 		app["ports"] = ports
 	}
 	probes := map[string]any{}
-	for name, pr := range map[string]*corev1.Probe{"liveness": c.LivenessProbe, "readiness": c.ReadinessProbe, "startup": c.StartupProbe} {
+	for _, np := range []struct {
+		name string
+		pr   *corev1.Probe
+	}{{"liveness", c.LivenessProbe}, {"readiness", c.ReadinessProbe}, {"startup", c.StartupProbe}} {
+		name, pr := np.name, np.pr
 		if pr == nil {
 			continue
 		}
@@ -222,7 +235,7 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	if err := s.configAndEnv(p, a, spec, c, app); err != nil {
 		return nil, err
 	}
-	if storage := s.storage(a, spec, c); len(storage) > 0 {
+	if storage := s.storage(a, w, c); len(storage) > 0 {
 		app["storage"] = storage
 	}
 	s.unread(a, tmpl, c)
@@ -271,7 +284,8 @@ func ownConfigMap(a *App, name string) bool {
 
 // storage is the app's volumes other than its config: its claims,
 // emptyDirs; other kinds of volumes are left.
-func (s *Stack) storage(a *App, spec *corev1.PodSpec, c corev1.Container) map[string]any {
+func (s *Stack) storage(a *App, w *workload, c corev1.Container) map[string]any {
+	spec := &w.template.Spec
 	claims := map[string]*corev1.PersistentVolumeClaim{}
 	for _, d := range a.Claims {
 		if pvc, err := typed[corev1.PersistentVolumeClaim](d); err == nil {
@@ -279,18 +293,13 @@ func (s *Stack) storage(a *App, spec *corev1.PodSpec, c corev1.Container) map[st
 		}
 	}
 	templates := map[string]corev1.PersistentVolumeClaim{}
-	if a.Workload.Kind() == "StatefulSet" {
-		if ss, err := typed[appsv1.StatefulSet](a.Workload); err == nil {
-			for _, t := range ss.Spec.VolumeClaimTemplates {
-				templates[t.Name] = t
-			}
-		}
+	for _, t := range w.templates {
+		templates[t.Name] = t
 	}
 	out := map[string]any{}
 	for _, m := range c.VolumeMounts {
 		if t, ok := templates[m.Name]; ok {
-			v := claimVolume(m, &t)
-			out[m.Name] = v
+			out[m.Name] = claimVolume(mount(m), &t)
 			delete(templates, m.Name)
 			continue
 		}
@@ -310,16 +319,10 @@ func (s *Stack) storage(a *App, spec *corev1.PodSpec, c corev1.Container) map[st
 			}
 			continue // the config, read by configAndEnv
 		}
-		v := map[string]any{"mountPath": m.MountPath}
-		if m.ReadOnly {
-			v["readOnly"] = true
-		}
-		if m.SubPath != "" {
-			v["subPath"] = m.SubPath
-		}
+		v := mount(m)
 		switch src := vol.VolumeSource; {
 		case src.PersistentVolumeClaim != nil && claims[src.PersistentVolumeClaim.ClaimName] != nil:
-			v = claimVolume(m, claims[src.PersistentVolumeClaim.ClaimName])
+			claimVolume(v, claims[src.PersistentVolumeClaim.ClaimName])
 		case src.PersistentVolumeClaim != nil:
 			v["claim"] = src.PersistentVolumeClaim.ClaimName
 		case src.EmptyDir != nil:
@@ -336,15 +339,14 @@ func (s *Stack) storage(a *App, spec *corev1.PodSpec, c corev1.Container) map[st
 		}
 		out[vol.Name] = v
 	}
-	for name := range templates {
+	for _, name := range slices.Sorted(maps.Keys(templates)) {
 		s.left(a.Name, "volumeClaimTemplates[%s]: mounted by no container of the app's", name)
 	}
 	return out
 }
 
-// claimVolume is a persistent volume of kdecl's, mounted as m, from a
-// claim or claim template.
-func claimVolume(m corev1.VolumeMount, pvc *corev1.PersistentVolumeClaim) map[string]any {
+// mount is a volume of kdecl's as far as the mount m says it.
+func mount(m corev1.VolumeMount) map[string]any {
 	v := map[string]any{"mountPath": m.MountPath}
 	if m.ReadOnly {
 		v["readOnly"] = true
@@ -352,6 +354,12 @@ func claimVolume(m corev1.VolumeMount, pvc *corev1.PersistentVolumeClaim) map[st
 	if m.SubPath != "" {
 		v["subPath"] = m.SubPath
 	}
+	return v
+}
+
+// claimVolume adds to v, a persistent volume of kdecl's, what the claim
+// or claim template pvc says, and returns it.
+func claimVolume(v map[string]any, pvc *corev1.PersistentVolumeClaim) map[string]any {
 	if q, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
 		v["size"] = q.String()
 	}
@@ -593,7 +601,7 @@ func resources(r corev1.ResourceRequirements) map[string]any {
 // name the app does not have).
 func probe(p *corev1.Probe, portName map[int32]string) (map[string]any, bool) {
 	out := map[string]any{}
-	port := func(v any, num int32, name string) (any, bool) {
+	port := func(num int32, name string) (any, bool) {
 		if name != "" {
 			return name, true
 		}
@@ -608,7 +616,7 @@ func probe(p *corev1.Probe, portName map[int32]string) (map[string]any, bool) {
 		if h.HTTPGet.Path != "" {
 			http["path"] = h.HTTPGet.Path
 		}
-		pv, ok := port(nil, h.HTTPGet.Port.IntVal, h.HTTPGet.Port.StrVal)
+		pv, ok := port(h.HTTPGet.Port.IntVal, h.HTTPGet.Port.StrVal)
 		if !ok {
 			return nil, false
 		}
@@ -621,7 +629,7 @@ func probe(p *corev1.Probe, portName map[int32]string) (map[string]any, bool) {
 		}
 		out["http"] = http
 	case h.TCPSocket != nil:
-		pv, ok := port(nil, h.TCPSocket.Port.IntVal, h.TCPSocket.Port.StrVal)
+		pv, ok := port(h.TCPSocket.Port.IntVal, h.TCPSocket.Port.StrVal)
 		if !ok || h.TCPSocket.Host != "" {
 			return nil, false
 		}

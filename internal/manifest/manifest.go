@@ -219,9 +219,9 @@ func split(data []byte) []part {
 	return parts
 }
 
-// Get is the value at path in obj, nil if there is none.
-func Get(obj map[string]any, path ...string) any {
-	var v any = obj
+// Get is the value at path in v, an object as JSON decodes it, nil if
+// there is none.
+func Get(v any, path ...string) any {
 	for _, p := range path {
 		m, ok := v.(map[string]any)
 		if !ok {

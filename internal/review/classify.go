@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/kdecl/kdecl/internal/manifest"
 )
 
 // templatePaths are where the pod template is, by kind.
@@ -61,7 +63,7 @@ func added(o, prev *object) Change {
 func removed(o *object) Change {
 	b := newChange(o, KindRemoved)
 	how := "kubectl delete " + kubectl(o)
-	if stack, _ := get(o.fields, "metadata", "labels", "app.kubernetes.io/part-of").(string); stack != "" {
+	if stack, _ := manifest.Get(o.fields, "metadata", "labels", "app.kubernetes.io/part-of").(string); stack != "" {
 		how += ", or prune what the stack no longer renders: kubectl apply -f DIR -R --prune -l app.kubernetes.io/part-of=" + stack
 	}
 	b.add(Removed, "no longer rendered, but kubectl apply does not delete it: %s", how)
@@ -86,7 +88,7 @@ func changed(old, new *object) Change {
 	exposure(b, old, new)
 	scale(b, old, new)
 	secrets(b, old, new)
-	if new.kind == "CronJob" && !reflect.DeepEqual(get(old.fields, "spec", "jobTemplate"), get(new.fields, "spec", "jobTemplate")) {
+	if new.kind == "CronJob" && !reflect.DeepEqual(manifest.Get(old.fields, "spec", "jobTemplate"), manifest.Get(new.fields, "spec", "jobTemplate")) {
 		b.add("", "the Jobs the CronJob starts from now on run the new template; running ones are left alone")
 	}
 	return b.done()
@@ -96,12 +98,12 @@ func recreate(b *builder, old, new *object) {
 	rule := immutable[new.kind]
 	var fields []string
 	for _, f := range rule.fields {
-		if !reflect.DeepEqual(get(old.fields, f...), get(new.fields, f...)) {
+		if !reflect.DeepEqual(manifest.Get(old.fields, f...), manifest.Get(new.fields, f...)) {
 			fields = append(fields, strings.Join(f, "."))
 		}
 	}
 	if new.kind == "PersistentVolumeClaim" {
-		o, n := quantity(get(old.fields, "spec", "resources", "requests", "storage")), quantity(get(new.fields, "spec", "resources", "requests", "storage"))
+		o, n := quantity(manifest.Get(old.fields, "spec", "resources", "requests", "storage")), quantity(manifest.Get(new.fields, "spec", "resources", "requests", "storage"))
 		if o > 0 && n > 0 && n < o {
 			fields = append(fields, "spec.resources.requests.storage (smaller)")
 		}
@@ -136,7 +138,7 @@ func rollout(b *builder, old, new *object) {
 	if !ok || !rolls[new.kind] {
 		return
 	}
-	ot, nt := get(old.fields, path...), get(new.fields, path...)
+	ot, nt := manifest.Get(old.fields, path...), manifest.Get(new.fields, path...)
 	if reflect.DeepEqual(ot, nt) {
 		return
 	}
@@ -146,14 +148,14 @@ func rollout(b *builder, old, new *object) {
 	case "DaemonSet":
 		pods = "its pod on every node is replaced"
 	case "Deployment", "StatefulSet", "ReplicaSet":
-		if r, ok := get(new.fields, "spec", "replicas").(float64); ok {
+		if r, ok := manifest.Get(new.fields, "spec", "replicas").(float64); ok {
 			pods = fmt.Sprintf("%s replaced", plural(int(r), "pod is", "pods are"))
 		} else {
 			pods = "every pod the autoscaler runs is replaced"
 		}
 	}
 	if new.kind == "StatefulSet" || new.kind == "DaemonSet" {
-		if t, _ := get(new.fields, "spec", "updateStrategy", "type").(string); t == "OnDelete" {
+		if t, _ := manifest.Get(new.fields, "spec", "updateStrategy", "type").(string); t == "OnDelete" {
 			pods = "each pod is replaced when it is deleted (updateStrategy OnDelete)"
 		}
 	}
@@ -189,25 +191,25 @@ func templateChanges(old, new any) []string {
 		}
 	}
 	const hash = "kdecl.dev/config-hash"
-	if oh, nh := get(old, "metadata", "annotations", hash), get(new, "metadata", "annotations", hash); oh != nh {
+	if oh, nh := manifest.Get(old, "metadata", "annotations", hash), manifest.Get(new, "metadata", "annotations", hash); oh != nh {
 		out = append(out, "config (its hash)")
 	}
 	// the version label follows the image
 	const version = "app.kubernetes.io/version"
-	if !reflect.DeepEqual(withoutKey(get(old, "metadata", "labels"), version), withoutKey(get(new, "metadata", "labels"), version)) {
+	if !reflect.DeepEqual(withoutKey(manifest.Get(old, "metadata", "labels"), version), withoutKey(manifest.Get(new, "metadata", "labels"), version)) {
 		out = append(out, "pod labels")
 	}
-	oa, na := withoutKey(get(old, "metadata", "annotations"), hash), withoutKey(get(new, "metadata", "annotations"), hash)
+	oa, na := withoutKey(manifest.Get(old, "metadata", "annotations"), hash), withoutKey(manifest.Get(new, "metadata", "annotations"), hash)
 	if !reflect.DeepEqual(oa, na) {
 		out = append(out, "pod annotations")
 	}
-	os, ns := withoutKey(get(old, "spec"), "containers", "initContainers"), withoutKey(get(new, "spec"), "containers", "initContainers")
+	os, ns := withoutKey(manifest.Get(old, "spec"), "containers", "initContainers"), withoutKey(manifest.Get(new, "spec"), "containers", "initContainers")
 	for _, f := range slices.Sorted(maps.Keys(union(os, ns))) {
 		if !reflect.DeepEqual(os[f], ns[f]) {
 			out = append(out, f)
 		}
 	}
-	if !reflect.DeepEqual(get(old, "spec", "initContainers"), get(new, "spec", "initContainers")) {
+	if !reflect.DeepEqual(manifest.Get(old, "spec", "initContainers"), manifest.Get(new, "spec", "initContainers")) {
 		out = append(out, "init containers")
 	}
 	if len(out) == 0 {
@@ -219,7 +221,7 @@ func templateChanges(old, new any) []string {
 // containers are the containers of a pod template by name.
 func containers(tmpl any) map[string]map[string]any {
 	out := map[string]map[string]any{}
-	list, _ := get(tmpl, "spec", "containers").([]any)
+	list, _ := manifest.Get(tmpl, "spec", "containers").([]any)
 	for _, c := range list {
 		if m, ok := c.(map[string]any); ok {
 			name, _ := m["name"].(string)
@@ -258,11 +260,11 @@ func dataLoss(b *builder, old, new *object) {
 				b.add(DataLoss, "claim template %s is gone: the claims %s-%s-<n> stay, with their data, unused", t, t, new.name)
 			}
 		}
-		o, okO := get(old.fields, "spec", "replicas").(float64)
-		n, okN := get(new.fields, "spec", "replicas").(float64)
+		o, okO := manifest.Get(old.fields, "spec", "replicas").(float64)
+		n, okN := manifest.Get(new.fields, "spec", "replicas").(float64)
 		if okO && okN && n < o && len(newT) > 0 {
 			fate := "stay, with their data, unused until it scales up again"
-			if get(new.fields, "spec", "persistentVolumeClaimRetentionPolicy", "whenScaled") == "Delete" {
+			if manifest.Get(new.fields, "spec", "persistentVolumeClaimRetentionPolicy", "whenScaled") == "Delete" {
 				fate = "are deleted (persistentVolumeClaimRetentionPolicy whenScaled: Delete)"
 			}
 			b.add(DataLoss, "scaled down from %d to %d: the claims of pods %d to %d %s", int(o), int(n), int(n), int(o)-1, fate)
@@ -272,26 +274,26 @@ func dataLoss(b *builder, old, new *object) {
 	if !ok {
 		return
 	}
-	oldVols, newVols := volumes(get(old.fields, path...)), volumes(get(new.fields, path...))
+	oldVols, newVols := volumes(manifest.Get(old.fields, path...)), volumes(manifest.Get(new.fields, path...))
 	for _, name := range slices.Sorted(maps.Keys(newVols)) {
 		o, n := oldVols[name], newVols[name]
-		if o == nil || get(o, "persistentVolumeClaim") == nil || get(n, "persistentVolumeClaim") != nil {
+		if o == nil || manifest.Get(o, "persistentVolumeClaim") == nil || manifest.Get(n, "persistentVolumeClaim") != nil {
 			continue
 		}
 		kind := "another kind of volume"
-		if get(n, "emptyDir") != nil {
+		if manifest.Get(n, "emptyDir") != nil {
 			kind = "an emptyDir"
 		}
-		b.add(DataLoss, "volume %s was claim %v and is now %s: the pods no longer see the claim's data", name, get(o, "persistentVolumeClaim", "claimName"), kind)
+		b.add(DataLoss, "volume %s was claim %v and is now %s: the pods no longer see the claim's data", name, manifest.Get(o, "persistentVolumeClaim", "claimName"), kind)
 	}
 }
 
 // claimTemplates are the names of a StatefulSet's claim templates.
 func claimTemplates(o *object) []string {
 	var out []string
-	list, _ := get(o.fields, "spec", "volumeClaimTemplates").([]any)
+	list, _ := manifest.Get(o.fields, "spec", "volumeClaimTemplates").([]any)
 	for _, t := range list {
-		if name, ok := get(t, "metadata", "name").(string); ok {
+		if name, ok := manifest.Get(t, "metadata", "name").(string); ok {
 			out = append(out, name)
 		}
 	}
@@ -301,9 +303,9 @@ func claimTemplates(o *object) []string {
 // volumes are the volumes of a pod template by name.
 func volumes(tmpl any) map[string]any {
 	out := map[string]any{}
-	list, _ := get(tmpl, "spec", "volumes").([]any)
+	list, _ := manifest.Get(tmpl, "spec", "volumes").([]any)
 	for _, v := range list {
-		if name, ok := get(v, "name").(string); ok {
+		if name, ok := manifest.Get(v, "name").(string); ok {
 			out[name] = v
 		}
 	}
@@ -318,8 +320,8 @@ func exposure(b *builder, old, new *object) {
 	}
 	switch new.kind {
 	case "Service":
-		ot, _ := get(oldFields, "spec", "type").(string)
-		nt, _ := get(new.fields, "spec", "type").(string)
+		ot, _ := manifest.Get(oldFields, "spec", "type").(string)
+		nt, _ := manifest.Get(new.fields, "spec", "type").(string)
 		outside := func(t string) bool { return t == "NodePort" || t == "LoadBalancer" }
 		if outside(nt) && (old == nil || !outside(ot)) {
 			b.add(Exposure, "a %s Service: its ports are reachable from outside the cluster", nt)
@@ -339,7 +341,7 @@ func exposure(b *builder, old, new *object) {
 				b.add(Exposure, "newly exposed: port %s, reachable %s", strings.Join(added, ", "), where)
 			}
 		}
-		if n := newStrings(get(oldFields, "spec", "externalIPs"), get(new.fields, "spec", "externalIPs")); len(n) > 0 {
+		if n := newStrings(manifest.Get(oldFields, "spec", "externalIPs"), manifest.Get(new.fields, "spec", "externalIPs")); len(n) > 0 {
 			b.add(Exposure, "external IPs %s", strings.Join(n, ", "))
 		}
 	case "Ingress":
@@ -358,8 +360,8 @@ func exposure(b *builder, old, new *object) {
 	if !ok {
 		return
 	}
-	ot, nt := get(oldFields, path...), get(new.fields, path...)
-	if get(nt, "spec", "hostNetwork") == true && get(ot, "spec", "hostNetwork") != true {
+	ot, nt := manifest.Get(oldFields, path...), manifest.Get(new.fields, path...)
+	if manifest.Get(nt, "spec", "hostNetwork") == true && manifest.Get(ot, "spec", "hostNetwork") != true {
 		b.add(Exposure, "host networking: the pods listen on their nodes' addresses")
 	}
 	oldHP, newHP := hostPorts(ot), hostPorts(nt)
@@ -373,28 +375,28 @@ func exposure(b *builder, old, new *object) {
 // servicePorts are a Service's ports as port/protocol.
 func servicePorts(svc map[string]any) []string {
 	var out []string
-	list, _ := get(svc, "spec", "ports").([]any)
+	list, _ := manifest.Get(svc, "spec", "ports").([]any)
 	for _, p := range list {
-		proto, _ := get(p, "protocol").(string)
+		proto, _ := manifest.Get(p, "protocol").(string)
 		if proto == "" {
 			proto = "TCP"
 		}
-		out = append(out, fmt.Sprintf("%v/%s", get(p, "port"), proto))
+		out = append(out, fmt.Sprintf("%v/%s", manifest.Get(p, "port"), proto))
 	}
 	return out
 }
 
 func ingressHosts(ing map[string]any) []string {
 	var out []string
-	rules, _ := get(ing, "spec", "rules").([]any)
+	rules, _ := manifest.Get(ing, "spec", "rules").([]any)
 	for _, r := range rules {
-		host, _ := get(r, "host").(string)
+		host, _ := manifest.Get(r, "host").(string)
 		if host == "" {
 			host = "every host"
 		}
-		paths, _ := get(r, "http", "paths").([]any)
+		paths, _ := manifest.Get(r, "http", "paths").([]any)
 		for _, p := range paths {
-			path, _ := get(p, "path").(string)
+			path, _ := manifest.Get(p, "path").(string)
 			out = append(out, host+path)
 		}
 	}
@@ -405,12 +407,12 @@ func ingressHosts(ing map[string]any) []string {
 func hostPorts(tmpl any) []string {
 	var out []string
 	for _, key := range []string{"containers", "initContainers"} {
-		list, _ := get(tmpl, "spec", key).([]any)
+		list, _ := manifest.Get(tmpl, "spec", key).([]any)
 		for _, c := range list {
-			ports, _ := get(c, "ports").([]any)
+			ports, _ := manifest.Get(c, "ports").([]any)
 			for _, p := range ports {
-				if hp := get(p, "hostPort"); hp != nil {
-					proto, _ := get(p, "protocol").(string)
+				if hp := manifest.Get(p, "hostPort"); hp != nil {
+					proto, _ := manifest.Get(p, "protocol").(string)
 					if proto == "" {
 						proto = "TCP"
 					}
@@ -437,7 +439,7 @@ func newStrings(old, new any) []string {
 func scale(b *builder, old, new *object) {
 	switch new.kind {
 	case "Deployment", "StatefulSet", "ReplicaSet":
-		o, n := get(old.fields, "spec", "replicas"), get(new.fields, "spec", "replicas")
+		o, n := manifest.Get(old.fields, "spec", "replicas"), manifest.Get(new.fields, "spec", "replicas")
 		switch {
 		case o == n:
 		case n == nil:
@@ -449,7 +451,7 @@ func scale(b *builder, old, new *object) {
 		}
 	case "HorizontalPodAutoscaler":
 		for _, f := range []string{"minReplicas", "maxReplicas"} {
-			if o, n := get(old.fields, "spec", f), get(new.fields, "spec", f); !reflect.DeepEqual(o, n) {
+			if o, n := manifest.Get(old.fields, "spec", f), manifest.Get(new.fields, "spec", f); !reflect.DeepEqual(o, n) {
 				b.add(Scale, "%s %v → %v", f, orDefault(o, "1"), orDefault(n, "1"))
 			}
 		}
@@ -458,7 +460,7 @@ func scale(b *builder, old, new *object) {
 	if !ok {
 		return
 	}
-	oc, nc := containers(get(old.fields, path...)), containers(get(new.fields, path...))
+	oc, nc := containers(manifest.Get(old.fields, path...)), containers(manifest.Get(new.fields, path...))
 	for _, name := range slices.Sorted(maps.Keys(nc)) {
 		if o := oc[name]; o != nil && !reflect.DeepEqual(o["resources"], nc[name]["resources"]) {
 			b.add(Scale, "resources of %s: %s → %s", name, resources(o["resources"]), resources(nc[name]["resources"]))
@@ -477,7 +479,7 @@ func orDefault(v any, def string) any {
 func resources(r any) string {
 	var parts []string
 	for _, kind := range []string{"requests", "limits"} {
-		m, _ := get(r, kind).(map[string]any)
+		m, _ := manifest.Get(r, kind).(map[string]any)
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			parts = append(parts, fmt.Sprintf("%s %s %v", kind, k, m[k]))
 		}
@@ -497,9 +499,9 @@ func secrets(b *builder, old, new *object) {
 	}
 	var have map[string]bool
 	if old != nil {
-		have = secretRefs(get(old.fields, path...))
+		have = secretRefs(manifest.Get(old.fields, path...))
 	}
-	need := secretRefs(get(new.fields, path...))
+	need := secretRefs(manifest.Get(new.fields, path...))
 	for _, ref := range slices.Sorted(maps.Keys(need)) {
 		if !have[ref] {
 			b.add(Secret, "needs %s, which must exist before the apply", ref)
@@ -511,39 +513,39 @@ func secrets(b *builder, old, new *object) {
 func secretRefs(tmpl any) map[string]bool {
 	refs := map[string]bool{}
 	for _, key := range []string{"containers", "initContainers"} {
-		list, _ := get(tmpl, "spec", key).([]any)
+		list, _ := manifest.Get(tmpl, "spec", key).([]any)
 		for _, c := range list {
-			env, _ := get(c, "env").([]any)
+			env, _ := manifest.Get(c, "env").([]any)
 			for _, e := range env {
-				if ref := get(e, "valueFrom", "secretKeyRef"); ref != nil {
-					refs[fmt.Sprintf("Secret %v key %v", get(ref, "name"), get(ref, "key"))] = true
+				if ref := manifest.Get(e, "valueFrom", "secretKeyRef"); ref != nil {
+					refs[fmt.Sprintf("Secret %v key %v", manifest.Get(ref, "name"), manifest.Get(ref, "key"))] = true
 				}
 			}
-			from, _ := get(c, "envFrom").([]any)
+			from, _ := manifest.Get(c, "envFrom").([]any)
 			for _, f := range from {
-				if ref := get(f, "secretRef"); ref != nil {
-					refs[fmt.Sprintf("Secret %v", get(ref, "name"))] = true
+				if ref := manifest.Get(f, "secretRef"); ref != nil {
+					refs[fmt.Sprintf("Secret %v", manifest.Get(ref, "name"))] = true
 				}
 			}
 		}
 	}
-	vols, _ := get(tmpl, "spec", "volumes").([]any)
+	vols, _ := manifest.Get(tmpl, "spec", "volumes").([]any)
 	for _, v := range vols {
-		s := get(v, "secret")
+		s := manifest.Get(v, "secret")
 		if s == nil {
 			continue
 		}
-		items, _ := get(s, "items").([]any)
+		items, _ := manifest.Get(s, "items").([]any)
 		if len(items) == 0 {
-			refs[fmt.Sprintf("Secret %v", get(s, "secretName"))] = true
+			refs[fmt.Sprintf("Secret %v", manifest.Get(s, "secretName"))] = true
 		}
 		for _, it := range items {
-			refs[fmt.Sprintf("Secret %v key %v", get(s, "secretName"), get(it, "key"))] = true
+			refs[fmt.Sprintf("Secret %v key %v", manifest.Get(s, "secretName"), manifest.Get(it, "key"))] = true
 		}
 	}
-	pulls, _ := get(tmpl, "spec", "imagePullSecrets").([]any)
+	pulls, _ := manifest.Get(tmpl, "spec", "imagePullSecrets").([]any)
 	for _, p := range pulls {
-		refs[fmt.Sprintf("Secret %v (to pull images)", get(p, "name"))] = true
+		refs[fmt.Sprintf("Secret %v (to pull images)", manifest.Get(p, "name"))] = true
 	}
 	return refs
 }
@@ -639,7 +641,7 @@ func join(path, key string) string {
 func named(l []any) map[string]any {
 	out := map[string]any{}
 	for _, x := range l {
-		name, ok := get(x, "name").(string)
+		name, ok := manifest.Get(x, "name").(string)
 		if !ok || out[name] != nil {
 			return nil
 		}

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/kdecl/kdecl/internal/manifest"
 )
 
 // The classes of a change. These names are fixed: tooling matches on
@@ -170,7 +172,7 @@ func differing(files []File, other map[string][]byte) ([]*object, error) {
 
 // sameApp is whether two objects belong to one app of one stack.
 func sameApp(a, b *object) bool {
-	app := func(o *object, label string) any { return get(o.fields, "metadata", "labels", label) }
+	app := func(o *object, label string) any { return manifest.Get(o.fields, "metadata", "labels", label) }
 	return app(a, "app.kubernetes.io/name") != nil && app(a, "app.kubernetes.io/name") == app(b, "app.kubernetes.io/name") &&
 		app(a, "app.kubernetes.io/instance") == app(b, "app.kubernetes.io/instance")
 }
@@ -191,8 +193,8 @@ func parse(f File) ([]*object, error) {
 		}
 		o := &object{file: f.Path, fields: m}
 		o.kind, _ = m["kind"].(string)
-		o.ns, _ = get(m, "metadata", "namespace").(string)
-		o.name, _ = get(m, "metadata", "name").(string)
+		o.ns, _ = manifest.Get(m, "metadata", "namespace").(string)
+		o.name, _ = manifest.Get(m, "metadata", "name").(string)
 		if o.kind == "" || o.name == "" {
 			return nil, fmt.Errorf("%s: an object without kind or name", f.Path)
 		}
@@ -245,18 +247,6 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-// get is the value at path in m, or nil.
-func get(m any, path ...string) any {
-	for _, p := range path {
-		mm, ok := m.(map[string]any)
-		if !ok {
-			return nil
-		}
-		m = mm[p]
-	}
-	return m
 }
 
 // kubectl names an object for kubectl: kind/name and its namespace.
