@@ -344,6 +344,15 @@ func exposure(b *builder, old, new *object) {
 		if n := newStrings(manifest.Get(oldFields, "spec", "externalIPs"), manifest.Get(new.fields, "spec", "externalIPs")); len(n) > 0 {
 			b.add(Exposure, "external IPs %s", strings.Join(n, ", "))
 		}
+		if nt == "LoadBalancer" && ot == "LoadBalancer" {
+			oldRanges, _ := manifest.Get(oldFields, "spec", "loadBalancerSourceRanges").([]any)
+			newRanges, _ := manifest.Get(new.fields, "spec", "loadBalancerSourceRanges").([]any)
+			if len(oldRanges) > 0 && len(newRanges) == 0 {
+				b.add(Exposure, "the load balancer takes connections from every address: it no longer limits them to %s", strings.Join(newStrings(nil, oldRanges), ", "))
+			} else if n := newStrings(oldRanges, newRanges); len(oldRanges) > 0 && len(n) > 0 {
+				b.add(Exposure, "the load balancer takes connections from %s too", strings.Join(n, ", "))
+			}
+		}
 	case "Ingress":
 		oldHosts, newHosts := ingressHosts(oldFields), ingressHosts(new.fields)
 		var added []string

@@ -56,3 +56,31 @@ func TestQuantity(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceRanges: a LoadBalancer that drops or widens its source ranges
+// takes connections from addresses it refused: exposure. Narrowing them
+// is none.
+func TestSourceRanges(t *testing.T) {
+	lb := func(ranges string) []File {
+		return []File{{"a/svc.yaml", []byte("kind: Service\nmetadata: {name: a}\nspec: {type: LoadBalancer" + ranges + "}\n")}}
+	}
+	for _, tc := range []struct {
+		name, old, new string
+		want           []string
+	}{
+		{"dropped", ", loadBalancerSourceRanges: [10.0.0.0/8]", "", []string{Exposure}},
+		{"widened", ", loadBalancerSourceRanges: [10.0.0.0/8]", ", loadBalancerSourceRanges: [10.0.0.0/8, 0.0.0.0/0]", []string{Exposure}},
+		{"narrowed", ", loadBalancerSourceRanges: [10.0.0.0/8, 192.168.0.0/16]", ", loadBalancerSourceRanges: [10.0.0.0/8]", nil},
+		{"first set", "", ", loadBalancerSourceRanges: [10.0.0.0/8]", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			changes, err := Compare(lb(tc.old), lb(tc.new))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(changes) != 1 || !slices.Equal(changes[0].Classes, tc.want) {
+				t.Errorf("changes: %+v, want one of classes %v", changes, tc.want)
+			}
+		})
+	}
+}
