@@ -229,7 +229,7 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	if len(probes) > 0 {
 		app["probes"] = probes
 	}
-	if expose := s.expose(a); len(expose) > 0 {
+	if expose := s.expose(a, portName); len(expose) > 0 {
 		app["expose"] = expose
 	}
 	if err := s.configAndEnv(p, a, spec, c, app); err != nil {
@@ -510,7 +510,7 @@ func (s *Stack) ports(a *App, c corev1.Container) (map[string]any, map[int32]str
 	names := map[int32]string{}
 	for _, cp := range c.Ports {
 		name := cp.Name
-		servicePort := int32(0)
+		servicePort, targeted := int32(0), false
 		for _, svc := range a.Services {
 			sp, _ := manifest.Get(svc.Object, "spec", "ports").([]any)
 			for _, v := range sp {
@@ -521,6 +521,7 @@ func (s *Stack) ports(a *App, c corev1.Container) (map[string]any, map[int32]str
 					target = json.Number(strconv.Itoa(int(port)))
 				}
 				if t, ok := target.(string); ok && t == cp.Name || number(target) == cp.ContainerPort {
+					targeted = true
 					if n, _ := m["name"].(string); name == "" && n != "" {
 						name = n
 					}
@@ -537,8 +538,9 @@ func (s *Stack) ports(a *App, c corev1.Container) (map[string]any, map[int32]str
 			name = "port-" + strconv.Itoa(int(cp.ContainerPort))
 		}
 		names[cp.ContainerPort] = name
+		hidden := !targeted && len(a.Services) > 0
 		if cp.Protocol == "" || cp.Protocol == corev1.ProtocolTCP {
-			if servicePort == 0 && cp.HostPort == 0 {
+			if servicePort == 0 && cp.HostPort == 0 && !hidden {
 				ports[name] = int(cp.ContainerPort)
 				continue
 			}
@@ -552,6 +554,9 @@ func (s *Stack) ports(a *App, c corev1.Container) (map[string]any, map[int32]str
 		}
 		if cp.HostPort != 0 {
 			p["hostPort"] = int(cp.HostPort)
+		}
+		if hidden {
+			p["service"] = false
 		}
 		ports[name] = p
 	}
@@ -655,21 +660,65 @@ func probe(p *corev1.Probe, portName map[int32]string) (map[string]any, bool) {
 }
 
 // expose is how the app's Service is exposed: its type, or none if the
-// app has no Service but ports.
-func (s *Stack) expose(a *App) map[string]any {
-	if len(a.Services) == 0 {
+// app has no Service but a statefulset's headless one; and the fields of
+// kdecl's that it sets.
+func (s *Stack) expose(a *App, portName map[int32]string) map[string]any {
+	var regular []manifest.Doc
+	for _, svc := range a.Services {
+		if manifest.Get(svc.Object, "spec", "clusterIP") != "None" {
+			regular = append(regular, svc)
+		} else if a.Workload.Kind() != "StatefulSet" {
+			s.left(a.Name, "Service %s: a headless Service of a %s", svc.Name(), a.Workload.Kind())
+		}
+	}
+	if len(regular) == 0 {
 		return map[string]any{"type": "none"}
 	}
-	svc := a.Services[0]
-	for _, other := range a.Services[1:] {
+	svc, err := typed[corev1.Service](regular[0])
+	for _, other := range regular[1:] {
 		s.left(a.Name, "Service %s: a second Service", other.Name())
 	}
-	out := map[string]any{}
-	if t, _ := manifest.Get(svc.Object, "spec", "type").(string); t != "" && t != "ClusterIP" {
-		out["type"] = t
+	if err != nil {
+		s.left(a.Name, "Service %s: %v", regular[0].Name(), err)
+		return nil
 	}
-	if ann, _ := manifest.Get(svc.Object, "metadata", "annotations").(map[string]any); len(ann) > 0 {
-		out["annotations"] = ann
+	out := map[string]any{}
+	spec := svc.Spec
+	if spec.Type != "" && spec.Type != corev1.ServiceTypeClusterIP {
+		out["type"] = string(spec.Type)
+	}
+	if len(svc.Annotations) > 0 {
+		out["annotations"] = svc.Annotations
+	}
+	if spec.SessionAffinity != "" && spec.SessionAffinity != corev1.ServiceAffinityNone {
+		out["sessionAffinity"] = string(spec.SessionAffinity)
+	}
+	if spec.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal {
+		out["externalTrafficPolicy"] = "Local"
+	}
+	if len(spec.LoadBalancerSourceRanges) > 0 {
+		out["loadBalancerSourceRanges"] = spec.LoadBalancerSourceRanges
+	}
+	if spec.PublishNotReadyAddresses {
+		out["publishNotReadyAddresses"] = true
+	}
+	nodePorts := map[string]any{}
+	for _, p := range spec.Ports {
+		if p.NodePort == 0 {
+			continue
+		}
+		target := p.TargetPort.IntVal
+		if p.TargetPort.StrVal == "" && target == 0 {
+			target = p.Port
+		}
+		if name := portName[target]; name != "" {
+			nodePorts[name] = int(p.NodePort)
+		} else if p.TargetPort.StrVal != "" {
+			nodePorts[p.TargetPort.StrVal] = int(p.NodePort)
+		}
+	}
+	if len(nodePorts) > 0 {
+		out["nodePorts"] = nodePorts
 	}
 	return out
 }
@@ -748,8 +797,13 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 		envKeys, files := map[string]any{}, map[string]any{}
 		for k, v := range data {
 			switch {
-			case envFrom[name] && isMounted && (strings.Contains(v.(string), "\n") || strings.Contains(k, ".")):
+			case envFrom[name] && isMounted:
+				// A key of config is a variable or a file, not both: the
+				// file stays in config, the variable takes its value.
 				files[k] = v
+				if _, ok := env[k]; !ok {
+					env[k] = v
+				}
 			case envFrom[name]:
 				envKeys[k] = v
 			default:
@@ -757,7 +811,7 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 			}
 		}
 		if envFrom[name] && isMounted {
-			s.left(a.Name, "ConfigMap %s: each key is both a variable and a file; kdecl makes the keys with dots or several lines files, the others variables", name)
+			s.Notes = append(s.Notes, fmt.Sprintf("app %s: ConfigMap %s is both its environment and files; the stack has the files in config and the variables in env", a.Name, name))
 		}
 		if isMounted && mountPath != schema.DefaultConfigMountPath(a.Name) {
 			config["mountPath"] = mountPath

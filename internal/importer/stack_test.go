@@ -61,10 +61,16 @@ func TestStackOfFlask(t *testing.T) {
 			"liveness":  map[string]any{"http": map[string]any{"path": "/alive", "port": "http"}, "initialDelaySeconds": 1, "periodSeconds": 15},
 			"readiness": map[string]any{"http": map[string]any{"path": "/ready", "port": "http"}, "initialDelaySeconds": 5, "periodSeconds": 15},
 		},
-		"expose": map[string]any{"type": "NodePort", "annotations": map[string]any{"prometheus.io/scrape": "true"}},
-		"config": map[string]any{
-			"files":   map[string]any{"feature.flags": "[features]\ngreeting=hello\ndebug=true\ndb=redis-service\n"},
-			"fileEnv": map[string]any{"CONFIG_FILE": "feature.flags"},
+		"expose": map[string]any{"type": "NodePort", "annotations": map[string]string{"prometheus.io/scrape": "true"}},
+		// flask-config is both the container's environment and files
+		// at /etc/flask-config: each key is both.
+		"config": map[string]any{"files": map[string]any{
+			"CONFIG_FILE":   "/etc/flask-config/feature.flags",
+			"feature.flags": "[features]\ngreeting=hello\ndebug=true\ndb=redis-service\n",
+		}},
+		"env": map[string]any{
+			"CONFIG_FILE":   "/etc/flask-config/feature.flags",
+			"feature.flags": "[features]\ngreeting=hello\ndebug=true\ndb=redis-service\n",
 		},
 		"storage":              map[string]any{"cache-volume": map[string]any{"mountPath": "/opt/cache", "type": "emptyDir"}},
 		"revisionHistoryLimit": 2, // as apps/v1beta1 defaulted it
@@ -84,11 +90,8 @@ func TestStackOfFlask(t *testing.T) {
 	if diff := cmp.Diff(want, flask); diff != "" {
 		t.Errorf("flask (-want +got):\n%s", diff)
 	}
-	wantLeft := []string{
-		"ConfigMap flask-config: each key is both a variable and a file; kdecl makes the keys with dots or several lines files, the others variables",
-	}
-	if diff := cmp.Diff(wantLeft, st.Left["flask"]); diff != "" {
-		t.Errorf("left of flask (-want +got):\n%s", diff)
+	if got := st.Left["flask"]; len(got) > 0 {
+		t.Errorf("left of flask: %q, want nothing", got)
 	}
 	redis := st.Apps["redis-master"]
 	wantRedis := map[string]any{
@@ -129,7 +132,32 @@ func TestStackOfStatefulSet(t *testing.T) {
 	if !slices.Contains(st.Notes, wantNote) {
 		t.Errorf("notes %q lack %q", st.Notes, wantNote)
 	}
-	if got := st.Left["nodejs"]; len(got) != 1 || !strings.HasPrefix(got[0], "ConfigMap nodejs-config: each key is both") {
-		t.Errorf("left of nodejs: %q, want only its ConfigMap", got)
+	if got := st.Left["nodejs"]; len(got) > 0 {
+		t.Errorf("left of nodejs: %q, want nothing", got)
+	}
+}
+
+// TestRoundTripReferences imports each of the book's apps, renders the
+// stack and compares: nothing differs but names, labels, and credentials
+// moved to Secrets; nothing is left unsaid.
+func TestRoundTripReferences(t *testing.T) {
+	for _, tc := range []struct {
+		dir         string
+		credentials int
+	}{{"flask-0.7.0", 0}, {"celery-0.4.0", 2}, {"nodejs-0.4.0", 0}} {
+		t.Run(tc.dir, func(t *testing.T) {
+			res, err := Import(read(t, "../../testdata/kfd/"+tc.dir), "imported")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var report strings.Builder
+			res.Report.WriteText(&report)
+			if len(res.Report.Differences) > 0 || len(res.Stack.Left) > 0 || len(res.Report.Credentials) != tc.credentials {
+				t.Errorf("want no difference, nothing left and %d credentials moved:\n%s\nleft: %v\n%s", tc.credentials, report.String(), res.Stack.Left, res.Source)
+			}
+			if len(res.Report.Labels) == 0 {
+				t.Errorf("no label changed: the comparison did not see kdecl's labels\n%s", report.String())
+			}
+		})
 	}
 }

@@ -1,0 +1,824 @@
+package importer
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/kdecl/kdecl/internal/manifest"
+	"github.com/kdecl/kdecl/schema"
+)
+
+// Rendered is an object the imported stack renders, and its app ("" for
+// the stack's own).
+type Rendered struct {
+	App    string
+	Object map[string]any
+}
+
+// Report is what Compare found.
+type Report struct {
+	// Renamed are the objects whose name changed, and other names kdecl
+	// chose (an app's container, a Service's ports).
+	Renamed []Rename `json:"renamed"`
+	// Labels are the labels that changed, by object.
+	Labels []LabelChange `json:"labels"`
+	// Added are the objects kdecl renders that were not imported: the
+	// stack's Namespace, a StatefulSet's headless Service.
+	Added []string `json:"added"`
+	// Credentials are the variables that took a credential from a
+	// ConfigMap and take it from a Secret now.
+	Credentials []string `json:"credentials"`
+	// Differences are every other difference. Import writes a stack only
+	// when there is none.
+	Differences []Difference `json:"differences"`
+}
+
+// Rename is a name that changed.
+type Rename struct {
+	Object string `json:"object"` // Kind/name as imported
+	What   string `json:"what"`   // "" for the object's name, else what was named
+	From   string `json:"from"`
+	To     string `json:"to"`
+}
+
+// LabelChange are the labels of one object, or of its pods, that changed.
+type LabelChange struct {
+	Object  string            `json:"object"`
+	Pods    bool              `json:"pods,omitempty"` // the pod template's
+	Removed map[string]string `json:"removed,omitempty"`
+	Added   map[string]string `json:"added,omitempty"`
+}
+
+// Difference is a field whose meaning changed.
+type Difference struct {
+	Object   string `json:"object"` // Kind/name as imported, or as rendered if it was not
+	Path     string `json:"path"`
+	Imported string `json:"imported"` // JSON, "" when absent
+	Rendered string `json:"rendered"`
+}
+
+// Compare compares, object by object and by meaning, the objects p was
+// made of with those the stack written from it renders. Meaning is what
+// the objects do once the API server stored them: fields at their
+// defaults equal fields left unset, environment variables are their
+// values wherever they come from, volumes are what they mount where.
+// Names kdecl chooses, labels, selectors and the config hash are
+// reported apart.
+func Compare(p *Plan, rendered []Rendered) *Report {
+	c := &comparison{r: &Report{}}
+	c.imported = newSide(p.docs())
+	c.imported.imported = true
+	var docs []manifest.Doc
+	for _, r := range rendered {
+		docs = append(docs, manifest.Doc{Object: r.Object})
+	}
+	c.rendered = newSide(docs)
+	byApp := map[string][]manifest.Doc{}
+	for _, r := range rendered {
+		byApp[r.App] = append(byApp[r.App], manifest.Doc{Object: r.Object})
+	}
+	for _, a := range p.Apps {
+		for _, d := range byApp[a.Name] {
+			if d.Kind() == "Service" {
+				c.rendered.serviceApp[d.Name()] = a.Name
+			}
+		}
+		for _, d := range a.Services {
+			c.imported.serviceApp[d.Name()] = a.Name
+		}
+	}
+	for _, a := range p.Apps {
+		own := byApp[a.Name]
+		var workload *manifest.Doc
+		for i, d := range own {
+			if d.Kind() == a.Workload.Kind() {
+				workload = &own[i]
+			}
+		}
+		if workload == nil {
+			c.differ(a.Workload, "", a.Workload.Kind(), "")
+			continue
+		}
+		c.workload(a, a.Workload, *workload)
+		c.services(a, a.Workload, *workload, own)
+	}
+	objs := map[string]manifest.Doc{}
+	for _, d := range append(byApp[""], objectsOfApps(p, byApp)...) {
+		objs[d.Kind()+"/"+d.Name()] = d
+	}
+	for _, d := range p.Objects {
+		key := d.Kind() + "/" + d.Name()
+		r, ok := objs[key]
+		if !ok {
+			c.differ(d, "", d.Kind(), "")
+			continue
+		}
+		delete(objs, key)
+		c.labels(key, false, d.Object, r.Object)
+		c.diff(key, "", strip(d.Object), strip(r.Object))
+	}
+	for _, key := range slices.Sorted(maps.Keys(objs)) {
+		d := objs[key]
+		switch {
+		case d.Kind() == "Namespace" && d.Name() == p.Namespace:
+			c.r.Added = append(c.r.Added, key+": the stack's namespace")
+		case d.Kind() == "ConfigMap" && p.Shared[d.Name()] != nil:
+		default:
+			c.differ(manifest.Doc{}, key, "", d.Kind())
+		}
+	}
+	return c.r
+}
+
+// objectsOfApps are the objects the apps render other than their
+// workload, Services, ConfigMaps and claims: their objects.
+func objectsOfApps(p *Plan, byApp map[string][]manifest.Doc) []manifest.Doc {
+	var out []manifest.Doc
+	for _, a := range p.Apps {
+		for _, d := range byApp[a.Name] {
+			switch d.Kind() {
+			case a.Workload.Kind(), "Service", "ConfigMap", "PersistentVolumeClaim":
+			default:
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+// docs are the objects p was made of, but its Secrets.
+func (p *Plan) docs() []manifest.Doc {
+	var out []manifest.Doc
+	for _, a := range p.Apps {
+		out = append(out, a.Workload)
+		out = append(out, a.Services...)
+		out = append(out, a.ConfigMaps...)
+		out = append(out, a.Claims...)
+	}
+	for _, sc := range p.Shared {
+		out = append(out, sc.ConfigMap)
+	}
+	return append(out, p.Objects...)
+}
+
+type comparison struct {
+	imported, rendered *side
+	r                  *Report
+}
+
+// side is the objects of one side, for what pods refer to.
+type side struct {
+	// imported is the imported side, whose credentials in ConfigMaps
+	// the stack reads from Secrets; moved says which, for one workload.
+	imported   bool
+	moved      []string
+	configMaps map[string]*corev1.ConfigMap
+	claims     map[string]*corev1.PersistentVolumeClaim
+	serviceApp map[string]string // a Service's app
+}
+
+func newSide(docs []manifest.Doc) *side {
+	s := &side{configMaps: map[string]*corev1.ConfigMap{}, claims: map[string]*corev1.PersistentVolumeClaim{}, serviceApp: map[string]string{}}
+	for _, d := range docs {
+		switch d.Kind() {
+		case "ConfigMap":
+			if cm, err := typed[corev1.ConfigMap](d); err == nil {
+				s.configMaps[cm.Name] = cm
+			}
+		case "PersistentVolumeClaim":
+			if pvc, err := typed[corev1.PersistentVolumeClaim](d); err == nil {
+				defaultClaim(&pvc.Spec)
+				s.claims[pvc.Name] = pvc
+			}
+		}
+	}
+	return s
+}
+
+func name(d manifest.Doc) string { return d.Kind() + "/" + d.Name() }
+
+// differ reports an object on one side only.
+func (c *comparison) differ(d manifest.Doc, object, imported, rendered string) {
+	if object == "" {
+		object = name(d)
+	}
+	c.r.Differences = append(c.r.Differences, Difference{Object: object, Imported: quote(imported), Rendered: quote(rendered)})
+}
+
+func quote(kind string) string {
+	if kind == "" {
+		return ""
+	}
+	return "a " + kind
+}
+
+func (c *comparison) rename(object, what, from, to string) {
+	if from != to {
+		c.r.Renamed = append(c.r.Renamed, Rename{Object: object, What: what, From: from, To: to})
+	}
+}
+
+// labels reports the labels of an object, or of its pod template, that
+// changed.
+func (c *comparison) labels(object string, pods bool, imported, rendered map[string]any) {
+	path := []string{"metadata", "labels"}
+	if pods {
+		path = append(templatePath(imported), path...)
+	}
+	a, b := manifest.Map(imported, path...), manifest.Map(rendered, path...)
+	ch := LabelChange{Object: object, Pods: pods, Removed: map[string]string{}, Added: map[string]string{}}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			ch.Removed[k] = fmt.Sprint(v)
+		}
+	}
+	for k, v := range b {
+		if w, ok := a[k]; !ok || w != v {
+			ch.Added[k] = fmt.Sprint(v)
+		}
+	}
+	if len(ch.Removed)+len(ch.Added) > 0 {
+		c.r.Labels = append(c.r.Labels, ch)
+	}
+}
+
+func templatePath(obj map[string]any) []string {
+	kind, _ := obj["kind"].(string)
+	if kind == "" {
+		return nil
+	}
+	return Workloads[kind]
+}
+
+// strip removes from an object what Compare reports apart: its labels
+// and name.
+func strip(obj map[string]any) map[string]any {
+	out := clone(obj)
+	manifest.Delete(out, "metadata", "labels")
+	manifest.Delete(out, "metadata", "name")
+	return out
+}
+
+func clone(v map[string]any) map[string]any {
+	var out map[string]any
+	b, _ := json.Marshal(v)
+	json.Unmarshal(b, &out)
+	return out
+}
+
+// toMap is v as JSON decoding gives it.
+func toMap(v any) map[string]any {
+	var out map[string]any
+	b, _ := json.Marshal(v)
+	json.Unmarshal(b, &out)
+	return out
+}
+
+// workload compares an app's workload.
+func (c *comparison) workload(a *App, imp, ren manifest.Doc) {
+	object := name(imp)
+	c.rename(object, "", imp.Name(), ren.Name())
+	c.labels(object, false, imp.Object, ren.Object)
+	c.labels(object, true, imp.Object, ren.Object)
+	x, err := c.imported.canonicalWorkload(imp, mainContainer(imp, podSpecOf(imp)))
+	for _, m := range c.imported.moved {
+		c.r.Credentials = append(c.r.Credentials, object+" "+m)
+	}
+	c.imported.moved = nil
+	if err != nil {
+		c.r.Differences = append(c.r.Differences, Difference{Object: object, Imported: err.Error()})
+		return
+	}
+	if main := podSpecOf(imp); main != nil && len(main.Containers) > 0 {
+		c.rename(object, "container", main.Containers[mainContainer(imp, main)].Name, a.Name)
+	}
+	y, err := c.rendered.canonicalWorkload(ren, mainContainer(ren, podSpecOf(ren)))
+	if err != nil {
+		c.r.Differences = append(c.r.Differences, Difference{Object: object, Rendered: err.Error()})
+		return
+	}
+	if sn, _ := manifest.Get(x, "spec", "serviceName").(string); sn != "" {
+		rn, _ := manifest.Get(y, "spec", "serviceName").(string)
+		if c.imported.serviceApp[sn] == a.Name && c.rendered.serviceApp[rn] == a.Name {
+			c.rename(object, "serviceName", sn, rn)
+			manifest.Delete(x, "spec", "serviceName")
+			manifest.Delete(y, "spec", "serviceName")
+		}
+	}
+	c.diff(object, "", x, y)
+}
+
+// podSpecOf is the pod spec of a workload, nil if it does not decode.
+func podSpecOf(d manifest.Doc) *corev1.PodSpec {
+	var spec corev1.PodSpec
+	b, _ := json.Marshal(manifest.Get(d.Object, append(Workloads[d.Kind()], "spec")...))
+	if json.Unmarshal(b, &spec) != nil {
+		return nil
+	}
+	return &spec
+}
+
+// canonicalWorkload is a workload as Compare compares it: defaulted,
+// without name, labels and selector, its pod template canonical.
+func (s *side) canonicalWorkload(d manifest.Doc, main int) (map[string]any, error) {
+	var (
+		obj       any
+		tmpl      *corev1.PodTemplateSpec
+		templates []corev1.PersistentVolumeClaim
+		err       error
+	)
+	switch d.Kind() {
+	case "Deployment":
+		var w *appsv1.Deployment
+		if w, err = typed[appsv1.Deployment](d); err == nil {
+			defaultDeployment(w)
+			obj, tmpl = w, &w.Spec.Template
+		}
+	case "StatefulSet":
+		var w *appsv1.StatefulSet
+		if w, err = typed[appsv1.StatefulSet](d); err == nil {
+			defaultStatefulSet(w)
+			obj, tmpl, templates = w, &w.Spec.Template, w.Spec.VolumeClaimTemplates
+		}
+	case "DaemonSet":
+		var w *appsv1.DaemonSet
+		if w, err = typed[appsv1.DaemonSet](d); err == nil {
+			defaultDaemonSet(w)
+			obj, tmpl = w, &w.Spec.Template
+		}
+	case "Job":
+		var w *batchv1.Job
+		if w, err = typed[batchv1.Job](d); err == nil {
+			defaultJob(&w.Spec)
+			obj, tmpl = w, &w.Spec.Template
+		}
+	case "CronJob":
+		var w *batchv1.CronJob
+		if w, err = typed[batchv1.CronJob](d); err == nil {
+			defaultCronJob(w)
+			obj, tmpl = w, &w.Spec.JobTemplate.Spec.Template
+		}
+	default:
+		return nil, fmt.Errorf("not a workload")
+	}
+	if err != nil {
+		return nil, err
+	}
+	pod := s.canonicalPod(tmpl, main, templates)
+	out := toMap(obj)
+	manifest.Delete(out, "metadata", "labels")
+	manifest.Delete(out, "metadata", "name")
+	manifest.Delete(out, "metadata", "creationTimestamp")
+	manifest.Delete(out, "status")
+	manifest.Delete(out, "spec", "selector")
+	manifest.Delete(out, "spec", "volumeClaimTemplates")
+	path := Workloads[d.Kind()]
+	parent := manifest.Map(out, path[:len(path)-1]...)
+	delete(parent, "template")
+	parent["pod"] = pod
+	if d.Kind() == "CronJob" {
+		manifest.Delete(out, "spec", "jobTemplate", "metadata", "creationTimestamp")
+	}
+	return out, nil
+}
+
+// canonicalPod is a pod template by meaning: its annotations but the
+// config hash; its containers by name, the app's (main) as "(app)"; each
+// container's env by name and value, wherever the value comes from; its
+// mounts by path, each with what it mounts; init containers that wait for
+// an app's Service as {waitsFor: app}.
+func (s *side) canonicalPod(t *corev1.PodTemplateSpec, main int, templates []corev1.PersistentVolumeClaim) map[string]any {
+	t = t.DeepCopy()
+	spec := &t.Spec
+	volumes := map[string]corev1.Volume{}
+	for _, v := range spec.Volumes {
+		volumes[v.Name] = v
+	}
+	claimTemplates := map[string]corev1.PersistentVolumeClaim{}
+	for _, ct := range templates {
+		claimTemplates[ct.Name] = ct
+	}
+	mounted := map[string]bool{}
+	out := map[string]any{}
+	if ann := maps.Clone(t.Annotations); len(ann) > 0 {
+		delete(ann, schema.ConfigHashAnnotation)
+		if len(ann) > 0 {
+			out["annotations"] = ann
+		}
+	}
+	containers := map[string]any{}
+	for i, ctr := range spec.Containers {
+		key := ctr.Name
+		if i == main {
+			key = "(app)"
+		}
+		containers[key] = s.container(ctr, volumes, claimTemplates, mounted)
+	}
+	out["containers"] = containers
+	var inits []any
+	for _, ctr := range spec.InitContainers {
+		if app := s.waitsFor(ctr); app != "" {
+			inits = append(inits, map[string]any{"waitsFor": app})
+			continue
+		}
+		inits = append(inits, s.container(ctr, volumes, claimTemplates, mounted))
+	}
+	if len(inits) > 0 {
+		out["initContainers"] = inits
+	}
+	var unmounted []any
+	for _, v := range spec.Volumes {
+		if !mounted[v.Name] {
+			unmounted = append(unmounted, s.volume(v.VolumeSource))
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(claimTemplates)) {
+		if !mounted[name] {
+			unmounted = append(unmounted, claimTemplate(claimTemplates[name]))
+		}
+	}
+	if len(unmounted) > 0 {
+		slices.SortFunc(unmounted, func(a, b any) int { return cmp.Compare(jsonString(a), jsonString(b)) })
+		out["unmountedVolumes"] = unmounted
+	}
+	spec.Containers, spec.InitContainers, spec.Volumes = nil, nil, nil
+	if rest := toMap(spec); len(rest) > 0 {
+		out["spec"] = rest
+	}
+	return out
+}
+
+// waitsFor is the app whose Service the init container waits for with
+// a loop of nslookup, "" if it does not.
+func (s *side) waitsFor(c corev1.Container) string {
+	cmd := append(slices.Clone(c.Command), c.Args...)
+	if len(cmd) != 3 || cmd[0] != "sh" || cmd[1] != "-c" {
+		return ""
+	}
+	m := waitPattern.FindStringSubmatch(strings.TrimSpace(cmd[2]))
+	if m == nil {
+		return ""
+	}
+	host, _, _ := strings.Cut(m[1], ".")
+	return s.serviceApp[host]
+}
+
+func (s *side) container(c corev1.Container, volumes map[string]corev1.Volume, templates map[string]corev1.PersistentVolumeClaim, mounted map[string]bool) map[string]any {
+	byName := map[string]int32{}
+	for _, p := range c.Ports {
+		if p.Name != "" {
+			byName[p.Name] = p.ContainerPort
+		}
+	}
+	for _, p := range []*corev1.Probe{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe} {
+		if p != nil {
+			resolvePort(p.HTTPGet, p.TCPSocket, byName)
+		}
+	}
+	if l := c.Lifecycle; l != nil {
+		for _, h := range []*corev1.LifecycleHandler{l.PostStart, l.PreStop} {
+			if h != nil {
+				resolvePort(h.HTTPGet, h.TCPSocket, byName)
+			}
+		}
+	}
+	env := s.env(c)
+	mounts := map[string]any{}
+	for _, m := range c.VolumeMounts {
+		mounted[m.Name] = true
+		mm := toMap(m)
+		delete(mm, "name")
+		delete(mm, "mountPath")
+		switch v, t := volumes[m.Name], templates[m.Name]; {
+		case t.Name != "":
+			mm["source"] = claimTemplate(t)
+		case v.Name != "":
+			src := s.volume(v.VolumeSource)
+			if files, ok := src["files"].(map[string]any); ok && m.SubPath != "" {
+				src = map[string]any{"file": files[m.SubPath]}
+				delete(mm, "subPath")
+			}
+			mm["source"] = src
+		default:
+			mm["source"] = "a volume neither the pod nor the workload has: " + m.Name
+		}
+		mounts[m.MountPath] = mm
+	}
+	for i := range c.Ports {
+		c.Ports[i].Name = ""
+	}
+	slices.SortFunc(c.Ports, func(a, b corev1.ContainerPort) int {
+		return cmp.Or(cmp.Compare(a.ContainerPort, b.ContainerPort), cmp.Compare(a.Protocol, b.Protocol))
+	})
+	c.Name, c.Env, c.EnvFrom, c.VolumeMounts = "", nil, nil, nil
+	out := toMap(c)
+	if len(env) > 0 {
+		out["env"] = env
+	}
+	if len(mounts) > 0 {
+		out["mounts"] = mounts
+	}
+	return out
+}
+
+// resolvePort replaces a named port of a probe or hook by its number.
+func resolvePort(h *corev1.HTTPGetAction, t *corev1.TCPSocketAction, byName map[string]int32) {
+	for _, p := range []*intstr.IntOrString{httpPort(h), tcpPort(t)} {
+		if p != nil && p.Type == intstr.String {
+			if n, ok := byName[p.StrVal]; ok {
+				*p = intstr.FromInt32(n)
+			}
+		}
+	}
+}
+
+func httpPort(h *corev1.HTTPGetAction) *intstr.IntOrString {
+	if h == nil {
+		return nil
+	}
+	return &h.Port
+}
+
+func tcpPort(t *corev1.TCPSocketAction) *intstr.IntOrString {
+	if t == nil {
+		return nil
+	}
+	return &t.Port
+}
+
+// env is a container's environment by name: the value of each variable,
+// whether written in place or taken from a ConfigMap of the side; what
+// comes from elsewhere (Secrets, the pod's fields) as written.
+func (s *side) env(c corev1.Container) map[string]any {
+	out := map[string]any{}
+	var from []any
+	for _, ef := range c.EnvFrom {
+		if ref := ef.ConfigMapRef; ref != nil && s.configMaps[ref.Name] != nil {
+			cm := s.configMaps[ref.Name]
+			for k, v := range cm.Data {
+				out[ef.Prefix+k] = s.configValue(ef.Prefix+k, cm, k, v)
+			}
+			continue
+		}
+		from = append(from, toMap(ef))
+	}
+	if len(from) > 0 {
+		slices.SortFunc(from, func(a, b any) int { return cmp.Compare(jsonString(a), jsonString(b)) })
+		out["(envFrom)"] = from
+	}
+	for _, e := range c.Env {
+		if f := e.ValueFrom; f != nil && f.ConfigMapKeyRef != nil {
+			if cm := s.configMaps[f.ConfigMapKeyRef.Name]; cm != nil {
+				if v, ok := cm.Data[f.ConfigMapKeyRef.Key]; ok {
+					out[e.Name] = s.configValue(e.Name, cm, f.ConfigMapKeyRef.Key, v)
+					continue
+				}
+			}
+		}
+		if f := e.ValueFrom; f != nil && f.ResourceFieldRef != nil && f.ResourceFieldRef.Divisor.IsZero() {
+			f.ResourceFieldRef.Divisor.Set(1)
+		}
+		m := toMap(e)
+		delete(m, "name")
+		if _, ok := m["value"]; !ok && e.ValueFrom == nil {
+			m["value"] = ""
+		}
+		out[e.Name] = m
+	}
+	return out
+}
+
+// configValue is variable env's value, v, from key of cm: on the
+// imported side a credential is read from a Secret of cm's name, as the
+// stack reads it.
+func (s *side) configValue(env string, cm *corev1.ConfigMap, key, v string) map[string]any {
+	if s.imported && (schema.CredentialName(key, v) || schema.CredentialIn(v) != "") {
+		s.moved = append(s.moved, fmt.Sprintf("variable %s: ConfigMap %s key %s → Secret %s key %s", env, cm.Name, key, cm.Name, key))
+		return map[string]any{"valueFrom": map[string]any{"secretKeyRef": map[string]any{"name": cm.Name, "key": key}}}
+	}
+	return map[string]any{"value": v}
+}
+
+// volume is a volume's source by meaning: a ConfigMap of the side as the
+// files it makes, by path, with their content and mode; a claim of the
+// side as its spec and annotations.
+func (s *side) volume(v corev1.VolumeSource) map[string]any {
+	defaultVolume(&v)
+	switch {
+	case v.ConfigMap != nil && s.configMaps[v.ConfigMap.Name] != nil:
+		cm := s.configMaps[v.ConfigMap.Name]
+		files := map[string]any{}
+		file := func(key, path string, mode *int32) {
+			content, ok := cm.Data[key]
+			if !ok {
+				return
+			}
+			m := *v.ConfigMap.DefaultMode
+			if mode != nil {
+				m = *mode
+			}
+			files[path] = map[string]any{"content": content, "mode": strconv.FormatInt(int64(m), 8)}
+		}
+		if len(v.ConfigMap.Items) == 0 {
+			for k := range cm.Data {
+				file(k, k, nil)
+			}
+		}
+		for _, it := range v.ConfigMap.Items {
+			file(it.Key, it.Path, it.Mode)
+		}
+		return map[string]any{"files": files}
+	case v.PersistentVolumeClaim != nil && s.claims[v.PersistentVolumeClaim.ClaimName] != nil:
+		pvc := s.claims[v.PersistentVolumeClaim.ClaimName]
+		out := map[string]any{"claim": toMap(pvc.Spec)}
+		if len(pvc.Annotations) > 0 {
+			out["annotations"] = pvc.Annotations
+		}
+		if v.PersistentVolumeClaim.ReadOnly {
+			out["readOnly"] = true
+		}
+		return out
+	}
+	return toMap(v)
+}
+
+// claimTemplate is a StatefulSet's claim template by meaning: its spec
+// and annotations.
+func claimTemplate(t corev1.PersistentVolumeClaim) map[string]any {
+	defaultClaim(&t.Spec)
+	out := map[string]any{"claimTemplate": toMap(t.Spec)}
+	if len(t.Annotations) > 0 {
+		out["annotations"] = t.Annotations
+	}
+	return out
+}
+
+// services pairs an app's imported Services with those it renders, the
+// headless one with the headless one, and compares them.
+func (c *comparison) services(a *App, impW, renW manifest.Doc, own []manifest.Doc) {
+	var rendered []manifest.Doc
+	for _, d := range own {
+		if d.Kind() == "Service" {
+			rendered = append(rendered, d)
+		}
+	}
+	headless := func(d manifest.Doc) bool { return manifest.Get(d.Object, "spec", "clusterIP") == "None" }
+	taken := map[int]bool{}
+	for _, imp := range a.Services {
+		j := slices.IndexFunc(rendered, func(r manifest.Doc) bool { return headless(r) == headless(imp) })
+		for j >= 0 && taken[j] {
+			k := slices.IndexFunc(rendered[j+1:], func(r manifest.Doc) bool { return headless(r) == headless(imp) })
+			if k < 0 {
+				j = -1
+				break
+			}
+			j += 1 + k
+		}
+		if j < 0 {
+			c.differ(imp, "", "Service", "")
+			continue
+		}
+		taken[j] = true
+		c.service(imp, rendered[j], impW, renW)
+	}
+	for j, r := range rendered {
+		if taken[j] {
+			continue
+		}
+		if headless(r) && a.Workload.Kind() == "StatefulSet" {
+			c.r.Added = append(c.r.Added, name(r)+": the headless Service of StatefulSet "+a.Workload.Name())
+			continue
+		}
+		c.differ(manifest.Doc{}, name(r), "", "Service")
+	}
+}
+
+func (c *comparison) service(imp, ren, impW, renW manifest.Doc) {
+	object := name(imp)
+	c.rename(object, "", imp.Name(), ren.Name())
+	c.labels(object, false, imp.Object, ren.Object)
+	x, err := canonicalService(imp, impW)
+	if err != nil {
+		c.r.Differences = append(c.r.Differences, Difference{Object: object, Imported: err.Error()})
+		return
+	}
+	y, err := canonicalService(ren, renW)
+	if err != nil {
+		c.r.Differences = append(c.r.Differences, Difference{Object: object, Rendered: err.Error()})
+		return
+	}
+	xp, _ := manifest.Get(x, "spec", "ports").([]any)
+	yp, _ := manifest.Get(y, "spec", "ports").([]any)
+	if len(xp) == len(yp) {
+		for i := range xp {
+			a, _ := xp[i].(map[string]any)
+			b, _ := yp[i].(map[string]any)
+			an, _ := a["name"].(string)
+			bn, _ := b["name"].(string)
+			c.rename(object, "port "+strconv.Itoa(int(number(a["port"]))), an, bn)
+			delete(a, "name")
+			delete(b, "name")
+		}
+	}
+	c.diff(object, "", x, y)
+}
+
+// canonicalService is a Service by meaning: defaulted, without name,
+// labels and selector, its target ports numbers (as the pods of its
+// workload w name them), its ports in order of number.
+func canonicalService(d, w manifest.Doc) (map[string]any, error) {
+	svc, err := typed[corev1.Service](d)
+	if err != nil {
+		return nil, err
+	}
+	defaultService(svc)
+	byName := map[string]int32{}
+	if spec := podSpecOf(w); spec != nil {
+		for _, ctr := range spec.Containers {
+			for _, p := range ctr.Ports {
+				if p.Name != "" {
+					byName[p.Name] = p.ContainerPort
+				}
+			}
+		}
+	}
+	for i := range svc.Spec.Ports {
+		p := &svc.Spec.Ports[i]
+		if p.TargetPort.Type == intstr.String {
+			if n, ok := byName[p.TargetPort.StrVal]; ok {
+				p.TargetPort = intstr.FromInt32(n)
+			}
+		}
+	}
+	slices.SortFunc(svc.Spec.Ports, func(a, b corev1.ServicePort) int {
+		return cmp.Or(cmp.Compare(a.Port, b.Port), cmp.Compare(a.Protocol, b.Protocol))
+	})
+	svc.Labels, svc.Name, svc.Spec.Selector = nil, "", nil
+	out := toMap(svc)
+	manifest.Delete(out, "metadata", "creationTimestamp")
+	manifest.Delete(out, "status")
+	return out, nil
+}
+
+func jsonString(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// diff reports where a and b differ, field by field.
+func (c *comparison) diff(object, path string, a, b any) {
+	if reflect.DeepEqual(a, b) {
+		return
+	}
+	am, aok := a.(map[string]any)
+	bm, bok := b.(map[string]any)
+	if aok && bok {
+		keys := slices.Sorted(maps.Keys(am))
+		for k := range bm {
+			if _, ok := am[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+		for _, k := range keys {
+			c.diff(object, join(path, k), am[k], bm[k])
+		}
+		return
+	}
+	al, aok := a.([]any)
+	bl, bok := b.([]any)
+	if aok && bok && len(al) == len(bl) {
+		for i := range al {
+			c.diff(object, path+"["+strconv.Itoa(i)+"]", al[i], bl[i])
+		}
+		return
+	}
+	d := Difference{Object: object, Path: path}
+	if a != nil {
+		d.Imported = jsonString(a)
+	}
+	if b != nil {
+		d.Rendered = jsonString(b)
+	}
+	c.r.Differences = append(c.r.Differences, d)
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	if strings.ContainsAny(key, ".[]()/") || key == "" {
+		return path + "[" + strconv.Quote(key) + "]"
+	}
+	return path + "." + key
+}

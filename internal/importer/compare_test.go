@@ -1,0 +1,96 @@
+package importer
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kdecl/kdecl/internal/manifest"
+)
+
+// TestCompareFinds changes what the stack of flask renders, one field at
+// a time, and wants the difference found where it is; a field written at
+// the API server's default is no difference.
+func TestCompareFinds(t *testing.T) {
+	docs := read(t, "../../testdata/kfd/flask-0.7.0")
+	for _, tc := range []struct {
+		name   string
+		change func(objs map[string]map[string]any) []Rendered
+		want   string // in the one difference found, "" for none
+		more   bool   // and others
+	}{
+		{"env value", func(o map[string]map[string]any) []Rendered {
+			ctr := container(o["Deployment/flask"], 0)
+			ctr["env"] = append(ctr["env"].([]any), map[string]any{"name": "EXTRA", "value": "1"})
+			return nil
+		}, `containers["(app)"].env.EXTRA: imported nothing, rendered {"value":"1"}`, false},
+		{"probe period", func(o map[string]map[string]any) []Rendered {
+			manifest.Map(container(o["Deployment/flask"], 0), "livenessProbe")["periodSeconds"] = 16
+			return nil
+		}, `livenessProbe.periodSeconds: imported 15, rendered 16`, false},
+		{"config file", func(o map[string]map[string]any) []Rendered {
+			manifest.Map(o["ConfigMap/flask-config"], "data")["feature.flags"] = "[features]\n"
+			return nil
+		}, `mounts["/etc/flask-config"].source.files["feature.flags"].content`, false},
+		{"service port", func(o map[string]map[string]any) []Rendered {
+			ports := manifest.Get(o["Service/flask"], "spec", "ports").([]any)
+			ports[0].(map[string]any)["port"] = 80
+			return nil
+		}, `Service/flask-service spec.ports[0].port: imported 5000, rendered 80`, false},
+		{"object missing", func(o map[string]map[string]any) []Rendered {
+			delete(o, "Service/redis-master")
+			return nil
+		}, `Service/redis-service: imported a Service, rendered nothing`, true}, // and flask's wait for it
+		{"object added", func(o map[string]map[string]any) []Rendered {
+			return []Rendered{{Object: map[string]any{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": map[string]any{"name": "extra"}}}}
+		}, `ServiceAccount/extra: imported nothing, rendered a ServiceAccount`, false},
+		{"default written out", func(o map[string]map[string]any) []Rendered {
+			ctr := container(o["Deployment/redis-master"], 0)
+			ctr["terminationMessagePath"] = "/dev/termination-log"
+			manifest.Map(o["Deployment/redis-master"], "spec")["progressDeadlineSeconds"] = 600
+			return nil
+		}, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := Group(docs)
+			st, err := StackOf(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, err := st.Write("imported")
+			if err != nil {
+				t.Fatal(err)
+			}
+			rendered, err := renderSource(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r := Compare(p, rendered); len(r.Differences) > 0 {
+				t.Fatalf("before the change: %v", r.Differences)
+			}
+			objs := map[string]map[string]any{}
+			for _, r := range rendered {
+				objs[name(manifest.Doc{Object: r.Object})] = r.Object
+			}
+			extra := tc.change(objs)
+			var kept []Rendered
+			for _, r := range rendered {
+				if objs[name(manifest.Doc{Object: r.Object})] != nil {
+					kept = append(kept, r)
+				}
+			}
+			r := Compare(p, append(kept, extra...))
+			var report strings.Builder
+			r.WriteText(&report)
+			switch {
+			case tc.want == "" && len(r.Differences) > 0:
+				t.Errorf("want no difference:\n%s", report.String())
+			case tc.want != "" && (len(r.Differences) != 1 && !tc.more || !strings.Contains(report.String(), tc.want)):
+				t.Errorf("want one difference, with %q:\n%s", tc.want, report.String())
+			}
+		})
+	}
+}
+
+func container(w map[string]any, i int) map[string]any {
+	return manifest.Get(w, "spec", "template", "spec", "containers").([]any)[i].(map[string]any)
+}

@@ -1,0 +1,68 @@
+package importer
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// WriteText writes the report as the README documents it: a section for
+// each of renamed, labels, added and differences that has lines, one
+// line each.
+func (r *Report) WriteText(w io.Writer) {
+	section(w, "renamed", r.Renamed, func(n Rename) string {
+		if n.What == "" {
+			return fmt.Sprintf("%s → %s", n.Object, n.To)
+		}
+		return fmt.Sprintf("%s %s: %s → %s", n.Object, n.What, orNone(n.From), orNone(n.To))
+	})
+	section(w, "labels", r.Labels, func(l LabelChange) string {
+		object := l.Object
+		if l.Pods {
+			object += " pods"
+		}
+		var parts []string
+		for _, k := range slices.Sorted(maps.Keys(l.Removed)) {
+			parts = append(parts, "-"+k+"="+l.Removed[k])
+		}
+		for _, k := range slices.Sorted(maps.Keys(l.Added)) {
+			parts = append(parts, "+"+k+"="+l.Added[k])
+		}
+		return object + ": " + strings.Join(parts, " ")
+	})
+	section(w, "added", r.Added, func(s string) string { return s })
+	section(w, "credentials", r.Credentials, func(s string) string { return s })
+	section(w, "differences", r.Differences, func(d Difference) string {
+		at := d.Object
+		if d.Path != "" {
+			at += " " + d.Path
+		}
+		return fmt.Sprintf("%s: imported %s, rendered %s", at, orAbsent(d.Imported), orAbsent(d.Rendered))
+	})
+}
+
+func section[T any](w io.Writer, title string, lines []T, line func(T) string) {
+	if len(lines) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s:\n", title)
+	for _, l := range lines {
+		fmt.Fprintf(w, "  %s\n", line(l))
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+func orAbsent(s string) string {
+	if s == "" {
+		return "nothing"
+	}
+	return s
+}
