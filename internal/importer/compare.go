@@ -88,6 +88,17 @@ func Compare(p *Plan, rendered []Rendered) *Report {
 	for _, r := range rendered {
 		byApp[r.App] = append(byApp[r.App], manifest.Doc{Object: r.Object})
 	}
+	impWorkloads, renWorkloads := map[string]manifest.Doc{}, map[string]manifest.Doc{}
+	for _, a := range p.Apps {
+		impWorkloads[a.Name] = a.Workload
+		for _, d := range byApp[a.Name] {
+			if d.Kind() == a.Workload.Kind() {
+				renWorkloads[a.Name] = d
+			}
+		}
+	}
+	c.imported.links = markers(impWorkloads, c.imported.serviceApp)
+	c.rendered.links = markers(renWorkloads, c.rendered.serviceApp)
 	for _, a := range p.Apps {
 		for _, d := range byApp[a.Name] {
 			if d.Kind() == "Service" {
@@ -119,6 +130,10 @@ func Compare(p *Plan, rendered []Rendered) *Report {
 	}
 	for _, d := range p.Objects {
 		key := d.Kind() + "/" + d.Name()
+		if to, ok := p.ObjectNames[key]; ok {
+			c.rename(key, "", d.Name(), to)
+			key = d.Kind() + "/" + to
+		}
 		r, ok := objs[key]
 		if !ok {
 			c.differ(d, "", d.Kind(), "")
@@ -126,7 +141,14 @@ func Compare(p *Plan, rendered []Rendered) *Report {
 		}
 		delete(objs, key)
 		c.labels(key, false, d.Object, r.Object)
-		c.diff(key, "", strip(d.Object), strip(r.Object))
+		x, y := strip(d.Object), strip(r.Object)
+		c.imported.links.relink(x)
+		c.rendered.links.relink(y)
+		if d.Kind() == "Service" {
+			manifest.Delete(x, "spec", "selector")
+			manifest.Delete(y, "spec", "selector")
+		}
+		c.diff(key, "", x, y)
 	}
 	for _, key := range slices.Sorted(maps.Keys(objs)) {
 		d := objs[key]
@@ -186,6 +208,40 @@ type side struct {
 	configMaps map[string]*corev1.ConfigMap
 	claims     map[string]*corev1.PersistentVolumeClaim
 	serviceApp map[string]string // a Service's app
+	// links say what objects refer to of the apps, as markers that
+	// both sides share.
+	links links
+}
+
+// markers link objects to the apps of a side: an app's pods, Service or
+// workload, by what apps says of the side's objects.
+func markers(apps map[string]manifest.Doc, serviceApp map[string]string) links {
+	return links{
+		pods: func(ml map[string]any) (any, string) {
+			var found string
+			for app, w := range apps {
+				if len(ml) > 0 && selects(ml, podLabels(w)) {
+					if found != "" {
+						return nil, ""
+					}
+					found = app
+				}
+			}
+			return "(the pods of app " + found + ")", found
+		},
+		service: func(name string) (any, string) {
+			app := serviceApp[name]
+			return "(a Service of app " + app + ")", app
+		},
+		workload: func(kind, name string) (any, string) {
+			for app, w := range apps {
+				if w.Kind() == kind && w.Name() == name {
+					return "(the workload of app " + app + ")", app
+				}
+			}
+			return nil, ""
+		},
+	}
 }
 
 func newSide(docs []manifest.Doc) *side {
@@ -267,6 +323,7 @@ func strip(obj map[string]any) map[string]any {
 	out := clone(obj)
 	manifest.Delete(out, "metadata", "labels")
 	manifest.Delete(out, "metadata", "name")
+	delete(out, "status")
 	return out
 }
 
@@ -389,6 +446,10 @@ func (s *side) canonicalWorkload(d manifest.Doc, main int) (map[string]any, erro
 	parent["pod"] = pod
 	if d.Kind() == "CronJob" {
 		manifest.Delete(out, "spec", "jobTemplate", "metadata", "creationTimestamp")
+		manifest.Delete(out, "spec", "jobTemplate", "metadata", "labels")
+		if len(manifest.Map(out, "spec", "jobTemplate", "metadata")) == 0 {
+			manifest.Delete(out, "spec", "jobTemplate", "metadata")
+		}
 	}
 	return out, nil
 }
@@ -512,6 +573,9 @@ func (s *side) container(c corev1.Container, volumes map[string]corev1.Volume, t
 			mm["source"] = src
 		default:
 			mm["source"] = "a volume neither the pod nor the workload has: " + m.Name
+		}
+		if src, _ := mm["source"].(map[string]any); src["files"] != nil || src["file"] != nil || src["secret"] != nil || src["downwardAPI"] != nil || src["projected"] != nil {
+			delete(mm, "readOnly") // the kubelet mounts these read-only
 		}
 		mounts[m.MountPath] = mm
 	}

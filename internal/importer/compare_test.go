@@ -52,7 +52,7 @@ func TestCompareFinds(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := Group(docs)
-			st, err := StackOf(p)
+			st, err := StackOf(p, "imported")
 			if err != nil {
 				t.Fatal(err)
 			}

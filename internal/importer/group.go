@@ -45,6 +45,8 @@ type Plan struct {
 	Shared map[string]*SharedConfig
 	// Objects belong to no app.
 	Objects []manifest.Doc
+	// ObjectNames are the objects that StackOf renamed, as Kind/name.
+	ObjectNames map[string]string
 	// Secrets are the Secrets the pods refer to, and those given: kdecl
 	// never imports a Secret's values; they must exist in the cluster.
 	Secrets []string
@@ -64,7 +66,7 @@ type SharedConfig struct {
 // not imported; the rest belong to no app. The docs must be cleaned and
 // upgraded (see manifest).
 func Group(docs []manifest.Doc) *Plan {
-	p := &Plan{Shared: map[string]*SharedConfig{}}
+	p := &Plan{Shared: map[string]*SharedConfig{}, ObjectNames: map[string]string{}}
 	p.Namespace = namespace(docs)
 	names := map[string]bool{}
 	for _, d := range docs {

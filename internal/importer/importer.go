@@ -24,7 +24,7 @@ type Result struct {
 // renders it, and compares what it renders with docs.
 func Import(docs []manifest.Doc, pkg string) (*Result, error) {
 	p := Group(docs)
-	st, err := StackOf(p)
+	st, err := StackOf(p, pkg)
 	if err != nil {
 		return nil, err
 	}

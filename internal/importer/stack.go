@@ -24,9 +24,14 @@ type Stack struct {
 	Namespace string
 	Apps      map[string]map[string]any
 	Configs   map[string]map[string]any
+	// Objects are the objects of no app, by name.
+	Objects map[string]any
 	// Left are what the native fields do not say yet, by app: paths in
 	// the workload's pod spec, and objects' fields.
 	Left map[string][]string
+	// overrides are what the native fields do not say, by app, as the
+	// app's overrides: a fragment by key (pod, container, or a kind).
+	overrides map[string]map[string]any
 	// Notes say what was chosen.
 	Notes []string
 }
@@ -41,13 +46,60 @@ func (s *Stack) Write(pkg string) ([]byte, error) {
 	if len(s.Configs) > 0 {
 		top["configs"] = s.Configs
 	}
+	if len(s.Objects) > 0 {
+		top["objects"] = s.Objects
+	}
 	top["apps"] = s.Apps
-	return schema.WriteCUE(pkg, top)
+	b, err := json.Marshal(top)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var fields map[string]any
+	if err := dec.Decode(&fields); err != nil {
+		return nil, err
+	}
+	return schema.WriteCUE(pkg, integers(fields).(map[string]any))
 }
 
-// StackOf writes the apps of p with kdecl's native fields.
-func StackOf(p *Plan) (*Stack, error) {
-	s := &Stack{Namespace: p.Namespace, Apps: map[string]map[string]any{}, Configs: map[string]map[string]any{}, Left: map[string][]string{}}
+// integers makes each whole number of v, as JSON decoding leaves it (a
+// float64 or a json.Number), an int64, which CUE writes as an int.
+func integers(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = integers(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = integers(e)
+		}
+		return out
+	case json.Number:
+		if n, err := v.Int64(); err == nil {
+			return n
+		}
+		f, _ := v.Float64()
+		return f
+	case float64:
+		if v == float64(int64(v)) {
+			return int64(v)
+		}
+	}
+	return v
+}
+
+// StackOf writes the apps of p, as the stack called name, with kdecl's
+// native fields and overrides, and the objects of p: in the one app they
+// refer to (its pods by a selector, its Service, its workload), else in
+// the stack.
+func StackOf(p *Plan, name string) (*Stack, error) {
+	s := &Stack{Namespace: p.Namespace, Apps: map[string]map[string]any{}, Configs: map[string]map[string]any{},
+		Left: map[string][]string{}, overrides: map[string]map[string]any{}}
 	for name, sc := range p.Shared {
 		cm, err := configMapOf(sc.ConfigMap)
 		if err != nil {
@@ -65,6 +117,32 @@ func StackOf(p *Plan) (*Stack, error) {
 			return nil, fmt.Errorf("%s: %s %s: %w", a.Workload.Source, a.Workload.Kind(), a.Workload.Name(), err)
 		}
 		s.Apps[a.Name] = app
+	}
+	l := importLinks(p, name)
+	s.Objects = map[string]any{}
+	for _, d := range p.Objects {
+		obj, app := s.object(d, l)
+		objects := s.Objects
+		if app != "" {
+			objects, _ = s.Apps[app]["objects"].(map[string]any)
+			if objects == nil {
+				objects = map[string]any{}
+				s.Apps[app]["objects"] = objects
+			}
+		}
+		key := d.Name()
+		if objects[key] != nil {
+			// Objects are keyed by their name: one that shares its
+			// name with another is renamed after its kind too.
+			key = d.Name() + "-" + strings.ToLower(d.Kind())
+			p.ObjectNames[d.Kind()+"/"+d.Name()] = key
+			s.Notes = append(s.Notes, fmt.Sprintf("%s %s: named %s, another object is named %s", d.Kind(), d.Name(), key, d.Name()))
+		}
+		if objects[key] != nil {
+			s.left(app, "%s %s: an object named %s is there already", d.Kind(), d.Name(), key)
+			continue
+		}
+		objects[key] = obj
 	}
 	return s, nil
 }
@@ -147,6 +225,39 @@ func (s *Stack) left(app, format string, args ...any) {
 	s.Left[app] = append(s.Left[app], fmt.Sprintf(format, args...))
 }
 
+// override sets the field at path of the app's override key (pod,
+// container, deployment, ...) to v.
+func (s *Stack) override(app, key string, v any, path ...string) {
+	o := s.overrides[app]
+	if o == nil {
+		o = map[string]any{}
+		s.overrides[app] = o
+	}
+	m, _ := o[key].(map[string]any)
+	if m == nil {
+		m = map[string]any{}
+		o[key] = m
+	}
+	for _, k := range path[:len(path)-1] {
+		next, _ := m[k].(map[string]any)
+		if next == nil {
+			next = map[string]any{}
+			m[k] = next
+		}
+		m = next
+	}
+	m[path[len(path)-1]] = v
+}
+
+// overrideList appends v to the list at path of the app's override key.
+func (s *Stack) overrideList(app, key string, v any, path ...string) {
+	var list []any
+	if m := s.overrides[app]; m != nil {
+		list, _ = manifest.Get(m[key], path...).([]any)
+	}
+	s.override(app, key, append(list, v), path...)
+}
+
 func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	w, err := decodeWorkload(a.Workload)
 	if err != nil {
@@ -201,7 +312,7 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 			s.Notes = append(s.Notes, fmt.Sprintf("app %s: init container %s waits for app %s: uses, with kdecl's wait container", a.Name, ic.Name, dep))
 			continue
 		}
-		s.left(a.Name, "spec.initContainers[%s]", ic.Name)
+		s.overrideList(a.Name, "pod", containerMap(ic), "initContainers")
 	}
 	if len(uses) > 0 {
 		app["uses"] = uses
@@ -238,39 +349,146 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	if storage := s.storage(a, w, c); len(storage) > 0 {
 		app["storage"] = storage
 	}
-	s.unread(a, tmpl, c)
+	s.unread(a, w, c, app)
+	if o := s.overrides[a.Name]; len(o) > 0 {
+		app["overrides"] = o
+	}
 	return app, nil
 }
 
 // Fields the native fields say, of a workload's spec, its pod's spec
-// and the app's container; unread reports the others as left.
+// and the app's container; unread makes the others overrides.
 var (
 	readWorkload = []string{"replicas", "selector", "template", "schedule", "jobTemplate", "minReadySeconds",
 		"revisionHistoryLimit", "progressDeadlineSeconds", "strategy", "updateStrategy", "serviceName", "volumeClaimTemplates"}
-	readPod       = []string{"containers", "initContainers", "volumes"}
+	readPod       = []string{"containers", "initContainers", "volumes", "resources"}
 	readContainer = []string{"name", "image", "imagePullPolicy", "command", "args", "ports", "resources",
 		"livenessProbe", "readinessProbe", "startupProbe", "env", "envFrom", "volumeMounts"}
+	// nativeWorkload are fields of a workload's spec with a native field,
+	// by kind.
+	nativeWorkload = map[string]map[string]string{
+		"StatefulSet": {"podManagementPolicy": "podManagementPolicy"},
+		"Job": {"completions": "job.completions", "parallelism": "job.parallelism", "backoffLimit": "job.backoffLimit",
+			"activeDeadlineSeconds": "job.activeDeadlineSeconds", "ttlSecondsAfterFinished": "job.ttlSecondsAfterFinished"},
+		"CronJob": {"timeZone": "timeZone", "concurrencyPolicy": "concurrencyPolicy", "startingDeadlineSeconds": "startingDeadlineSeconds",
+			"suspend": "suspend", "successfulJobsHistoryLimit": "successfulJobsHistoryLimit", "failedJobsHistoryLimit": "failedJobsHistoryLimit"},
+	}
 )
 
-func (s *Stack) unread(a *App, tmpl *corev1.PodTemplateSpec, c corev1.Container) {
-	spec, _ := a.Workload.Object["spec"].(map[string]any)
+// setPath sets the field at a dotted path of m.
+func setPath(m map[string]any, path string, v any) {
+	keys := strings.Split(path, ".")
+	for _, k := range keys[:len(keys)-1] {
+		next, _ := m[k].(map[string]any)
+		if next == nil {
+			next = map[string]any{}
+			m[k] = next
+		}
+		m = next
+	}
+	m[keys[len(keys)-1]] = v
+}
+
+// unread says what the workload, its pod and the app's container set
+// beyond what the native fields read: in native fields kdecl has for
+// them, else in overrides.
+func (s *Stack) unread(a *App, w *workload, c corev1.Container, app map[string]any) {
+	kind := a.Workload.Kind()
+	key := strings.ToLower(kind)
+	if ann := manifest.Map(a.Workload.Object, "metadata", "annotations"); len(ann) > 0 {
+		s.override(a.Name, key, ann, "metadata", "annotations")
+	}
+	spec := manifest.Map(a.Workload.Object, "spec")
 	for _, k := range slices.Sorted(maps.Keys(spec)) {
 		if !slices.Contains(readWorkload, k) {
-			s.left(a.Name, "%s spec.%s", a.Workload.Kind(), k)
+			s.workloadField(a, app, kind, key, []string{"spec"}, k, spec[k])
 		}
 	}
+	if kind == "CronJob" {
+		js := manifest.Map(spec, "jobTemplate", "spec")
+		for _, k := range slices.Sorted(maps.Keys(js)) {
+			if k != "template" {
+				s.workloadField(a, app, "Job", key, []string{"spec", "jobTemplate", "spec"}, k, js[k])
+			}
+		}
+		if ann := manifest.Map(spec, "jobTemplate", "metadata"); len(ann) > 0 {
+			s.override(a.Name, key, ann, "spec", "jobTemplate", "metadata")
+		}
+	}
+	tmpl := w.template
 	if len(tmpl.Annotations) > 0 {
-		s.left(a.Name, "the pod template's annotations")
+		app["podAnnotations"] = tmpl.Annotations
 	}
-	pod, _ := json.Marshal(tmpl.Spec)
-	var podFields map[string]any
-	json.Unmarshal(pod, &podFields)
-	for _, k := range slices.Sorted(maps.Keys(podFields)) {
-		if !slices.Contains(readPod, k) && k != "resources" { // an empty struct, always written
-			s.left(a.Name, "the pod's %s", k)
+	pod := toMap(tmpl.Spec)
+	for _, k := range slices.Sorted(maps.Keys(pod)) {
+		if slices.Contains(readPod, k) {
+			continue
+		}
+		v := pod[k]
+		switch k {
+		case "terminationGracePeriodSeconds":
+			if n := number(v); n != corev1.DefaultTerminationGracePeriodSeconds {
+				app[k] = int(n)
+			}
+		case "restartPolicy":
+			if w.kind == "job" || w.kind == "cronjob" {
+				if v != "Never" {
+					app[k] = v
+				}
+			} else if v != "Always" {
+				s.left(a.Name, "the pod's restartPolicy %v", v)
+			}
+		case "serviceAccountName", "serviceAccount":
+			if v != "" && v != "default" {
+				setPath(app, "serviceAccount.name", v)
+				setPath(app, "serviceAccount.create", false)
+			}
+		case "automountServiceAccountToken":
+			setPath(app, "serviceAccount.automountToken", v)
+		default:
+			s.override(a.Name, "pod", v, k)
 		}
 	}
-	s.unreadFields(a, c, readContainer)
+	s.unreadFields(a, c, readContainer, func(k string, v any) { s.override(a.Name, "container", v, k) })
+}
+
+// workloadField says the field k of a workload's spec (at path of the
+// workload, in kind's terms): natively if kdecl has a field for it.
+func (s *Stack) workloadField(a *App, app map[string]any, kind, key string, path []string, k string, v any) {
+	if native, ok := nativeWorkload[kind][k]; ok {
+		if n, isNum := v.(json.Number); isNum {
+			v, _ = n.Int64()
+		}
+		setPath(app, native, v)
+		return
+	}
+	s.override(a.Name, key, v, append(path, k)...)
+}
+
+// containerMap is c as JSON decoding gives it, without the empty
+// resources that marshalling writes.
+func containerMap(c corev1.Container) map[string]any {
+	m := toMap(c)
+	if r, _ := m["resources"].(map[string]any); len(r) == 0 {
+		delete(m, "resources")
+	}
+	return m
+}
+
+// configValue is the value of the key ref names of the app's own
+// ConfigMaps or the stack's shared ones, nil if there is none.
+func configValue(p *Plan, own map[string]*corev1.ConfigMap, ref *corev1.ConfigMapKeySelector) *string {
+	cm := own[ref.Name]
+	if cm == nil && p.Shared[ref.Name] != nil {
+		cm, _ = configMapOf(p.Shared[ref.Name].ConfigMap)
+	}
+	if cm == nil {
+		return nil
+	}
+	if v, ok := cm.Data[ref.Key]; ok {
+		return &v
+	}
+	return nil
 }
 
 func ownConfigMap(a *App, name string) bool {
@@ -313,8 +531,8 @@ func (s *Stack) storage(a *App, w *workload, c corev1.Container) map[string]any 
 			s.left(a.Name, "volume mount %s", m.Name)
 			continue
 		}
-		if cm := vol.ConfigMap; cm != nil {
-			if !ownConfigMap(a, cm.Name) || m.SubPath != "" || len(cm.Items) > 0 || cm.DefaultMode != nil || cm.Optional != nil {
+		if cm := vol.ConfigMap; cm != nil && ownConfigMap(a, cm.Name) {
+			if m.SubPath != "" || len(cm.Items) > 0 || cm.DefaultMode != nil && *cm.DefaultMode != corev1.ConfigMapVolumeSourceDefaultMode || cm.Optional != nil {
 				s.left(a.Name, "volume %s", vol.Name)
 			}
 			continue // the config, read by configAndEnv
@@ -334,7 +552,8 @@ func (s *Stack) storage(a *App, w *workload, c corev1.Container) map[string]any 
 				v["sizeLimit"] = src.EmptyDir.SizeLimit.String()
 			}
 		default:
-			s.left(a.Name, "volume %s", vol.Name)
+			s.overrideList(a.Name, "pod", toMap(vol), "volumes")
+			s.overrideList(a.Name, "container", toMap(m), "volumeMounts")
 			continue
 		}
 		out[vol.Name] = v
@@ -433,9 +652,11 @@ func (s *Stack) sidecar(a *App, c corev1.Container) map[string]any {
 		out["ports"] = ports
 	}
 	env := map[string]any{}
+	rest := map[string]any{}
+	var valueFrom []any
 	for _, e := range c.Env {
 		if e.ValueFrom != nil {
-			s.left(a.Name, "spec.containers[%s].env[%s]", c.Name, e.Name)
+			valueFrom = append(valueFrom, toMap(e))
 			continue
 		}
 		env[e.Name] = e.Value
@@ -443,7 +664,14 @@ func (s *Stack) sidecar(a *App, c corev1.Container) map[string]any {
 	if len(env) > 0 {
 		out["env"] = env
 	}
-	s.unreadFields(a, c, []string{"name", "image", "imagePullPolicy", "command", "args", "resources", "ports", "env"})
+	if len(valueFrom) > 0 {
+		rest["env"] = valueFrom
+	}
+	s.unreadFields(a, c, []string{"name", "image", "imagePullPolicy", "command", "args", "resources", "ports", "env"}, func(k string, v any) { rest[k] = v })
+	if len(rest) > 0 {
+		rest["name"] = c.Name
+		s.overrideList(a.Name, "pod", rest, "containers")
+	}
 	return out
 }
 
@@ -465,14 +693,13 @@ func basics(c corev1.Container, out map[string]any) {
 	}
 }
 
-// unreadFields leaves the fields of the container c that are not read.
-func (s *Stack) unreadFields(a *App, c corev1.Container, read []string) {
-	fields, _ := json.Marshal(c)
-	var m map[string]any
-	json.Unmarshal(fields, &m)
+// unreadFields passes each field of the container c that is not read to
+// say.
+func (s *Stack) unreadFields(a *App, c corev1.Container, read []string, say func(k string, v any)) {
+	m := toMap(c)
 	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if !slices.Contains(read, k) {
-			s.left(a.Name, "spec.containers[%s].%s", c.Name, k)
+			say(k, m[k])
 		}
 	}
 }
@@ -740,7 +967,8 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 	}
 	config := map[string]any{}
 	env := map[string]any{}
-	secretEnv := map[string]any{}
+	secretEnv, fieldEnv, resourceEnv := map[string]any{}, map[string]any{}, map[string]any{}
+	keyRefs := map[string]bool{} // ConfigMaps a variable takes a key of
 	var configs []string
 	mounted := map[string]string{} // ConfigMap → mount path
 	for _, m := range c.VolumeMounts {
@@ -772,24 +1000,45 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 			secrets["envFrom"] = append(list, e.SecretRef.Name)
 			app["secrets"] = secrets
 		default:
-			s.left(a.Name, "spec.containers[%s].envFrom", c.Name)
+			s.overrideList(a.Name, "container", toMap(e), "envFrom")
 		}
 	}
 	for _, e := range c.Env {
 		switch {
 		case e.ValueFrom == nil:
 			env[e.Name] = e.Value
-		case e.ValueFrom.SecretKeyRef != nil:
+		case e.ValueFrom.ConfigMapKeyRef != nil && e.ValueFrom.ConfigMapKeyRef.Optional == nil && configValue(p, own, e.ValueFrom.ConfigMapKeyRef) != nil:
+			// A key of the app's ConfigMap, or of a shared one: the
+			// variable takes its value.
+			ref := e.ValueFrom.ConfigMapKeyRef
+			if v := configValue(p, own, ref); schema.CredentialName(ref.Key, *v) || schema.CredentialIn(*v) != "" {
+				secretEnv[e.Name] = map[string]any{"secret": ref.Name, "key": ref.Key}
+				s.Notes = append(s.Notes, fmt.Sprintf("ConfigMap %s: %s looks like a credential; app %s reads it from Secret %s, key %s: create it", ref.Name, ref.Key, a.Name, ref.Name, ref.Key))
+			} else {
+				env[e.Name] = *v
+			}
+			keyRefs[ref.Name] = true
+		case e.ValueFrom.SecretKeyRef != nil && e.ValueFrom.SecretKeyRef.Optional == nil:
 			secretEnv[e.Name] = map[string]any{"secret": e.ValueFrom.SecretKeyRef.Name, "key": e.ValueFrom.SecretKeyRef.Key}
+		case e.ValueFrom.FieldRef != nil && (e.ValueFrom.FieldRef.APIVersion == "" || e.ValueFrom.FieldRef.APIVersion == "v1"):
+			fieldEnv[e.Name] = e.ValueFrom.FieldRef.FieldPath
+		case e.ValueFrom.ResourceFieldRef != nil && (e.ValueFrom.ResourceFieldRef.ContainerName == "" || e.ValueFrom.ResourceFieldRef.ContainerName == c.Name):
+			r := map[string]any{"resource": e.ValueFrom.ResourceFieldRef.Resource}
+			if d := e.ValueFrom.ResourceFieldRef.Divisor; !d.IsZero() && d.String() != "1" {
+				r["divisor"] = d.String()
+			}
+			resourceEnv[e.Name] = r
 		default:
-			s.left(a.Name, "spec.containers[%s].env[%s]", c.Name, e.Name)
+			s.overrideList(a.Name, "container", toMap(e), "env")
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(own)) {
 		cm := own[name]
 		mountPath, isMounted := mounted[name]
 		if !envFrom[name] && !isMounted {
-			s.left(a.Name, "ConfigMap %s: used other than by envFrom or a mount of all its keys", name)
+			if !keyRefs[name] {
+				s.left(a.Name, "ConfigMap %s: used other than by envFrom, a mount of all its keys or a variable's key", name)
+			}
 			continue
 		}
 		data := plainData(cm, secretEnv)
@@ -831,8 +1080,10 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 			}
 		}
 	}
-	if len(env) > 0 {
-		app["env"] = env
+	for field, m := range map[string]map[string]any{"env": env, "fieldEnv": fieldEnv, "resourceEnv": resourceEnv} {
+		if len(m) > 0 {
+			app[field] = m
+		}
 	}
 	if len(config) > 0 {
 		app["config"] = config

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,7 +19,7 @@ func TestStackOfReferences(t *testing.T) {
 	for _, dir := range []string{"flask-0.7.0", "celery-0.4.0", "nodejs-0.4.0"} {
 		t.Run(dir, func(t *testing.T) {
 			p := Group(read(t, "../../testdata/kfd/"+dir))
-			st, err := StackOf(p)
+			st, err := StackOf(p, "imported")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -44,7 +45,7 @@ func TestStackOfReferences(t *testing.T) {
 
 // TestStackOfFlask: what each field of flask's manifests becomes.
 func TestStackOfFlask(t *testing.T) {
-	st, err := StackOf(Group(read(t, "../../testdata/kfd/flask-0.7.0")))
+	st, err := StackOf(Group(read(t, "../../testdata/kfd/flask-0.7.0")), "imported")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +113,7 @@ func TestStackOfFlask(t *testing.T) {
 // its storage, its update strategy is kdecl's, and its serviceName, which
 // kdecl's headless Service replaces, is a note.
 func TestStackOfStatefulSet(t *testing.T) {
-	st, err := StackOf(Group(read(t, "../../testdata/kfd/nodejs-0.4.0")))
+	st, err := StackOf(Group(read(t, "../../testdata/kfd/nodejs-0.4.0")), "imported")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,5 +160,39 @@ func TestRoundTripReferences(t *testing.T) {
 				t.Errorf("no label changed: the comparison did not see kdecl's labels\n%s", report.String())
 			}
 		})
+	}
+}
+
+// TestRoundTripShop imports a shop written by hand with every kind kdecl
+// generates, and fields it says natively, through overrides and as
+// objects: nothing differs but what kdecl names.
+func TestRoundTripShop(t *testing.T) {
+	res, err := Import(read(t, "../../testdata/import/shop.yaml"), "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report strings.Builder
+	res.Report.WriteText(&report)
+	if len(res.Report.Differences) > 0 || len(res.Stack.Left) > 0 {
+		t.Errorf("want no difference and nothing left:\n%s\nleft: %v\n%s", report.String(), res.Stack.Left, res.Source)
+	}
+	var renamed []string
+	for _, r := range res.Report.Renamed {
+		renamed = append(renamed, fmt.Sprintf("%s %s: %s → %s", r.Object, r.What, r.From, r.To))
+	}
+	want := []string{
+		"StatefulSet/db container: postgres → db",
+		"StatefulSet/db serviceName: db → db-headless",
+		"Service/db : db → db-headless",
+		"DaemonSet/node-agent container: agent → node-agent",
+		"PodDisruptionBudget/web : web → web-poddisruptionbudget",
+	}
+	if diff := cmp.Diff(want, renamed); diff != "" {
+		t.Errorf("renamed (-want +got):\n%s", diff)
+	}
+	for _, field := range []string{"overrides", "objects", "fieldEnv", "resourceEnv", "secrets", "podAnnotations", "serviceAccount", "terminationGracePeriodSeconds", "uses", "sidecars"} {
+		if res.Stack.Apps["web"][field] == nil {
+			t.Errorf("web has no %s", field)
+		}
 	}
 }

@@ -1,0 +1,128 @@
+package importer
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/kdecl/kdecl/internal/manifest"
+	"github.com/kdecl/kdecl/schema"
+)
+
+// links find what an object refers to of the apps, and say what it
+// refers to instead: the pods of an app, by a label selector; an app's
+// Service, by name; its workload, by kind and name (a scale target).
+type links struct {
+	pods     func(matchLabels map[string]any) (replacement any, app string)
+	service  func(name string) (replacement any, app string)
+	workload func(kind, name string) (replacement any, app string)
+}
+
+// relink replaces in obj, in place, each reference to an app that l
+// finds, and returns the apps it refers to.
+func (l links) relink(obj map[string]any) []string {
+	apps := map[string]bool{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		case map[string]any:
+			for k, e := range v {
+				m, _ := e.(map[string]any)
+				switch {
+				case k == "matchLabels" && m != nil:
+					if r, app := l.pods(m); app != "" {
+						v[k], apps[app] = r, true
+					}
+					continue
+				case (k == "backend" || k == "defaultBackend") && m != nil:
+					if svc, ok := m["service"].(map[string]any); ok {
+						if name, _ := svc["name"].(string); name != "" {
+							if r, app := l.service(name); app != "" {
+								svc["name"], apps[app] = r, true
+							}
+						}
+					}
+				case k == "scaleTargetRef" && m != nil:
+					kind, _ := m["kind"].(string)
+					name, _ := m["name"].(string)
+					if r, app := l.workload(kind, name); app != "" {
+						m["name"], apps[app] = r, true
+					}
+				}
+				walk(e)
+			}
+		}
+	}
+	walk(obj)
+	return slices.Sorted(maps.Keys(apps))
+}
+
+// podsOf finds the one app whose pods matchLabels selects.
+func podsOf(apps []*App, matchLabels map[string]any) *App {
+	var found *App
+	for _, a := range apps {
+		if len(matchLabels) > 0 && selects(matchLabels, podLabels(a.Workload)) {
+			if found != nil {
+				return nil
+			}
+			found = a
+		}
+	}
+	return found
+}
+
+// importLinks are the links of the imported objects to what the stack
+// names: kdecl's selector labels, its Services' and workloads' names.
+func importLinks(p *Plan, stack string) links {
+	return links{
+		pods: func(ml map[string]any) (any, string) {
+			if a := podsOf(p.Apps, ml); a != nil {
+				return map[string]any{"app.kubernetes.io/name": a.Name, "app.kubernetes.io/instance": stack}, a.Name
+			}
+			return nil, ""
+		},
+		service: func(name string) (any, string) {
+			for _, a := range p.Apps {
+				for _, svc := range a.Services {
+					if svc.Name() == name {
+						if manifest.Get(svc.Object, "spec", "clusterIP") == "None" {
+							return schema.HeadlessServiceName(a.Name), a.Name
+						}
+						return a.Name, a.Name
+					}
+				}
+			}
+			return nil, ""
+		},
+		workload: func(kind, name string) (any, string) {
+			for _, a := range p.Apps {
+				if a.Workload.Kind() == kind && a.Workload.Name() == name {
+					return a.Name, a.Name
+				}
+			}
+			return nil, ""
+		},
+	}
+}
+
+// object is d as an object of the stack's: without its name, which is
+// its key, and the namespace if it is the stack's; its references to
+// the apps relinked. It returns the one app it refers to, if one.
+func (s *Stack) object(d manifest.Doc, l links) (map[string]any, string) {
+	obj := clone(d.Object)
+	manifest.Delete(obj, "metadata", "name")
+	if manifest.Get(obj, "metadata", "namespace") == s.Namespace {
+		manifest.Delete(obj, "metadata", "namespace")
+	}
+	if len(manifest.Map(obj, "metadata")) == 0 {
+		delete(obj, "metadata")
+	}
+	apps := l.relink(obj)
+	if len(apps) == 1 {
+		return obj, apps[0]
+	}
+	return obj, ""
+}
