@@ -24,17 +24,20 @@ commands:
   vet      check a stack and print its errors and warnings
   secrets  list the Secrets and keys a stack references
   schema   print the CUE schema every stack is checked against
+  import   turn Kubernetes manifests into a stack, and prove it renders them
 
 Run 'kdecl <command> --help' for a command's flags.
 
 Exit codes: 0 success, 1 invalid stack or stale output, 2 bad usage;
 diff exits 1 for differences, review for a change of a --fail-on class,
-and both 2 for any error.
+and both 2 for any error; import exits 1 when the stack would differ
+from the manifests.
 
 Examples:
   kdecl render stacks/flask -o deploy/flask
   kdecl render stacks/flask -o deploy/flask --check
   kdecl vet stacks/flask
+  kdecl import k8s/ -o stacks/shop
 `
 
 // Main runs kdecl with the process's arguments and streams and returns its
@@ -56,6 +59,7 @@ var commands = map[string]command{
 	"vet":     {runVet},
 	"secrets": {runSecrets},
 	"schema":  {runSchema},
+	"import":  {runImport},
 }
 
 // run is kdecl without the process: tests call it in process.

@@ -26,8 +26,16 @@ type Rendered struct {
 	Object map[string]any
 }
 
-// Report is what Compare found.
+// Report is what an import chose and what Compare found.
 type Report struct {
+	// Notes say what import chose, one line each.
+	Notes []string `json:"notes"`
+	// Secrets are the Secrets the stack refers to, which must exist in
+	// the cluster: import never reads a Secret's values.
+	Secrets []string `json:"secrets"`
+	// Left is what the stack could not say, by app: each is a difference
+	// too.
+	Left map[string][]string `json:"left,omitempty"`
 	// Renamed are the objects whose name changed, and other names kdecl
 	// chose (an app's container, a Service's ports).
 	Renamed []Rename `json:"renamed"`
@@ -254,7 +262,7 @@ func newSide(docs []manifest.Doc) *side {
 			}
 		case "PersistentVolumeClaim":
 			if pvc, err := typed[corev1.PersistentVolumeClaim](d); err == nil {
-				defaultClaim(&pvc.Spec)
+				defaultClaim(fill, &pvc.Spec)
 				s.claims[pvc.Name] = pvc
 			}
 		}
@@ -399,31 +407,31 @@ func (s *side) canonicalWorkload(d manifest.Doc, main int) (map[string]any, erro
 	case "Deployment":
 		var w *appsv1.Deployment
 		if w, err = typed[appsv1.Deployment](d); err == nil {
-			defaultDeployment(w)
+			defaultDeployment(fill, w)
 			obj, tmpl = w, &w.Spec.Template
 		}
 	case "StatefulSet":
 		var w *appsv1.StatefulSet
 		if w, err = typed[appsv1.StatefulSet](d); err == nil {
-			defaultStatefulSet(w)
+			defaultStatefulSet(fill, w)
 			obj, tmpl, templates = w, &w.Spec.Template, w.Spec.VolumeClaimTemplates
 		}
 	case "DaemonSet":
 		var w *appsv1.DaemonSet
 		if w, err = typed[appsv1.DaemonSet](d); err == nil {
-			defaultDaemonSet(w)
+			defaultDaemonSet(fill, w)
 			obj, tmpl = w, &w.Spec.Template
 		}
 	case "Job":
 		var w *batchv1.Job
 		if w, err = typed[batchv1.Job](d); err == nil {
-			defaultJob(&w.Spec)
+			defaultJob(fill, &w.Spec)
 			obj, tmpl = w, &w.Spec.Template
 		}
 	case "CronJob":
 		var w *batchv1.CronJob
 		if w, err = typed[batchv1.CronJob](d); err == nil {
-			defaultCronJob(w)
+			defaultCronJob(fill, w)
 			obj, tmpl = w, &w.Spec.JobTemplate.Spec.Template
 		}
 	default:
@@ -678,7 +686,7 @@ func (s *side) configValue(env string, cm *corev1.ConfigMap, key, v string) map[
 // files it makes, by path, with their content and mode; a claim of the
 // side as its spec and annotations.
 func (s *side) volume(v corev1.VolumeSource) map[string]any {
-	defaultVolume(&v)
+	defaultVolume(fill, &v)
 	switch {
 	case v.ConfigMap != nil && s.configMaps[v.ConfigMap.Name] != nil:
 		cm := s.configMaps[v.ConfigMap.Name]
@@ -720,7 +728,7 @@ func (s *side) volume(v corev1.VolumeSource) map[string]any {
 // claimTemplate is a StatefulSet's claim template by meaning: its spec
 // and annotations.
 func claimTemplate(t corev1.PersistentVolumeClaim) map[string]any {
-	defaultClaim(&t.Spec)
+	defaultClaim(fill, &t.Spec)
 	out := map[string]any{"claimTemplate": toMap(t.Spec)}
 	if len(t.Annotations) > 0 {
 		out["annotations"] = t.Annotations
@@ -806,7 +814,7 @@ func canonicalService(d, w manifest.Doc) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	defaultService(svc)
+	defaultService(fill, svc)
 	byName := map[string]int32{}
 	if spec := podSpecOf(w); spec != nil {
 		for _, ctr := range spec.Containers {

@@ -56,11 +56,11 @@ func TestCompareFinds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			src, err := st.Write("imported")
+			src, err := st.Write()
 			if err != nil {
 				t.Fatal(err)
 			}
-			rendered, err := renderSource(src)
+			rendered, _, err := renderSource(src)
 			if err != nil {
 				t.Fatal(err)
 			}

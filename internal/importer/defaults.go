@@ -1,119 +1,158 @@
 package importer
 
 import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"reflect"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/kdecl/kdecl/internal/manifest"
 )
 
 // The API server's defaults for the fields of the kinds kdecl generates,
 // as pkg/apis/{core,apps,batch}/v1/defaults.go in k8s.io/kubernetes set
 // them. Compare applies them to both sides, so that a field written out
-// at its default and a field left unset mean the same; the e2e test that
-// imports what the server stored holds the table to the server's.
+// at its default and a field left unset mean the same; import clears
+// them, so that the stack says only what differs from them. The e2e test
+// that imports what the server stored holds the table to the server's.
+
+// defaulter sets the defaults, or clears the fields that hold them.
+type defaulter struct{ clear bool }
+
+var (
+	fill    = defaulter{}
+	cleared = defaulter{clear: true}
+)
 
 func ptr[T any](v T) *T { return &v }
 
-func setDefault[T comparable](p *T, v T) {
+// setDefaultStruct sets the defaults of the struct *p, which it makes if
+// need be; clearing, it drops the struct if nothing is left in it.
+func setDefaultStruct[T comparable](d defaulter, p **T, set func(*T)) {
+	if *p == nil {
+		if d.clear {
+			return
+		}
+		*p = new(T)
+	}
+	set(*p)
 	var zero T
-	if *p == zero {
+	if d.clear && **p == zero {
+		*p = nil
+	}
+}
+
+func setDefault[T comparable](d defaulter, p *T, v T) {
+	var zero T
+	switch {
+	case d.clear && *p == v:
+		*p = zero
+	case !d.clear && *p == zero:
 		*p = v
 	}
 }
 
-func setDefaultPtr[T any](p **T, v T) {
-	if *p == nil {
+func setDefaultPtr[T comparable](d defaulter, p **T, v T) {
+	switch {
+	case d.clear && *p != nil && **p == v:
+		*p = nil
+	case !d.clear && *p == nil:
 		*p = &v
 	}
 }
 
-func defaultPodSpec(s *corev1.PodSpec) {
-	setDefault(&s.DNSPolicy, corev1.DNSClusterFirst)
-	setDefault(&s.RestartPolicy, corev1.RestartPolicyAlways)
-	setDefault(&s.SchedulerName, corev1.DefaultSchedulerName)
-	setDefaultPtr(&s.TerminationGracePeriodSeconds, corev1.DefaultTerminationGracePeriodSeconds)
-	if s.SecurityContext == nil {
+func defaultPodSpec(d defaulter, s *corev1.PodSpec) {
+	setDefault(d, &s.DNSPolicy, corev1.DNSClusterFirst)
+	setDefault(d, &s.RestartPolicy, corev1.RestartPolicyAlways)
+	setDefault(d, &s.SchedulerName, corev1.DefaultSchedulerName)
+	setDefaultPtr(d, &s.TerminationGracePeriodSeconds, corev1.DefaultTerminationGracePeriodSeconds)
+	switch {
+	case d.clear && s.SecurityContext != nil && reflect.DeepEqual(*s.SecurityContext, corev1.PodSecurityContext{}):
+		s.SecurityContext = nil
+	case !d.clear && s.SecurityContext == nil:
 		s.SecurityContext = &corev1.PodSecurityContext{}
 	}
 	for i := range s.Volumes {
-		defaultVolume(&s.Volumes[i].VolumeSource)
+		defaultVolume(d, &s.Volumes[i].VolumeSource)
 	}
 	for i := range s.InitContainers {
-		defaultContainer(&s.InitContainers[i], s.HostNetwork)
+		defaultContainer(d, &s.InitContainers[i], s.HostNetwork)
 	}
 	for i := range s.Containers {
-		defaultContainer(&s.Containers[i], s.HostNetwork)
+		defaultContainer(d, &s.Containers[i], s.HostNetwork)
 	}
 }
 
-func defaultVolume(v *corev1.VolumeSource) {
+func defaultVolume(d defaulter, v *corev1.VolumeSource) {
 	mode := corev1.ConfigMapVolumeSourceDefaultMode
 	switch {
 	case v.ConfigMap != nil:
-		setDefaultPtr(&v.ConfigMap.DefaultMode, mode)
+		setDefaultPtr(d, &v.ConfigMap.DefaultMode, mode)
 	case v.Secret != nil:
-		setDefaultPtr(&v.Secret.DefaultMode, mode)
+		setDefaultPtr(d, &v.Secret.DefaultMode, mode)
 	case v.DownwardAPI != nil:
-		setDefaultPtr(&v.DownwardAPI.DefaultMode, mode)
+		setDefaultPtr(d, &v.DownwardAPI.DefaultMode, mode)
 		for i := range v.DownwardAPI.Items {
 			if f := v.DownwardAPI.Items[i].FieldRef; f != nil {
-				setDefault(&f.APIVersion, "v1")
+				setDefault(d, &f.APIVersion, "v1")
 			}
 		}
 	case v.Projected != nil:
-		setDefaultPtr(&v.Projected.DefaultMode, mode)
+		setDefaultPtr(d, &v.Projected.DefaultMode, mode)
 	case v.HostPath != nil:
-		setDefaultPtr(&v.HostPath.Type, corev1.HostPathUnset)
+		setDefaultPtr(d, &v.HostPath.Type, corev1.HostPathUnset)
 	}
 }
 
-func defaultContainer(c *corev1.Container, hostNetwork bool) {
-	setDefault(&c.TerminationMessagePath, corev1.TerminationMessagePathDefault)
-	setDefault(&c.TerminationMessagePolicy, corev1.TerminationMessageReadFile)
-	if c.ImagePullPolicy == "" {
-		c.ImagePullPolicy = corev1.PullIfNotPresent
-		if latest(c.Image) {
-			c.ImagePullPolicy = corev1.PullAlways
-		}
+func defaultContainer(d defaulter, c *corev1.Container, hostNetwork bool) {
+	setDefault(d, &c.TerminationMessagePath, corev1.TerminationMessagePathDefault)
+	setDefault(d, &c.TerminationMessagePolicy, corev1.TerminationMessageReadFile)
+	pull := corev1.PullIfNotPresent
+	if latest(c.Image) {
+		pull = corev1.PullAlways
 	}
+	setDefault(d, &c.ImagePullPolicy, pull)
 	for i := range c.Ports {
 		p := &c.Ports[i]
-		setDefault(&p.Protocol, corev1.ProtocolTCP)
+		setDefault(d, &p.Protocol, corev1.ProtocolTCP)
 		if hostNetwork {
-			setDefault(&p.HostPort, p.ContainerPort)
+			setDefault(d, &p.HostPort, p.ContainerPort)
 		}
 	}
 	for _, p := range []*corev1.Probe{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe} {
 		if p == nil {
 			continue
 		}
-		setDefault(&p.TimeoutSeconds, 1)
-		setDefault(&p.PeriodSeconds, 10)
-		setDefault(&p.SuccessThreshold, 1)
-		setDefault(&p.FailureThreshold, 3)
-		defaultHTTP(p.HTTPGet)
+		setDefault(d, &p.TimeoutSeconds, 1)
+		setDefault(d, &p.PeriodSeconds, 10)
+		setDefault(d, &p.SuccessThreshold, 1)
+		setDefault(d, &p.FailureThreshold, 3)
+		defaultHTTP(d, p.HTTPGet)
 	}
 	if l := c.Lifecycle; l != nil {
 		for _, h := range []*corev1.LifecycleHandler{l.PostStart, l.PreStop} {
 			if h != nil {
-				defaultHTTP(h.HTTPGet)
+				defaultHTTP(d, h.HTTPGet)
 			}
 		}
 	}
 	for i := range c.Env {
 		if f := c.Env[i].ValueFrom; f != nil && f.FieldRef != nil {
-			setDefault(&f.FieldRef.APIVersion, "v1")
+			setDefault(d, &f.FieldRef.APIVersion, "v1")
 		}
 	}
 }
 
-func defaultHTTP(h *corev1.HTTPGetAction) {
+func defaultHTTP(d defaulter, h *corev1.HTTPGetAction) {
 	if h != nil {
-		setDefault(&h.Path, "/")
-		setDefault(&h.Scheme, corev1.URISchemeHTTP)
+		setDefault(d, &h.Path, "/")
+		setDefault(d, &h.Scheme, corev1.URISchemeHTTP)
 	}
 }
 
@@ -134,104 +173,154 @@ var (
 	zero    = intstr.FromInt32(0)
 )
 
-func defaultDeployment(d *appsv1.Deployment) {
-	s := &d.Spec
-	setDefaultPtr(&s.Replicas, 1)
-	setDefault(&s.Strategy.Type, appsv1.RollingUpdateDeploymentStrategyType)
-	if s.Strategy.Type == appsv1.RollingUpdateDeploymentStrategyType {
-		if s.Strategy.RollingUpdate == nil {
-			s.Strategy.RollingUpdate = &appsv1.RollingUpdateDeployment{}
-		}
-		setDefaultPtr(&s.Strategy.RollingUpdate.MaxUnavailable, quarter)
-		setDefaultPtr(&s.Strategy.RollingUpdate.MaxSurge, quarter)
+func defaultDeployment(d defaulter, w *appsv1.Deployment) {
+	s := &w.Spec
+	setDefaultPtr(d, &s.Replicas, 1)
+	if t := s.Strategy.Type; t == "" || t == appsv1.RollingUpdateDeploymentStrategyType {
+		r := &s.Strategy.RollingUpdate
+		setDefaultStruct(d, r, func(r *appsv1.RollingUpdateDeployment) {
+			setDefaultPtr(d, &r.MaxUnavailable, quarter)
+			setDefaultPtr(d, &r.MaxSurge, quarter)
+		})
 	}
-	setDefaultPtr(&s.RevisionHistoryLimit, 10)
-	setDefaultPtr(&s.ProgressDeadlineSeconds, 600)
-	defaultPodSpec(&s.Template.Spec)
+	setDefault(d, &s.Strategy.Type, appsv1.RollingUpdateDeploymentStrategyType)
+	setDefaultPtr(d, &s.RevisionHistoryLimit, 10)
+	setDefaultPtr(d, &s.ProgressDeadlineSeconds, 600)
+	defaultPodSpec(d, &s.Template.Spec)
 }
 
-func defaultStatefulSet(d *appsv1.StatefulSet) {
-	s := &d.Spec
-	setDefaultPtr(&s.Replicas, 1)
-	setDefault(&s.PodManagementPolicy, appsv1.OrderedReadyPodManagement)
-	setDefault(&s.UpdateStrategy.Type, appsv1.RollingUpdateStatefulSetStrategyType)
-	if s.UpdateStrategy.Type == appsv1.RollingUpdateStatefulSetStrategyType {
-		if s.UpdateStrategy.RollingUpdate == nil {
-			s.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateStatefulSetStrategy{}
-		}
-		setDefaultPtr(&s.UpdateStrategy.RollingUpdate.Partition, 0)
+func defaultStatefulSet(d defaulter, w *appsv1.StatefulSet) {
+	s := &w.Spec
+	setDefaultPtr(d, &s.Replicas, 1)
+	setDefault(d, &s.PodManagementPolicy, appsv1.OrderedReadyPodManagement)
+	if t := s.UpdateStrategy.Type; t == "" || t == appsv1.RollingUpdateStatefulSetStrategyType {
+		setDefaultStruct(d, &s.UpdateStrategy.RollingUpdate, func(r *appsv1.RollingUpdateStatefulSetStrategy) {
+			setDefaultPtr(d, &r.Partition, 0)
+		})
 	}
-	if s.PersistentVolumeClaimRetentionPolicy == nil {
-		s.PersistentVolumeClaimRetentionPolicy = &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{}
-	}
-	setDefault(&s.PersistentVolumeClaimRetentionPolicy.WhenDeleted, appsv1.RetainPersistentVolumeClaimRetentionPolicyType)
-	setDefault(&s.PersistentVolumeClaimRetentionPolicy.WhenScaled, appsv1.RetainPersistentVolumeClaimRetentionPolicyType)
-	setDefaultPtr(&s.RevisionHistoryLimit, 10)
+	setDefault(d, &s.UpdateStrategy.Type, appsv1.RollingUpdateStatefulSetStrategyType)
+	setDefaultStruct(d, &s.PersistentVolumeClaimRetentionPolicy, func(r *appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy) {
+		setDefault(d, &r.WhenDeleted, appsv1.RetainPersistentVolumeClaimRetentionPolicyType)
+		setDefault(d, &r.WhenScaled, appsv1.RetainPersistentVolumeClaimRetentionPolicyType)
+	})
+	setDefaultPtr(d, &s.RevisionHistoryLimit, 10)
 	for i := range s.VolumeClaimTemplates {
-		defaultClaim(&s.VolumeClaimTemplates[i].Spec)
+		defaultClaim(d, &s.VolumeClaimTemplates[i].Spec)
 	}
-	defaultPodSpec(&s.Template.Spec)
+	defaultPodSpec(d, &s.Template.Spec)
 }
 
-func defaultDaemonSet(d *appsv1.DaemonSet) {
-	s := &d.Spec
-	setDefault(&s.UpdateStrategy.Type, appsv1.RollingUpdateDaemonSetStrategyType)
-	if s.UpdateStrategy.Type == appsv1.RollingUpdateDaemonSetStrategyType {
-		if s.UpdateStrategy.RollingUpdate == nil {
-			s.UpdateStrategy.RollingUpdate = &appsv1.RollingUpdateDaemonSet{}
-		}
-		setDefaultPtr(&s.UpdateStrategy.RollingUpdate.MaxUnavailable, one)
-		setDefaultPtr(&s.UpdateStrategy.RollingUpdate.MaxSurge, zero)
+func defaultDaemonSet(d defaulter, w *appsv1.DaemonSet) {
+	s := &w.Spec
+	if t := s.UpdateStrategy.Type; t == "" || t == appsv1.RollingUpdateDaemonSetStrategyType {
+		setDefaultStruct(d, &s.UpdateStrategy.RollingUpdate, func(r *appsv1.RollingUpdateDaemonSet) {
+			setDefaultPtr(d, &r.MaxUnavailable, one)
+			setDefaultPtr(d, &r.MaxSurge, zero)
+		})
 	}
-	setDefaultPtr(&s.RevisionHistoryLimit, 10)
-	defaultPodSpec(&s.Template.Spec)
+	setDefault(d, &s.UpdateStrategy.Type, appsv1.RollingUpdateDaemonSetStrategyType)
+	setDefaultPtr(d, &s.RevisionHistoryLimit, 10)
+	defaultPodSpec(d, &s.Template.Spec)
 }
 
-func defaultJob(s *batchv1.JobSpec) {
-	if s.Completions == nil && s.Parallelism == nil {
+func defaultJob(d defaulter, s *batchv1.JobSpec) {
+	switch {
+	case d.clear && s.Completions != nil && *s.Completions == 1 && s.Parallelism != nil && *s.Parallelism == 1:
+		s.Completions, s.Parallelism = nil, nil
+	case !d.clear && s.Completions == nil && s.Parallelism == nil:
 		s.Completions, s.Parallelism = ptr[int32](1), ptr[int32](1)
 	}
-	setDefaultPtr(&s.Parallelism, 1)
-	setDefaultPtr(&s.BackoffLimit, 6)
-	setDefaultPtr(&s.CompletionMode, batchv1.NonIndexedCompletion)
-	setDefaultPtr(&s.Suspend, false)
+	setDefaultPtr(d, &s.Parallelism, 1)
+	setDefaultPtr(d, &s.BackoffLimit, 6)
+	setDefaultPtr(d, &s.CompletionMode, batchv1.NonIndexedCompletion)
+	setDefaultPtr(d, &s.Suspend, false)
 	if s.PodFailurePolicy == nil {
-		setDefaultPtr(&s.PodReplacementPolicy, batchv1.TerminatingOrFailed)
+		setDefaultPtr(d, &s.PodReplacementPolicy, batchv1.TerminatingOrFailed)
 	}
-	defaultPodSpec(&s.Template.Spec)
+	defaultPodSpec(d, &s.Template.Spec)
 }
 
-func defaultCronJob(c *batchv1.CronJob) {
+func defaultCronJob(d defaulter, c *batchv1.CronJob) {
 	s := &c.Spec
-	setDefault(&s.ConcurrencyPolicy, batchv1.AllowConcurrent)
-	setDefaultPtr(&s.Suspend, false)
-	setDefaultPtr(&s.SuccessfulJobsHistoryLimit, 3)
-	setDefaultPtr(&s.FailedJobsHistoryLimit, 1)
-	defaultJob(&s.JobTemplate.Spec)
+	setDefault(d, &s.ConcurrencyPolicy, batchv1.AllowConcurrent)
+	setDefaultPtr(d, &s.Suspend, false)
+	setDefaultPtr(d, &s.SuccessfulJobsHistoryLimit, 3)
+	setDefaultPtr(d, &s.FailedJobsHistoryLimit, 1)
+	defaultJob(d, &s.JobTemplate.Spec)
 }
 
-func defaultService(svc *corev1.Service) {
+func defaultService(d defaulter, svc *corev1.Service) {
 	s := &svc.Spec
-	setDefault(&s.Type, corev1.ServiceTypeClusterIP)
-	setDefault(&s.SessionAffinity, corev1.ServiceAffinityNone)
+	setDefault(d, &s.Type, corev1.ServiceTypeClusterIP)
+	setDefault(d, &s.SessionAffinity, corev1.ServiceAffinityNone)
 	if s.Type != corev1.ServiceTypeExternalName {
-		setDefaultPtr(&s.InternalTrafficPolicy, corev1.ServiceInternalTrafficPolicyCluster)
+		setDefaultPtr(d, &s.InternalTrafficPolicy, corev1.ServiceInternalTrafficPolicyCluster)
 	}
 	if s.Type == corev1.ServiceTypeNodePort || s.Type == corev1.ServiceTypeLoadBalancer {
-		setDefault(&s.ExternalTrafficPolicy, corev1.ServiceExternalTrafficPolicyCluster)
+		setDefault(d, &s.ExternalTrafficPolicy, corev1.ServiceExternalTrafficPolicyCluster)
 	}
 	if s.Type == corev1.ServiceTypeLoadBalancer {
-		setDefaultPtr(&s.AllocateLoadBalancerNodePorts, true)
+		setDefaultPtr(d, &s.AllocateLoadBalancerNodePorts, true)
 	}
 	for i := range s.Ports {
 		p := &s.Ports[i]
-		setDefault(&p.Protocol, corev1.ProtocolTCP)
-		if p.TargetPort == (intstr.IntOrString{}) {
+		setDefault(d, &p.Protocol, corev1.ProtocolTCP)
+		// Kept when clearing: an empty targetPort marshals as 0.
+		if !d.clear && p.TargetPort == (intstr.IntOrString{}) {
 			p.TargetPort = intstr.FromInt32(p.Port)
 		}
 	}
 }
 
-func defaultClaim(s *corev1.PersistentVolumeClaimSpec) {
-	setDefaultPtr(&s.VolumeMode, corev1.PersistentVolumeFilesystem)
+func defaultClaim(d defaulter, s *corev1.PersistentVolumeClaimSpec) {
+	setDefaultPtr(d, &s.VolumeMode, corev1.PersistentVolumeFilesystem)
+}
+
+// undefault clears from d the fields that hold the API server's
+// defaults, so that the stack says only what the author chose. A
+// document that does not decode into its type is left as it is.
+func undefault(d manifest.Doc) {
+	var v any
+	switch d.Kind() {
+	case "Deployment":
+		v = clearOf(d, defaultDeployment)
+	case "StatefulSet":
+		v = clearOf(d, defaultStatefulSet)
+	case "DaemonSet":
+		v = clearOf(d, defaultDaemonSet)
+	case "Job":
+		v = clearOf(d, func(d defaulter, j *batchv1.Job) { defaultJob(d, &j.Spec) })
+	case "CronJob":
+		v = clearOf(d, defaultCronJob)
+	case "Service":
+		v = clearOf(d, defaultService)
+	case "PersistentVolumeClaim":
+		v = clearOf(d, func(d defaulter, c *corev1.PersistentVolumeClaim) { defaultClaim(d, &c.Spec) })
+	}
+	if v == nil {
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var obj map[string]any
+	if dec.Decode(&obj) != nil {
+		return
+	}
+	manifest.Clean(obj)
+	clear(d.Object)
+	maps.Copy(d.Object, obj)
+}
+
+// clearOf is d decoded and cleared by set, nil if it does not decode.
+func clearOf[T any](d manifest.Doc, set func(defaulter, *T)) any {
+	t, err := typed[T](d)
+	if err != nil {
+		return nil
+	}
+	set(cleared, t)
+	return t
 }

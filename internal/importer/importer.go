@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/kdecl/kdecl/generators"
 	"github.com/kdecl/kdecl/internal/manifest"
@@ -16,57 +17,73 @@ import (
 type Result struct {
 	Plan   *Plan
 	Stack  *Stack
-	Source []byte // package pkg, file stack.cue
+	Source []byte // of the stack's one file
 	Report *Report
 }
 
-// Import turns docs (cleaned and upgraded) into the stack of package pkg,
-// renders it, and compares what it renders with docs.
-func Import(docs []manifest.Doc, pkg string) (*Result, error) {
+// Import turns docs (cleaned and upgraded) into the stack called name,
+// renders it, and compares what it renders with docs. notes say what
+// was done to docs before (the versions they were moved from).
+func Import(docs []manifest.Doc, name string, notes ...string) (*Result, error) {
+	for _, d := range docs {
+		undefault(d)
+	}
 	p := Group(docs)
-	st, err := StackOf(p, pkg)
+	p.Notes = append(notes, p.Notes...)
+	st, err := StackOf(p, name)
 	if err != nil {
 		return nil, err
 	}
-	src, err := st.Write(pkg)
+	src, err := st.Write()
 	if err != nil {
 		return nil, err
 	}
-	rendered, err := renderSource(src)
+	rendered, secrets, err := renderSource(src)
 	if err != nil {
 		return nil, fmt.Errorf("the stack import wrote does not render: %w\n%s", err, src)
 	}
-	return &Result{Plan: p, Stack: st, Source: src, Report: Compare(p, rendered)}, nil
+	r := Compare(p, rendered)
+	r.Notes = st.Notes
+	r.Secrets = slices.Compact(slices.Sorted(slices.Values(append(secrets, p.Secrets...))))
+	if len(st.Left) > 0 {
+		r.Left = st.Left
+	}
+	return &Result{Plan: p, Stack: st, Source: src, Report: r}, nil
 }
 
-// renderSource loads src as a stack's only file and renders it.
-func renderSource(src []byte) ([]Rendered, error) {
+// renderSource loads src as a stack's only file and renders it; it
+// returns the objects and the Secrets the stack refers to.
+func renderSource(src []byte) ([]Rendered, []string, error) {
 	dir, err := os.MkdirTemp("", "kdecl-import-")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer os.RemoveAll(dir)
 	if err := os.WriteFile(filepath.Join(dir, "stack.cue"), src, 0o644); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s, err := schema.Load(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ms, err := generators.Stack(s)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]Rendered, len(ms))
 	for i, m := range ms {
 		b, err := json.Marshal(m.Object)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out[i].App = m.App
 		if err := json.Unmarshal(b, &out[i].Object); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return out, nil
+	var secrets []string
+	for _, r := range generators.SecretRefs(s) {
+		secrets = append(secrets, r.Secret)
+	}
+	return out, secrets, nil
 }

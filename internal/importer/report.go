@@ -9,9 +9,11 @@ import (
 )
 
 // WriteText writes the report as the README documents it: a section for
-// each of renamed, labels, added and differences that has lines, one
-// line each.
+// each of notes, secrets to create, renamed, labels, added, credentials,
+// not said and differences that has lines, one line each.
 func (r *Report) WriteText(w io.Writer) {
+	section(w, "notes", r.Notes, func(s string) string { return s })
+	section(w, "secrets to create", r.Secrets, func(s string) string { return s })
 	section(w, "renamed", r.Renamed, func(n Rename) string {
 		if n.What == "" {
 			return fmt.Sprintf("%s → %s", n.Object, n.To)
@@ -34,6 +36,13 @@ func (r *Report) WriteText(w io.Writer) {
 	})
 	section(w, "added", r.Added, func(s string) string { return s })
 	section(w, "credentials", r.Credentials, func(s string) string { return s })
+	var left []string
+	for _, app := range slices.Sorted(maps.Keys(r.Left)) {
+		for _, l := range r.Left[app] {
+			left = append(left, "app "+app+": "+l)
+		}
+	}
+	section(w, "not said", left, func(s string) string { return s })
 	section(w, "differences", r.Differences, func(d Difference) string {
 		at := d.Object
 		if d.Path != "" {
@@ -41,6 +50,18 @@ func (r *Report) WriteText(w io.Writer) {
 		}
 		return fmt.Sprintf("%s: imported %s, rendered %s", at, orAbsent(d.Imported), orAbsent(d.Rendered))
 	})
+	if r.Lossless() {
+		fmt.Fprintln(w, "the stack renders every object imported, but for the names, labels and credentials above")
+	} else {
+		fmt.Fprintf(w, "the stack differs from the objects imported: %s\n", plural(len(r.Differences)+len(left), "difference"))
+	}
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func section[T any](w io.Writer, title string, lines []T, line func(T) string) {
@@ -66,3 +87,7 @@ func orAbsent(s string) string {
 	}
 	return s
 }
+
+// Lossless says whether the stack renders what was imported, but for
+// names, labels and the credentials moved to Secrets.
+func (r *Report) Lossless() bool { return len(r.Differences) == 0 && len(r.Left) == 0 }

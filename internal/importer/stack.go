@@ -21,6 +21,7 @@ import (
 // Stack is the plan written as a stack: the kdecl fields of each app
 // that its objects set, as far as kdecl's fields can say them.
 type Stack struct {
+	Name      string
 	Namespace string
 	Apps      map[string]map[string]any
 	Configs   map[string]map[string]any
@@ -36,10 +37,18 @@ type Stack struct {
 	Notes []string
 }
 
-// Write returns the stack as the CUE source of package pkg, formatted as
-// cue fmt formats it.
-func (s *Stack) Write(pkg string) ([]byte, error) {
+// Package is the CUE package of the stack called name: the name without
+// its dashes, which the stack's name field keeps.
+func Package(name string) string { return strings.ReplaceAll(name, "-", "") }
+
+// Write returns the stack as the CUE source of one file, formatted as
+// cue fmt formats it, the notes in a comment before the package clause.
+func (s *Stack) Write() ([]byte, error) {
+	pkg := Package(s.Name)
 	top := map[string]any{}
+	if pkg != s.Name {
+		top["name"] = s.Name
+	}
 	if s.Namespace != "" {
 		top["namespace"] = s.Namespace
 	}
@@ -60,7 +69,17 @@ func (s *Stack) Write(pkg string) ([]byte, error) {
 	if err := dec.Decode(&fields); err != nil {
 		return nil, err
 	}
-	return schema.WriteCUE(pkg, integers(fields).(map[string]any))
+	src, err := schema.WriteCUE(pkg, integers(fields).(map[string]any))
+	if err != nil || len(s.Notes) == 0 {
+		return src, err
+	}
+	var out bytes.Buffer
+	out.WriteString("// kdecl import chose:\n")
+	for _, n := range s.Notes {
+		fmt.Fprintf(&out, "//   - %s\n", n)
+	}
+	out.Write(src)
+	return out.Bytes(), nil
 }
 
 // integers makes each whole number of v, as JSON decoding leaves it (a
@@ -98,7 +117,7 @@ func integers(v any) any {
 // refer to (its pods by a selector, its Service, its workload), else in
 // the stack.
 func StackOf(p *Plan, name string) (*Stack, error) {
-	s := &Stack{Namespace: p.Namespace, Apps: map[string]map[string]any{}, Configs: map[string]map[string]any{},
+	s := &Stack{Name: name, Namespace: p.Namespace, Notes: slices.Clone(p.Notes), Apps: map[string]map[string]any{}, Configs: map[string]map[string]any{},
 		Left: map[string][]string{}, overrides: map[string]map[string]any{}}
 	for name, sc := range p.Shared {
 		cm, err := configMapOf(sc.ConfigMap)
@@ -744,7 +763,7 @@ func (s *Stack) ports(a *App, c corev1.Container) (map[string]any, map[int32]str
 				m, _ := v.(map[string]any)
 				port := number(m["port"])
 				target := m["targetPort"]
-				if target == nil {
+				if _, named := target.(string); !named && number(target) == 0 { // unset, or 0 as its type marshals unset
 					target = json.Number(strconv.Itoa(int(port)))
 				}
 				if t, ok := target.(string); ok && t == cp.Name || number(target) == cp.ContainerPort {

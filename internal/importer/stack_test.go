@@ -23,7 +23,7 @@ func TestStackOfReferences(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			src, err := st.Write("imported")
+			src, err := st.Write()
 			if err != nil {
 				t.Fatal(err)
 			}

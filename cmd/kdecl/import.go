@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/kdecl/kdecl/internal/importer"
+	"github.com/kdecl/kdecl/internal/manifest"
+)
+
+const importDoc = `usage: kdecl import [flags] FILE|DIR|- ...
+
+Import turns Kubernetes manifests into a stack: each workload (Deployment,
+StatefulSet, DaemonSet, Job, CronJob) is an app, with the Services that
+select its pods and the ConfigMaps and claims only it uses; the rest are
+objects. What kdecl's fields say goes into them, the rest into overrides.
+
+Manifests are YAML or JSON, several documents to a file, List objects
+too; a directory is read recursively, as kubectl apply -R reads it; -
+reads stdin. The output of kubectl get -o yaml is read as what its author
+wrote: the fields the API server set are dropped, and old API versions
+are moved to the current ones. Secrets are never imported: the stack
+refers to them, and the report lists them.
+
+Every import renders the stack it wrote and compares the objects with
+those it read, by meaning. It prints a report: what it chose, the
+Secrets to create, every name and label kdecl changed, and every other
+difference. With a difference the stack is not written, and the exit
+code is 1.
+
+Flags:
+  -o, --output DIR     write the stack into DIR as stack.cue, or - for stdout
+                       (default -); DIR must hold no CUE file
+      --name NAME      the stack's name (default: DIR's name, or imported)
+      --check          write no stack; only report, exit 1 on a difference
+      --force          write the stack even with differences
+      --report FORMAT  text (default) or json; on stdout, or on stderr when
+                       the stack goes to stdout
+
+Examples:
+  kdecl import k8s/ -o stacks/shop
+  kubectl get deploy,svc,cm,pvc -n shop -o yaml | kdecl import - --check
+`
+
+type importFlags struct {
+	output, name, report string
+	check, force         bool
+}
+
+// stackName is what a stack's name may be when import writes it: a DNS
+// label that starts with a letter, so that it makes a CUE package.
+var stackName = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
+
+func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var f importFlags
+	fs := pflag.NewFlagSet("import", pflag.ContinueOnError)
+	fs.StringVarP(&f.output, "output", "o", "-", "")
+	fs.StringVar(&f.name, "name", "", "")
+	fs.StringVar(&f.report, "report", "text", "")
+	fs.BoolVar(&f.check, "check", false, "")
+	fs.BoolVar(&f.force, "force", false, "")
+	if ok, err := parseFlags(fs, importDoc, args, -1, stdout); !ok {
+		return err
+	}
+	if err := f.validate(fs.NArg()); err != nil {
+		return err
+	}
+	docs, notes, err := readManifests(fs.Args())
+	if err != nil {
+		return err
+	}
+	res, err := cancelable(ctx, func() (*importer.Result, error) { return importer.Import(docs, f.name, notes...) })
+	if err != nil {
+		return err
+	}
+	report := stdout
+	if f.output == "-" && !f.check {
+		report = stderr
+	}
+	if err := writeReport(report, res.Report, f.report); err != nil {
+		return err
+	}
+	if !res.Report.Lossless() && !f.force {
+		return fmt.Errorf("the stack differs from the manifests (see the report); %s", map[bool]string{
+			true: "fix the manifests or the stack", false: "nothing written; --force writes it",
+		}[f.check])
+	}
+	if f.check {
+		return nil
+	}
+	if f.output == "-" {
+		_, err := stdout.Write(res.Source)
+		return err
+	}
+	return writeStack(f.output, res.Source)
+}
+
+// validate checks the flags and the number of arguments, and names the
+// stack when --name does not.
+func (f *importFlags) validate(nargs int) error {
+	if nargs == 0 {
+		return usageErrorf("import takes manifests to read (files, directories, or - for stdin); run 'kdecl import --help'")
+	}
+	if f.report != "text" && f.report != "json" {
+		return usageErrorf("import: --report must be text or json, not %q", f.report)
+	}
+	if f.check && f.force {
+		return usageErrorf("import: --check writes nothing, --force writes despite differences: give one")
+	}
+	if f.output == "" {
+		return usageErrorf("import: -o is empty; give a directory for the stack, or - for stdout")
+	}
+	if f.name == "" {
+		f.name = "imported"
+		if base := filepath.Base(filepath.Clean(f.output)); f.output != "-" && stackName.MatchString(base) {
+			f.name = base
+		}
+	}
+	if !stackName.MatchString(f.name) || len(f.name) > 63 {
+		return usageErrorf("import: --name %q: a stack's name is at most 63 lowercase letters, digits and '-', starting with a letter", f.name)
+	}
+	return nil
+}
+
+// readManifests reads the manifests of paths, drops what the API server
+// set and moves old API versions to the current ones, saying which.
+func readManifests(paths []string) ([]manifest.Doc, []string, error) {
+	docs, err := manifest.ReadPaths(paths, os.Stdin)
+	if err != nil {
+		return nil, nil, err
+	}
+	var notes []string
+	for _, d := range docs {
+		if d.Kind() == "" || d.APIVersion() == "" {
+			return nil, nil, fmt.Errorf("%s: not a Kubernetes object: no apiVersion or kind", d.Source)
+		}
+		manifest.Clean(d.Object)
+		note, err := manifest.Upgrade(d.Object)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %s %s: %w", d.Source, d.Kind(), d.Name(), err)
+		}
+		if note != "" {
+			notes = append(notes, d.Source+": "+note)
+		}
+	}
+	if len(docs) == 0 {
+		return nil, nil, errors.New("no Kubernetes objects in " + strings.Join(paths, ", "))
+	}
+	return docs, notes, nil
+}
+
+func writeReport(w io.Writer, r *importer.Report, format string) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	r.WriteText(w)
+	return nil
+}
+
+// stackFile is the file import writes a stack into.
+const stackFile = "stack.cue"
+
+// writeStack writes src as dir/stack.cue, whole or not at all: dir is
+// created if need be, and must hold no CUE file, so that import never
+// mixes its stack with another.
+func writeStack(dir string, src []byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".cue") {
+			return fmt.Errorf("%s holds %s already; import writes a stack into a directory without CUE files", dir, e.Name())
+		}
+	}
+	tmp, err := os.CreateTemp(dir, ".stack-*.cue")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(src); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	// A link, not a rename: it fails if stack.cue appeared meanwhile.
+	if err := os.Link(tmp.Name(), filepath.Join(dir, stackFile)); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s holds %s already; import writes a stack into a directory without CUE files", dir, stackFile)
+		}
+		return err
+	}
+	return nil
+}
