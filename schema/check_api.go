@@ -361,6 +361,13 @@ var kdeclLabels = map[string]string{
 	"app.kubernetes.io/component":  "set component",
 }
 
+// KdeclLabel says whether kdecl sets the label key on the objects it
+// renders.
+func KdeclLabel(key string) bool {
+	_, ok := kdeclLabels[key]
+	return ok
+}
+
 // controllerLabels are the labels Kubernetes' controllers give the pods
 // they make: a template that sets one no longer matches what they select.
 var controllerLabels = []string{

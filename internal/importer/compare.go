@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -335,18 +336,15 @@ func strip(obj map[string]any) map[string]any {
 	return out
 }
 
-func clone(v map[string]any) map[string]any {
-	var out map[string]any
-	b, _ := json.Marshal(v)
-	json.Unmarshal(b, &out)
-	return out
-}
+func clone(v map[string]any) map[string]any { return toMap(v) }
 
-// toMap is v as JSON decoding gives it.
+// toMap is v as JSON decoding gives it, numbers as json.Number.
 func toMap(v any) map[string]any {
 	var out map[string]any
 	b, _ := json.Marshal(v)
-	json.Unmarshal(b, &out)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	dec.Decode(&out)
 	return out
 }
 
@@ -857,7 +855,7 @@ func (c *comparison) diff(object, path string, a, b any) {
 	bm, bok := b.(map[string]any)
 	if aok && bok {
 		keys := slices.Sorted(maps.Keys(am))
-		for k := range bm {
+		for _, k := range slices.Sorted(maps.Keys(bm)) {
 			if _, ok := am[k]; !ok {
 				keys = append(keys, k)
 			}

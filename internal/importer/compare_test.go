@@ -19,34 +19,34 @@ func TestCompareFinds(t *testing.T) {
 		more   bool   // and others
 	}{
 		{"env value", func(o map[string]map[string]any) []Rendered {
-			ctr := container(o["Deployment/flask"], 0)
+			ctr := container(o["Deployment/flask-service"], 0)
 			ctr["env"] = append(ctr["env"].([]any), map[string]any{"name": "EXTRA", "value": "1"})
 			return nil
 		}, `containers["(app)"].env.EXTRA: imported nothing, rendered {"value":"1"}`, false},
 		{"probe period", func(o map[string]map[string]any) []Rendered {
-			manifest.Map(container(o["Deployment/flask"], 0), "livenessProbe")["periodSeconds"] = 16
+			manifest.Map(container(o["Deployment/flask-service"], 0), "livenessProbe")["periodSeconds"] = 16
 			return nil
 		}, `livenessProbe.periodSeconds: imported 15, rendered 16`, false},
 		{"config file", func(o map[string]map[string]any) []Rendered {
-			manifest.Map(o["ConfigMap/flask-config"], "data")["feature.flags"] = "[features]\n"
+			manifest.Map(o["ConfigMap/flask-service-config"], "data")["feature.flags"] = "[features]\n"
 			return nil
 		}, `mounts["/etc/flask-config"].source.files["feature.flags"].content`, false},
 		{"service port", func(o map[string]map[string]any) []Rendered {
-			ports := manifest.Get(o["Service/flask"], "spec", "ports").([]any)
+			ports := manifest.Get(o["Service/flask-service"], "spec", "ports").([]any)
 			ports[0].(map[string]any)["port"] = 80
 			return nil
 		}, `Service/flask-service spec.ports[0].port: imported 5000, rendered 80`, false},
 		{"object missing", func(o map[string]map[string]any) []Rendered {
-			delete(o, "Service/redis-master")
+			delete(o, "Service/redis-service")
 			return nil
 		}, `Service/redis-service: imported a Service, rendered nothing`, true}, // and flask's wait for it
 		{"object added", func(o map[string]map[string]any) []Rendered {
 			return []Rendered{{Object: map[string]any{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": map[string]any{"name": "extra"}}}}
 		}, `ServiceAccount/extra: imported nothing, rendered a ServiceAccount`, false},
 		{"default written out", func(o map[string]map[string]any) []Rendered {
-			ctr := container(o["Deployment/redis-master"], 0)
+			ctr := container(o["Deployment/redis-service"], 0)
 			ctr["terminationMessagePath"] = "/dev/termination-log"
-			manifest.Map(o["Deployment/redis-master"], "spec")["progressDeadlineSeconds"] = 600
+			manifest.Map(o["Deployment/redis-service"], "spec")["progressDeadlineSeconds"] = 600
 			return nil
 		}, "", false},
 	} {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/kdecl/kdecl/internal/manifest"
+	"github.com/kdecl/kdecl/schema"
 )
 
 // Workloads are the kinds that make an app, with where their pod
@@ -73,8 +74,16 @@ func Group(docs []manifest.Doc) *Plan {
 		if _, ok := Workloads[d.Kind()]; !ok {
 			continue
 		}
-		name := appName(d.Name(), names)
-		if name != d.Name() {
+		want := d.Name()
+		if kdeclApp, _ := manifest.Get(d.Object, "metadata", "labels", "app.kubernetes.io/name").(string); kdeclApp != "" &&
+			manifest.Get(d.Object, "metadata", "labels", "app.kubernetes.io/managed-by") == "kdecl" {
+			want = kdeclApp // kdecl rendered it: a Job's name has a hash
+		}
+		name := appName(want, names)
+		switch {
+		case name == want && want != d.Name():
+			p.note("%s %s: the app is called %s, as its label app.kubernetes.io/name says", d.Kind(), d.Name(), name)
+		case name != d.Name():
 			p.note("%s %s: the app is called %s (an app name is at most 52 lowercase letters, digits and '-')", d.Kind(), d.Name(), name)
 		}
 		names[name] = true
@@ -87,12 +96,18 @@ func Group(docs []manifest.Doc) *Plan {
 		}
 	}
 	for _, d := range docs {
-		if _, ok := Workloads[d.Kind()]; ok {
+		if d.Kind() == "Service" {
+			p.service(d)
+		}
+	}
+	for _, a := range p.Apps {
+		p.nameAfterService(a, names)
+	}
+	for _, d := range docs {
+		if _, ok := Workloads[d.Kind()]; ok || d.Kind() == "Service" {
 			continue
 		}
 		switch d.Kind() {
-		case "Service":
-			p.service(d)
 		case "ConfigMap":
 			p.configMap(d)
 		case "PersistentVolumeClaim":
@@ -110,19 +125,63 @@ func Group(docs []manifest.Doc) *Plan {
 			p.Objects = append(p.Objects, d)
 		}
 	}
+	for _, a := range p.Apps {
+		a.oneConfigMap(p)
+	}
 	p.Secrets = slices.Sorted(maps.Keys(secrets))
 	return p
+}
+
+// nameAfterService names an app after its one Service, if that is not
+// its name: other apps reach it by that name, and kdecl names the
+// Service after the app. The workload is renamed instead.
+func (p *Plan) nameAfterService(a *App, names map[string]bool) {
+	var regular []string
+	for _, svc := range a.Services {
+		if manifest.Get(svc.Object, "spec", "clusterIP") != "None" {
+			regular = append(regular, svc.Name())
+		}
+	}
+	if len(regular) != 1 || regular[0] == a.Name || names[regular[0]] || appName(regular[0], nil) != regular[0] {
+		return
+	}
+	delete(names, a.Name)
+	a.Name = regular[0]
+	names[a.Name] = true
+	p.note("%s %s: the app is called %s after its Service, the name other apps reach it by", a.Workload.Kind(), a.Workload.Name(), a.Name)
+}
+
+// oneConfigMap keeps one ConfigMap of the app's own, kdecl's config:
+// the one named as kdecl names it, else the one its container takes
+// most of; the others become objects, which the app refers to by name.
+func (a *App) oneConfigMap(p *Plan) {
+	if len(a.ConfigMaps) < 2 {
+		return
+	}
+	keep := 0
+	for i, d := range a.ConfigMaps {
+		if d.Name() == schema.ConfigMapName(a.Name) {
+			keep = i
+		}
+	}
+	for i, d := range a.ConfigMaps {
+		if i != keep {
+			p.Objects = append(p.Objects, d)
+			p.note("ConfigMap %s: app %s has a config already (%s), kept as an object", d.Name(), a.Name, a.ConfigMaps[keep].Name())
+		}
+	}
+	a.ConfigMaps = []manifest.Doc{a.ConfigMaps[keep]}
 }
 
 func (p *Plan) note(format string, args ...any) {
 	p.Notes = append(p.Notes, fmt.Sprintf(format, args...))
 }
 
-// namespace is the namespace all namespaced docs are in, or "".
+// namespace is the namespace all workloads are in, or "".
 func namespace(docs []manifest.Doc) string {
 	seen := map[string]bool{}
 	for _, d := range docs {
-		if d.Kind() == "Namespace" {
+		if _, ok := Workloads[d.Kind()]; !ok {
 			continue
 		}
 		ns, _ := manifest.Get(d.Object, "metadata", "namespace").(string)
@@ -212,11 +271,11 @@ func (p *Plan) configMap(d manifest.Doc) {
 			users = append(users, a)
 		}
 	}
-	switch len(users) {
-	case 0:
+	switch {
+	case len(users) == 0:
 		p.Objects = append(p.Objects, d)
 		p.note("ConfigMap %s: used by no app, kept as an object", d.Name())
-	case 1:
+	case len(users) == 1 && !sharedVolume(users[0], d.Name()):
 		users[0].ConfigMaps = append(users[0].ConfigMaps, d)
 	default:
 		s := &SharedConfig{ConfigMap: d}
@@ -226,6 +285,18 @@ func (p *Plan) configMap(d manifest.Doc) {
 		p.Shared[d.Name()] = s
 		p.note("ConfigMap %s: used by %s, a config of the stack's", d.Name(), strings.Join(s.Apps, ", "))
 	}
+}
+
+// sharedVolume says whether the app mounts the ConfigMap name as kdecl
+// mounts a config of the stack's: kdecl rendered it.
+func sharedVolume(a *App, name string) bool {
+	found := false
+	volumes(podSpec(a.Workload), func(v map[string]any) {
+		if v["name"] == schema.SharedConfigVolume(name) && manifest.Get(v, "configMap", "name") == name {
+			found = true
+		}
+	})
+	return found
 }
 
 func (p *Plan) claim(d manifest.Doc) {

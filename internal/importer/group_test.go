@@ -65,19 +65,19 @@ func TestGroupReferences(t *testing.T) {
 		want []string
 	}{
 		{"flask-0.7.0", []string{
-			"app flask: Deployment flask; services flask-service; configmaps flask-config; claims ",
-			"app redis-master: Deployment redis-master; services redis-service; configmaps ; claims redis-pv-claim",
+			"app flask-service: Deployment flask; services flask-service; configmaps flask-config; claims ",
+			"app redis-service: Deployment redis-master; services redis-service; configmaps ; claims redis-pv-claim",
 			"secrets ",
 		}},
 		{"celery-0.4.0", []string{
 			"app celery-worker: Deployment celery-worker; services ; configmaps ; claims ",
-			"app rabbitmq: Deployment rabbitmq; services message-queue; configmaps ; claims rabbitmq-pv-claim",
-			"shared bitnami-rabbitmq-config: celery-worker,rabbitmq",
+			"app message-queue: Deployment rabbitmq; services message-queue; configmaps ; claims rabbitmq-pv-claim",
+			"shared bitnami-rabbitmq-config: celery-worker,message-queue",
 			"secrets ",
 		}},
 		{"nodejs-0.4.0", []string{
 			"app nodejs: StatefulSet nodejs; services nodejs-service; configmaps nodejs-config; claims ",
-			"app redis-master: Deployment redis-master; services redis-service; configmaps ; claims redis-pv-claim",
+			"app redis-service: Deployment redis-master; services redis-service; configmaps ; claims redis-pv-claim",
 			"secrets ",
 		}},
 	} {
@@ -170,10 +170,10 @@ spec: {minAvailable: 1, selector: {matchLabels: {app: web}}}
 	}
 	p := Group(docs)
 	want := []string{
-		"app web-front: Deployment Web_Front; services front; configmaps ; claims ",
+		"app front: Deployment Web_Front; services front; configmaps ; claims ",
 		"app api: Deployment api; services ; configmaps ; claims ",
 		"app migrate: Job migrate; services ; configmaps ; claims ",
-		"shared shared: web-front,api",
+		"shared shared: front,api",
 		"object Service/nobody",
 		"object PersistentVolumeClaim/both",
 		"object PodDisruptionBudget/web",
@@ -187,11 +187,12 @@ spec: {minAvailable: 1, selector: {matchLabels: {app: web}}}
 	}
 	wantNotes := []string{
 		"Deployment Web_Front: the app is called web-front (an app name is at most 52 lowercase letters, digits and '-')",
-		"Namespace shop: the stack's namespace, which kdecl renders",
 		"Service front: selects the pods of web-front and api; it joins web-front",
 		"Service nobody: selects the pods of no app, kept as an object",
-		"ConfigMap shared: used by web-front, api, a config of the stack's",
-		"PersistentVolumeClaim both: mounted by web-front, api, kept as an object that each mounts as an existing claim",
+		"Deployment Web_Front: the app is called front after its Service, the name other apps reach it by",
+		"Namespace shop: the stack's namespace, which kdecl renders",
+		"ConfigMap shared: used by front, api, a config of the stack's",
+		"PersistentVolumeClaim both: mounted by front, api, kept as an object that each mounts as an existing claim",
 		"Secret given: not imported, its values stay out of the stack; create it in the cluster",
 	}
 	if diff := cmp.Diff(wantNotes, p.Notes); diff != "" {

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -77,7 +78,9 @@ func renderSource(src []byte) ([]Rendered, []string, error) {
 			return nil, nil, err
 		}
 		out[i].App = m.App
-		if err := json.Unmarshal(b, &out[i].Object); err != nil {
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber() // as manifest reads numbers: 1000000 stays an integer
+		if err := dec.Decode(&out[i].Object); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -114,6 +114,16 @@ func importLinks(p *Plan, stack string) links {
 func (s *Stack) object(d manifest.Doc, l links) (map[string]any, string) {
 	obj := clone(d.Object)
 	manifest.Delete(obj, "metadata", "name")
+	if labels := manifest.Map(obj, "metadata", "labels"); labels != nil {
+		for k := range labels {
+			if schema.KdeclLabel(k) {
+				delete(labels, k) // kdecl's own, when it rendered the manifests
+			}
+		}
+		if len(labels) == 0 {
+			manifest.Delete(obj, "metadata", "labels")
+		}
+	}
 	if manifest.Get(obj, "metadata", "namespace") == s.Namespace {
 		manifest.Delete(obj, "metadata", "namespace")
 	}

@@ -2,9 +2,11 @@ package importer
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -37,9 +39,19 @@ type Stack struct {
 	Notes []string
 }
 
+// cueKeywords may not name a package.
+var cueKeywords = []string{"package", "import", "for", "in", "if", "let", "true", "false", "null", "func", "div", "mod", "quo", "rem"}
+
 // Package is the CUE package of the stack called name: the name without
-// its dashes, which the stack's name field keeps.
-func Package(name string) string { return strings.ReplaceAll(name, "-", "") }
+// its dashes, after "stack" if it starts with a digit or is a keyword; the stack's name
+// field keeps the name.
+func Package(name string) string {
+	pkg := strings.ReplaceAll(name, "-", "")
+	if pkg == "" || pkg[0] >= '0' && pkg[0] <= '9' || slices.Contains(cueKeywords, pkg) {
+		pkg = "stack" + pkg
+	}
+	return pkg
+}
 
 // Write returns the stack as the CUE source of one file, formatted as
 // cue fmt formats it, the notes in a comment before the package clause.
@@ -119,17 +131,6 @@ func integers(v any) any {
 func StackOf(p *Plan, name string) (*Stack, error) {
 	s := &Stack{Name: name, Namespace: p.Namespace, Notes: slices.Clone(p.Notes), Apps: map[string]map[string]any{}, Configs: map[string]map[string]any{},
 		Left: map[string][]string{}, overrides: map[string]map[string]any{}}
-	for name, sc := range p.Shared {
-		cm, err := configMapOf(sc.ConfigMap)
-		if err != nil {
-			return nil, err
-		}
-		cfg := map[string]any{}
-		if env := plainData(cm, nil); len(env) > 0 {
-			cfg["env"] = env
-		}
-		s.Configs[name] = cfg
-	}
 	for _, a := range p.Apps {
 		app, err := s.app(p, a)
 		if err != nil {
@@ -138,6 +139,17 @@ func StackOf(p *Plan, name string) (*Stack, error) {
 		s.Apps[a.Name] = app
 	}
 	l := importLinks(p, name)
+	for name, sc := range p.Shared {
+		if _, ok := s.Configs[name]; ok {
+			continue
+		}
+		// Used by no app's container (by sidecars, or init containers).
+		cfg := map[string]any{}
+		if cm, err := configMapOf(sc.ConfigMap); err == nil && len(plainData(cm, nil)) > 0 {
+			cfg["env"] = plainData(cm, nil)
+		}
+		s.Configs[name] = cfg
+	}
 	s.Objects = map[string]any{}
 	for _, d := range p.Objects {
 		obj, app := s.object(d, l)
@@ -232,6 +244,9 @@ func decodeWorkload(w manifest.Doc) (*workload, error) {
 // mainContainer is the container the app is: the one named like the
 // workload, else the only one, else the first.
 func mainContainer(w manifest.Doc, spec *corev1.PodSpec) int {
+	if spec == nil {
+		return 0
+	}
 	for i, c := range spec.Containers {
 		if c.Name == w.Name() {
 			return i
@@ -315,27 +330,55 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 			app[f] = int(number(v))
 		}
 	}
+	storage := s.storage(p, a, w, c)
+	if len(storage) > 0 {
+		app["storage"] = storage
+	}
+	vols := podVolumes{storage: map[string]*bool{}}
+	for name, v := range storage {
+		readOnly, _ := v.(map[string]any)["readOnly"].(bool)
+		vols.storage[name] = &readOnly
+	}
+	for _, v := range spec.Volumes {
+		if v.ConfigMap != nil && ownConfigMap(a, v.ConfigMap.Name) && vols.config == "" {
+			vols.config = v.Name
+		}
+	}
 	sidecars := map[string]any{}
 	for i, other := range spec.Containers {
 		if i != mi {
-			sidecars[other.Name] = s.sidecar(a, other)
+			sidecars[other.Name] = s.sidecar(a, other, "containers", vols)
 		}
 	}
 	if len(sidecars) > 0 {
 		app["sidecars"] = sidecars
 	}
-	var uses []any
-	for _, ic := range spec.InitContainers {
-		if dep := waitsFor(p, ic); dep != "" {
+	// Init containers that wait for an app are its uses when they come
+	// first, where kdecl puts its wait containers.
+	waits := 0
+	for waits < len(spec.InitContainers) && waitsFor(p, spec.InitContainers[waits]) != "" {
+		waits++
+	}
+	var uses, inits []any
+	for i, ic := range spec.InitContainers {
+		if dep := waitsFor(p, ic); dep != "" && i >= waits {
+			s.Notes = append(s.Notes, fmt.Sprintf("app %s: init container %s waits for app %s after other init containers: kept as it is, not a use", a.Name, ic.Name, dep))
+		} else if dep != "" {
 			uses = append(uses, map[string]any{"app": dep, "env": false})
 			s.Notes = append(s.Notes, fmt.Sprintf("app %s: init container %s waits for app %s: uses, with kdecl's wait container", a.Name, ic.Name, dep))
 			continue
 		}
-		s.overrideList(a.Name, "pod", containerMap(ic), "initContainers")
+		init := s.sidecar(a, ic, "initContainers", vols)
+		init["name"] = ic.Name
+		inits = append(inits, init)
 	}
 	if len(uses) > 0 {
 		app["uses"] = uses
 	}
+	if len(inits) > 0 {
+		app["initContainers"] = inits
+	}
+	s.unmounted(a, spec, c, vols)
 
 	ports, portName := s.ports(a, c)
 	if len(ports) > 0 {
@@ -364,9 +407,6 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	}
 	if err := s.configAndEnv(p, a, spec, c, app); err != nil {
 		return nil, err
-	}
-	if storage := s.storage(a, w, c); len(storage) > 0 {
-		app["storage"] = storage
 	}
 	s.unread(a, w, c, app)
 	if o := s.overrides[a.Name]; len(o) > 0 {
@@ -435,8 +475,11 @@ func (s *Stack) unread(a *App, w *workload, c corev1.Container, app map[string]a
 		}
 	}
 	tmpl := w.template
-	if len(tmpl.Annotations) > 0 {
-		app["podAnnotations"] = tmpl.Annotations
+	if ann := maps.Clone(tmpl.Annotations); len(ann) > 0 {
+		delete(ann, schema.ConfigHashAnnotation) // kdecl's own, when it rendered the manifests
+		if len(ann) > 0 {
+			app["podAnnotations"] = ann
+		}
 	}
 	pod := toMap(tmpl.Spec)
 	for _, k := range slices.Sorted(maps.Keys(pod)) {
@@ -446,8 +489,10 @@ func (s *Stack) unread(a *App, w *workload, c corev1.Container, app map[string]a
 		v := pod[k]
 		switch k {
 		case "terminationGracePeriodSeconds":
-			if n := number(v); n != corev1.DefaultTerminationGracePeriodSeconds {
-				app[k] = int(n)
+			if n := *tmpl.Spec.TerminationGracePeriodSeconds; n < 0 {
+				s.left(a.Name, "the pod's terminationGracePeriodSeconds %d: below kdecl's 0", n)
+			} else if n != corev1.DefaultTerminationGracePeriodSeconds {
+				app[k] = n
 			}
 		case "restartPolicy":
 			if w.kind == "job" || w.kind == "cronjob" {
@@ -468,7 +513,88 @@ func (s *Stack) unread(a *App, w *workload, c corev1.Container, app map[string]a
 			s.override(a.Name, "pod", v, k)
 		}
 	}
-	s.unreadFields(a, c, readContainer, func(k string, v any) { s.override(a.Name, "container", v, k) })
+	s.unreadFields(a, c, readContainer, func(k string, v any) {
+		if k == "lifecycle" {
+			if l, ok := lifecycle(c.Lifecycle, portNames(c)); ok {
+				app[k] = l
+				return
+			}
+			s.left(a.Name, "the container's lifecycle: a hook kdecl's handlers cannot say")
+			return
+		}
+		s.override(a.Name, "container", v, k)
+	})
+}
+
+// portNames are the names of a container's ports, by number.
+func portNames(c corev1.Container) map[int32]string {
+	names := map[int32]string{}
+	for _, p := range c.Ports {
+		if p.Name != "" {
+			names[p.ContainerPort] = p.Name
+		}
+	}
+	return names
+}
+
+// httpGet is an HTTP probe or hook in kdecl's fields, its port by name
+// where the app names it; false if it cannot be said (a host, a header
+// twice, no port).
+func httpGet(g *corev1.HTTPGetAction, portName map[int32]string) (map[string]any, bool) {
+	http := map[string]any{}
+	if g.Path != "" {
+		http["path"] = g.Path
+	}
+	switch {
+	case g.Port.StrVal != "":
+		http["port"] = g.Port.StrVal
+	case portName[g.Port.IntVal] != "":
+		http["port"] = portName[g.Port.IntVal]
+	case g.Port.IntVal > 0:
+		http["port"] = int(g.Port.IntVal)
+	default:
+		return nil, false
+	}
+	if g.Scheme != "" && g.Scheme != corev1.URISchemeHTTP {
+		http["scheme"] = string(g.Scheme)
+	}
+	if len(g.HTTPHeaders) > 0 {
+		headers := map[string]any{}
+		for _, hd := range g.HTTPHeaders {
+			if _, dup := headers[hd.Name]; dup {
+				return nil, false
+			}
+			headers[hd.Name] = hd.Value
+		}
+		http["headers"] = headers
+	}
+	return http, g.Host == ""
+}
+
+// lifecycle is a container's hooks in kdecl's fields; false if one of
+// them cannot be said (a tcpSocket hook, an http one with a host).
+func lifecycle(l *corev1.Lifecycle, portName map[int32]string) (map[string]any, bool) {
+	out := map[string]any{}
+	for name, h := range map[string]*corev1.LifecycleHandler{"postStart": l.PostStart, "preStop": l.PreStop} {
+		if h == nil {
+			continue
+		}
+		switch {
+		case h.Exec != nil && len(h.Exec.Command) > 0:
+			out[name] = map[string]any{"exec": map[string]any{"command": h.Exec.Command}}
+		case h.Sleep != nil:
+			out[name] = map[string]any{"sleep": map[string]any{"seconds": h.Sleep.Seconds}}
+		case h.HTTPGet != nil:
+			http, ok := httpGet(h.HTTPGet, portName)
+			if !ok {
+				return nil, false
+			}
+			out[name] = map[string]any{"http": http}
+		default:
+			return nil, false
+		}
+	}
+	return out, true
 }
 
 // workloadField says the field k of a workload's spec (at path of the
@@ -521,7 +647,7 @@ func ownConfigMap(a *App, name string) bool {
 
 // storage is the app's volumes other than its config: its claims,
 // emptyDirs; other kinds of volumes are left.
-func (s *Stack) storage(a *App, w *workload, c corev1.Container) map[string]any {
+func (s *Stack) storage(p *Plan, a *App, w *workload, c corev1.Container) map[string]any {
 	spec := &w.template.Spec
 	claims := map[string]*corev1.PersistentVolumeClaim{}
 	for _, d := range a.Claims {
@@ -533,11 +659,28 @@ func (s *Stack) storage(a *App, w *workload, c corev1.Container) map[string]any 
 	for _, t := range w.templates {
 		templates[t.Name] = t
 	}
+	// A volume mounted more than once is one volume of storage, the
+	// other mounts overrides: the native mount is the first whose
+	// readOnly is the claim's, as kdecl makes them.
+	native := map[string]int{}
+	for i, m := range c.VolumeMounts {
+		j := slices.IndexFunc(spec.Volumes, func(v corev1.Volume) bool { return v.Name == m.Name })
+		if j >= 0 && spec.Volumes[j].ConfigMap != nil && (ownConfigMap(a, spec.Volumes[j].ConfigMap.Name) || p.Shared[spec.Volumes[j].ConfigMap.Name] != nil) {
+			continue // a config, read by configAndEnv
+		}
+		claimReadOnly := j >= 0 && spec.Volumes[j].PersistentVolumeClaim != nil && spec.Volumes[j].PersistentVolumeClaim.ReadOnly
+		if _, ok := native[m.Name]; !ok && (j < 0 || spec.Volumes[j].PersistentVolumeClaim == nil || m.ReadOnly == claimReadOnly) {
+			native[m.Name] = i
+		}
+	}
 	out := map[string]any{}
-	for _, m := range c.VolumeMounts {
+	for i, m := range c.VolumeMounts {
+		if n, ok := native[m.Name]; ok && n != i {
+			s.overrideList(a.Name, "container", toMap(m), "volumeMounts")
+			continue
+		}
 		if t, ok := templates[m.Name]; ok {
 			out[m.Name] = claimVolume(mount(m), &t)
-			delete(templates, m.Name)
 			continue
 		}
 		var vol *corev1.Volume
@@ -550,18 +693,35 @@ func (s *Stack) storage(a *App, w *workload, c corev1.Container) map[string]any 
 			s.left(a.Name, "volume mount %s", m.Name)
 			continue
 		}
-		if cm := vol.ConfigMap; cm != nil && ownConfigMap(a, cm.Name) {
-			if m.SubPath != "" || len(cm.Items) > 0 || cm.DefaultMode != nil && *cm.DefaultMode != corev1.ConfigMapVolumeSourceDefaultMode || cm.Optional != nil {
-				s.left(a.Name, "volume %s", vol.Name)
-			}
-			continue // the config, read by configAndEnv
+		if cm := vol.ConfigMap; cm != nil && (ownConfigMap(a, cm.Name) || p.Shared[cm.Name] != nil) {
+			continue // a config, read by configAndEnv
 		}
 		v := mount(m)
 		switch src := vol.VolumeSource; {
 		case src.PersistentVolumeClaim != nil && claims[src.PersistentVolumeClaim.ClaimName] != nil:
-			claimVolume(v, claims[src.PersistentVolumeClaim.ClaimName])
+			pvc := claims[src.PersistentVolumeClaim.ClaimName]
+			claimVolume(v, pvc)
+			s.claimRest(a, pvc, "persistentvolumeclaim/"+a.Name+"-"+vol.Name)
 		case src.PersistentVolumeClaim != nil:
 			v["claim"] = src.PersistentVolumeClaim.ClaimName
+		case src.HostPath != nil:
+			hp := map[string]any{"path": src.HostPath.Path}
+			if t := src.HostPath.Type; t != nil && *t != corev1.HostPathUnset {
+				hp["type"] = string(*t)
+			}
+			v["hostPath"] = hp
+		case src.ConfigMap != nil && src.ConfigMap.Optional == nil && !slices.ContainsFunc(src.ConfigMap.Items, func(it corev1.KeyToPath) bool { return it.Mode != nil }):
+			v["configMap"] = src.ConfigMap.Name
+			if len(src.ConfigMap.Items) > 0 {
+				items := map[string]any{}
+				for _, it := range src.ConfigMap.Items {
+					items[it.Key] = it.Path
+				}
+				v["items"] = items
+			}
+			if m := src.ConfigMap.DefaultMode; m != nil && *m != corev1.ConfigMapVolumeSourceDefaultMode {
+				v["defaultMode"] = int(*m)
+			}
 		case src.EmptyDir != nil:
 			v["type"] = "emptyDir"
 			if src.EmptyDir.Medium == corev1.StorageMediumMemory {
@@ -578,7 +738,9 @@ func (s *Stack) storage(a *App, w *workload, c corev1.Container) map[string]any 
 		out[vol.Name] = v
 	}
 	for _, name := range slices.Sorted(maps.Keys(templates)) {
-		s.left(a.Name, "volumeClaimTemplates[%s]: mounted by no container of the app's", name)
+		if out[name] == nil {
+			s.left(a.Name, "volumeClaimTemplates[%s]: mounted by no container of the app's", name)
+		}
 	}
 	return out
 }
@@ -593,6 +755,26 @@ func mount(m corev1.VolumeMount) map[string]any {
 		v["subPath"] = m.SubPath
 	}
 	return v
+}
+
+// claimSpec are the fields of a claim's spec that kdecl's fields say.
+var claimSpec = []string{"accessModes", "storageClassName", "resources"}
+
+// claimRest says what of a claim kdecl's storage does not, as an
+// override of key: its annotations, the fields of its spec.
+func (s *Stack) claimRest(a *App, pvc *corev1.PersistentVolumeClaim, key string) {
+	if len(pvc.Annotations) > 0 {
+		s.override(a.Name, key, pvc.Annotations, "metadata", "annotations")
+	}
+	spec := toMap(pvc.Spec)
+	for _, k := range slices.Sorted(maps.Keys(spec)) {
+		if !slices.Contains(claimSpec, k) {
+			s.override(a.Name, key, spec[k], "spec", k)
+		}
+	}
+	if len(pvc.Spec.Resources.Limits) > 0 {
+		s.override(a.Name, key, toMap(pvc.Spec.Resources)["limits"], "spec", "resources", "limits")
+	}
 }
 
 // claimVolume adds to v, a persistent volume of kdecl's, what the claim
@@ -642,7 +824,7 @@ func rollout(w manifest.Doc) map[string]any {
 
 // sidecar is a container of the pod other than the app's, in kdecl's
 // fields; what they do not say is left.
-func (s *Stack) sidecar(a *App, c corev1.Container) map[string]any {
+func (s *Stack) sidecar(a *App, c corev1.Container, list string, vols podVolumes) map[string]any {
 	out := map[string]any{}
 	basics(c, out)
 	ports := map[string]any{}
@@ -686,12 +868,53 @@ func (s *Stack) sidecar(a *App, c corev1.Container) map[string]any {
 	if len(valueFrom) > 0 {
 		rest["env"] = valueFrom
 	}
-	s.unreadFields(a, c, []string{"name", "image", "imagePullPolicy", "command", "args", "resources", "ports", "env"}, func(k string, v any) { rest[k] = v })
+	mounts := map[string]any{}
+	var other []any
+	for _, m := range c.VolumeMounts {
+		plain := m.SubPath == "" && m.SubPathExpr == "" && m.MountPropagation == nil && m.RecursiveReadOnly == nil
+		switch {
+		case plain && m.Name == vols.config && out["configMount"] == nil:
+			out["configMount"] = m.MountPath
+		case plain && vols.storage[m.Name] != nil && m.ReadOnly == *vols.storage[m.Name] && mounts[m.Name] == nil:
+			mounts[m.Name] = m.MountPath
+		default:
+			other = append(other, toMap(m))
+		}
+	}
+	if len(mounts) > 0 {
+		out["mounts"] = mounts
+	}
+	if len(other) > 0 {
+		rest["volumeMounts"] = other
+	}
+	s.unreadFields(a, c, []string{"name", "image", "imagePullPolicy", "command", "args", "resources", "ports", "env", "volumeMounts"}, func(k string, v any) { rest[k] = v })
 	if len(rest) > 0 {
 		rest["name"] = c.Name
-		s.overrideList(a.Name, "pod", rest, "containers")
+		s.overrideList(a.Name, "pod", rest, list)
 	}
 	return out
+}
+
+// unmounted makes each volume of the pod that neither the app's
+// container mounts nor kdecl's fields say an override.
+func (s *Stack) unmounted(a *App, spec *corev1.PodSpec, c corev1.Container, vols podVolumes) {
+	for _, v := range spec.Volumes {
+		if v.Name == vols.config || vols.storage[v.Name] != nil || slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.Name == v.Name }) {
+			continue
+		}
+		if v.ConfigMap != nil && ownConfigMap(a, v.ConfigMap.Name) {
+			s.left(a.Name, "volume %s: a second volume of the app's ConfigMap", v.Name)
+			continue
+		}
+		s.overrideList(a.Name, "pod", toMap(v), "volumes")
+	}
+}
+
+// podVolumes are the names of the pod's volumes that kdecl's fields say:
+// the app's config, its storage.
+type podVolumes struct {
+	config  string
+	storage map[string]*bool // whether each is read-only
 }
 
 // basics sets what kdecl says alike of the app's container and of a
@@ -752,12 +975,24 @@ func waitsFor(p *Plan, c corev1.Container) string {
 // number. A port without a name takes the name of the Service port that
 // targets it, else http if an HTTP probe uses it, else port-<number>.
 func (s *Stack) ports(a *App, c corev1.Container) (map[string]any, map[int32]string) {
+	// The regular Services say which ports kdecl's Service has; a
+	// statefulset's headless one has all.
+	var regular []manifest.Doc
+	for _, svc := range a.Services {
+		if manifest.Get(svc.Object, "spec", "clusterIP") != "None" {
+			regular = append(regular, svc)
+		}
+	}
+	mapped := regular
+	if len(regular) == 0 {
+		mapped = a.Services
+	}
 	ports := map[string]any{}
 	names := map[int32]string{}
 	for _, cp := range c.Ports {
 		name := cp.Name
 		servicePort, targeted := int32(0), false
-		for _, svc := range a.Services {
+		for _, svc := range mapped {
 			sp, _ := manifest.Get(svc.Object, "spec", "ports").([]any)
 			for _, v := range sp {
 				m, _ := v.(map[string]any)
@@ -765,6 +1000,10 @@ func (s *Stack) ports(a *App, c corev1.Container) (map[string]any, map[int32]str
 				target := m["targetPort"]
 				if _, named := target.(string); !named && number(target) == 0 { // unset, or 0 as its type marshals unset
 					target = json.Number(strconv.Itoa(int(port)))
+				}
+				protocol, _ := m["protocol"].(string)
+				if cmp.Or(protocol, "TCP") != cmp.Or(string(cp.Protocol), "TCP") {
+					continue
 				}
 				if t, ok := target.(string); ok && t == cp.Name || number(target) == cp.ContainerPort {
 					targeted = true
@@ -784,7 +1023,7 @@ func (s *Stack) ports(a *App, c corev1.Container) (map[string]any, map[int32]str
 			name = "port-" + strconv.Itoa(int(cp.ContainerPort))
 		}
 		names[cp.ContainerPort] = name
-		hidden := !targeted && len(a.Services) > 0
+		hidden := !targeted && len(regular) > 0
 		if cp.Protocol == "" || cp.Protocol == corev1.ProtocolTCP {
 			if servicePort == 0 && cp.HostPort == 0 && !hidden {
 				ports[name] = int(cp.ContainerPort)
@@ -863,19 +1102,8 @@ func probe(p *corev1.Probe, portName map[int32]string) (map[string]any, bool) {
 	}
 	switch h := p.ProbeHandler; {
 	case h.HTTPGet != nil:
-		http := map[string]any{}
-		if h.HTTPGet.Path != "" {
-			http["path"] = h.HTTPGet.Path
-		}
-		pv, ok := port(h.HTTPGet.Port.IntVal, h.HTTPGet.Port.StrVal)
+		http, ok := httpGet(h.HTTPGet, portName)
 		if !ok {
-			return nil, false
-		}
-		http["port"] = pv
-		if h.HTTPGet.Scheme != "" && h.HTTPGet.Scheme != corev1.URISchemeHTTP {
-			http["scheme"] = string(h.HTTPGet.Scheme)
-		}
-		if h.HTTPGet.Host != "" || len(h.HTTPGet.HTTPHeaders) > 0 {
 			return nil, false
 		}
 		out["http"] = http
@@ -911,14 +1139,23 @@ func probe(p *corev1.Probe, portName map[int32]string) (map[string]any, bool) {
 func (s *Stack) expose(a *App, portName map[int32]string) map[string]any {
 	var regular []manifest.Doc
 	for _, svc := range a.Services {
-		if manifest.Get(svc.Object, "spec", "clusterIP") != "None" {
+		switch {
+		case manifest.Get(svc.Object, "spec", "clusterIP") != "None":
 			regular = append(regular, svc)
-		} else if a.Workload.Kind() != "StatefulSet" {
+		case a.Workload.Kind() != "StatefulSet":
 			s.left(a.Name, "Service %s: a headless Service of a %s", svc.Name(), a.Workload.Kind())
+		default:
+			s.serviceRest(a, svc, "service/"+schema.HeadlessServiceName(a.Name), nil)
 		}
 	}
 	if len(regular) == 0 {
-		return map[string]any{"type": "none"}
+		out := map[string]any{"type": "none"}
+		for _, svc := range a.Services { // a statefulset's headless Service
+			if manifest.Get(svc.Object, "spec", "publishNotReadyAddresses") == true {
+				out["publishNotReadyAddresses"] = true
+			}
+		}
+		return out
 	}
 	svc, err := typed[corev1.Service](regular[0])
 	for _, other := range regular[1:] {
@@ -929,12 +1166,13 @@ func (s *Stack) expose(a *App, portName map[int32]string) map[string]any {
 		return nil
 	}
 	out := map[string]any{}
+	s.serviceRest(a, regular[0], "service/"+a.Name, out)
 	spec := svc.Spec
-	if spec.Type != "" && spec.Type != corev1.ServiceTypeClusterIP {
+	switch kind := a.Workload.Kind(); {
+	case spec.Type != "" && spec.Type != corev1.ServiceTypeClusterIP:
 		out["type"] = string(spec.Type)
-	}
-	if len(svc.Annotations) > 0 {
-		out["annotations"] = svc.Annotations
+	case kind == "DaemonSet" || kind == "Job" || kind == "CronJob": // whose Service is none unless said
+		out["type"] = string(corev1.ServiceTypeClusterIP)
 	}
 	if spec.SessionAffinity != "" && spec.SessionAffinity != corev1.ServiceAffinityNone {
 		out["sessionAffinity"] = string(spec.SessionAffinity)
@@ -969,6 +1207,30 @@ func (s *Stack) expose(a *App, portName map[int32]string) map[string]any {
 	return out
 }
 
+// serviceSpec are the fields of a Service's spec that kdecl's fields
+// say, or that a Service of kdecl's leaves to the API server.
+var serviceSpec = []string{"ports", "selector", "type", "sessionAffinity", "externalTrafficPolicy",
+	"loadBalancerSourceRanges", "publishNotReadyAddresses", "clusterIP"}
+
+// serviceRest says the annotations of an app's Service (in expose, if
+// given, else as an override) and the fields of its spec kdecl's do
+// not, as an override of key.
+func (s *Stack) serviceRest(a *App, svc manifest.Doc, key string, expose map[string]any) {
+	if ann := manifest.Map(svc.Object, "metadata", "annotations"); len(ann) > 0 {
+		if expose != nil {
+			expose["annotations"] = ann
+		} else {
+			s.override(a.Name, key, ann, "metadata", "annotations")
+		}
+	}
+	spec := manifest.Map(svc.Object, "spec")
+	for _, k := range slices.Sorted(maps.Keys(spec)) {
+		if !slices.Contains(serviceSpec, k) {
+			s.override(a.Name, key, spec[k], "spec", k)
+		}
+	}
+}
+
 // configAndEnv sets the app's env, config (from its ConfigMap), the
 // stack configs it uses, and its secret references, from the main
 // container's env and envFrom and the volumes it mounts.
@@ -984,33 +1246,29 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 	if len(own) > 1 {
 		s.left(a.Name, "a second ConfigMap of its own (kdecl renders one per app)")
 	}
-	config := map[string]any{}
+	shared := map[string]*corev1.ConfigMap{}
+	for name, sc := range p.Shared {
+		cm, err := configMapOf(sc.ConfigMap)
+		if err != nil {
+			return err
+		}
+		shared[name] = cm
+	}
 	env := map[string]any{}
 	secretEnv, fieldEnv, resourceEnv := map[string]any{}, map[string]any{}, map[string]any{}
-	keyRefs := map[string]bool{} // ConfigMaps a variable takes a key of
-	var configs []string
-	mounted := map[string]string{} // ConfigMap → mount path
-	for _, m := range c.VolumeMounts {
-		for _, v := range spec.Volumes {
-			if v.Name == m.Name && v.ConfigMap != nil && m.SubPath == "" && len(v.ConfigMap.Items) == 0 {
-				mounted[v.ConfigMap.Name] = m.MountPath
-			}
+	uses := map[string]*configUse{} // by ConfigMap, own or shared
+	use := func(name string) *configUse {
+		if uses[name] == nil {
+			uses[name] = &configUse{keys: map[string]bool{}}
 		}
+		return uses[name]
 	}
-	envFrom := map[string]bool{}
+	mountsOf(a, spec, c, func(name string) bool { return own[name] != nil || shared[name] != nil }, use)
 	for _, e := range c.EnvFrom {
 		switch {
-		case e.ConfigMapRef != nil && own[e.ConfigMapRef.Name] != nil && e.Prefix == "":
-			envFrom[e.ConfigMapRef.Name] = true
-		case e.ConfigMapRef != nil && p.Shared[e.ConfigMapRef.Name] != nil && e.Prefix == "":
-			configs = append(configs, e.ConfigMapRef.Name)
-			cm, err := configMapOf(p.Shared[e.ConfigMapRef.Name].ConfigMap)
-			if err != nil {
-				return err
-			}
-			plainData(cm, secretEnv) // the credentials, which the stack's config leaves out
-			s.credentialNotes(a.Name, cm, secretEnv)
-		case e.SecretRef != nil && e.Prefix == "":
+		case e.ConfigMapRef != nil && (own[e.ConfigMapRef.Name] != nil || shared[e.ConfigMapRef.Name] != nil) && e.Prefix == "" && e.ConfigMapRef.Optional == nil:
+			use(e.ConfigMapRef.Name).envFrom = true
+		case e.SecretRef != nil && e.Prefix == "" && e.SecretRef.Optional == nil:
 			secrets, _ := app["secrets"].(map[string]any)
 			if secrets == nil {
 				secrets = map[string]any{}
@@ -1027,16 +1285,17 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 		case e.ValueFrom == nil:
 			env[e.Name] = e.Value
 		case e.ValueFrom.ConfigMapKeyRef != nil && e.ValueFrom.ConfigMapKeyRef.Optional == nil && configValue(p, own, e.ValueFrom.ConfigMapKeyRef) != nil:
-			// A key of the app's ConfigMap, or of a shared one: the
-			// variable takes its value.
 			ref := e.ValueFrom.ConfigMapKeyRef
-			if v := configValue(p, own, ref); schema.CredentialName(ref.Key, *v) || schema.CredentialIn(*v) != "" {
+			v := configValue(p, own, ref)
+			switch {
+			case schema.CredentialName(ref.Key, *v) || schema.CredentialIn(*v) != "":
 				secretEnv[e.Name] = map[string]any{"secret": ref.Name, "key": ref.Key}
 				s.Notes = append(s.Notes, fmt.Sprintf("ConfigMap %s: %s looks like a credential; app %s reads it from Secret %s, key %s: create it", ref.Name, ref.Key, a.Name, ref.Name, ref.Key))
-			} else {
+			case e.Name == ref.Key:
+				use(ref.Name).keys[ref.Key] = true // a key of the config's env
+			default:
 				env[e.Name] = *v
 			}
-			keyRefs[ref.Name] = true
 		case e.ValueFrom.SecretKeyRef != nil && e.ValueFrom.SecretKeyRef.Optional == nil:
 			secretEnv[e.Name] = map[string]any{"secret": e.ValueFrom.SecretKeyRef.Name, "key": e.ValueFrom.SecretKeyRef.Key}
 		case e.ValueFrom.FieldRef != nil && (e.ValueFrom.FieldRef.APIVersion == "" || e.ValueFrom.FieldRef.APIVersion == "v1"):
@@ -1051,52 +1310,31 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 			s.overrideList(a.Name, "container", toMap(e), "env")
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(own)) {
-		cm := own[name]
-		mountPath, isMounted := mounted[name]
-		if !envFrom[name] && !isMounted {
-			if !keyRefs[name] {
-				s.left(a.Name, "ConfigMap %s: used other than by envFrom, a mount of all its keys or a variable's key", name)
+	var configs []string
+	for _, name := range slices.Sorted(maps.Keys(uses)) {
+		u := uses[name]
+		if u.cannot != "" {
+			s.left(a.Name, "ConfigMap %s: %s", name, u.cannot)
+			continue
+		}
+		if cm := own[name]; cm != nil {
+			cfg := s.config(a.Name, cm, u, schema.DefaultConfigMountPath(a.Name), secretEnv, env)
+			if len(cfg) > 0 {
+				app["config"] = cfg
 			}
 			continue
 		}
-		data := plainData(cm, secretEnv)
-		s.credentialNotes(a.Name, cm, secretEnv)
-		envKeys, files := map[string]any{}, map[string]any{}
-		for k, v := range data {
-			switch {
-			case envFrom[name] && isMounted:
-				// A key of config is a variable or a file, not both: the
-				// file stays in config, the variable takes its value.
-				files[k] = v
-				if _, ok := env[k]; !ok {
-					env[k] = v
-				}
-			case envFrom[name]:
-				envKeys[k] = v
-			default:
-				files[k] = v
-			}
+		configs = append(configs, name)
+		cfg := s.config(a.Name, shared[name], u, schema.DefaultSharedConfigMountPath(name), secretEnv, env)
+		if prev, ok := s.Configs[name]; ok && !reflect.DeepEqual(prev, cfg) {
+			s.left(a.Name, "ConfigMap %s: a config of the stack's that another app uses otherwise", name)
+			continue
 		}
-		if envFrom[name] && isMounted {
-			s.Notes = append(s.Notes, fmt.Sprintf("app %s: ConfigMap %s is both its environment and files; the stack has the files in config and the variables in env", a.Name, name))
-		}
-		if isMounted && mountPath != schema.DefaultConfigMountPath(a.Name) {
-			config["mountPath"] = mountPath
-		}
-		// A variable that holds the path of one of the files is that
-		// file's fileEnv.
-		fileEnv := map[string]any{}
-		for k, v := range envKeys {
-			if f := strings.TrimPrefix(v.(string), mountPath+"/"); isMounted && f != v && files[f] != nil {
-				fileEnv[k] = f
-				delete(envKeys, k)
-			}
-		}
-		for field, m := range map[string]map[string]any{"env": envKeys, "files": files, "fileEnv": fileEnv} {
-			if len(m) > 0 {
-				config[field] = m
-			}
+		s.Configs[name] = cfg
+	}
+	for name := range own {
+		if uses[name] == nil {
+			s.left(a.Name, "ConfigMap %s: used other than by envFrom, a mount or a variable's key", name)
 		}
 	}
 	for field, m := range map[string]map[string]any{"env": env, "fieldEnv": fieldEnv, "resourceEnv": resourceEnv} {
@@ -1104,11 +1342,7 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 			app[field] = m
 		}
 	}
-	if len(config) > 0 {
-		app["config"] = config
-	}
 	if len(configs) > 0 {
-		slices.Sort(configs)
 		app["configs"] = configs
 	}
 	if len(secretEnv) > 0 {
@@ -1120,6 +1354,118 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 		app["secrets"] = secrets
 	}
 	return nil
+}
+
+// configUse is how the app's container uses a ConfigMap.
+type configUse struct {
+	envFrom    bool            // every key is a variable
+	keys       map[string]bool // keys that are variables of their name
+	volume     *corev1.ConfigMapVolumeSource
+	volumeName string
+	mountPath  string            // the directory of the files, "" if not mounted so
+	fileMounts map[string]string // keys mounted one by one, by subPath
+	cannot     string            // why kdecl's config cannot say the use
+}
+
+// mountsOf finds the mounts of the container c of ConfigMaps isConfig
+// says are configs.
+func mountsOf(a *App, spec *corev1.PodSpec, c corev1.Container, isConfig func(string) bool, use func(string) *configUse) {
+	for _, m := range c.VolumeMounts {
+		i := slices.IndexFunc(spec.Volumes, func(v corev1.Volume) bool { return v.Name == m.Name })
+		if i < 0 || spec.Volumes[i].ConfigMap == nil || !isConfig(spec.Volumes[i].ConfigMap.Name) {
+			continue
+		}
+		v := spec.Volumes[i].ConfigMap
+		u := use(v.Name)
+		switch {
+		case u.volumeName != "" && u.volumeName != m.Name:
+			u.cannot = "mounted from two volumes"
+		case v.Optional != nil || m.SubPathExpr != "" || m.MountPropagation != nil || m.RecursiveReadOnly != nil:
+			u.cannot = "mounted with fields kdecl's config does not have"
+		case slices.ContainsFunc(v.Items, func(it corev1.KeyToPath) bool { return it.Path != it.Key }):
+			u.cannot = "a file named otherwise than its key"
+		}
+		u.volume, u.volumeName = v, m.Name
+		if m.SubPath == "" {
+			if u.mountPath != "" {
+				u.cannot = "mounted twice"
+			}
+			u.mountPath = m.MountPath
+			continue
+		}
+		if u.fileMounts == nil {
+			u.fileMounts = map[string]string{}
+		}
+		u.fileMounts[m.SubPath] = m.MountPath
+	}
+}
+
+// config is a ConfigMap as kdecl's config, as the app uses it: the
+// files it mounts, with their modes and where; the variables it takes,
+// which are config env unless a key is a file too (then the variable's
+// value goes into env). Credentials go to secretEnv.
+func (s *Stack) config(app string, cm *corev1.ConfigMap, u *configUse, defaultMountPath string, secretEnv, env map[string]any) map[string]any {
+	cfg := map[string]any{}
+	data := plainData(cm, secretEnv)
+	s.credentialNotes(app, cm, secretEnv)
+	files, modes, cfgEnv := map[string]any{}, map[string]any{}, map[string]any{}
+	if u.volume != nil {
+		if len(u.volume.Items) == 0 {
+			maps.Copy(files, data)
+		}
+		for _, it := range u.volume.Items {
+			if v, ok := data[it.Key]; ok {
+				files[it.Key] = v
+			}
+			if it.Mode != nil {
+				modes[it.Key] = int(*it.Mode)
+			}
+		}
+		if m := u.volume.DefaultMode; m != nil && *m != corev1.ConfigMapVolumeSourceDefaultMode {
+			cfg["defaultMode"] = int(*m)
+		}
+	}
+	both := false
+	for k, v := range data {
+		if !u.envFrom && !u.keys[k] {
+			continue
+		}
+		if _, isFile := files[k]; isFile {
+			both = true
+			if _, ok := env[k]; !ok {
+				env[k] = v
+			}
+			continue
+		}
+		cfgEnv[k] = v
+	}
+	if both {
+		s.Notes = append(s.Notes, fmt.Sprintf("app %s: keys of ConfigMap %s are both variables and files; the stack has the files in config and the variables in env", app, cm.Name))
+	}
+	if u.mountPath != "" && u.mountPath != defaultMountPath {
+		cfg["mountPath"] = u.mountPath
+	}
+	fileMounts := map[string]any{}
+	for k, p := range u.fileMounts {
+		fileMounts[k] = p
+	}
+	// A variable that holds the path of one of the files is that file's
+	// fileEnv.
+	fileEnv := map[string]any{}
+	if dir := cmp.Or(u.mountPath, defaultMountPath); u.volume != nil {
+		for k, v := range cfgEnv {
+			if f, ok := strings.CutPrefix(v.(string), dir+"/"); ok && files[f] != nil {
+				fileEnv[k] = f
+				delete(cfgEnv, k)
+			}
+		}
+	}
+	for field, m := range map[string]map[string]any{"env": cfgEnv, "files": files, "fileEnv": fileEnv, "modes": modes, "fileMounts": fileMounts} {
+		if len(m) > 0 {
+			cfg[field] = m
+		}
+	}
+	return cfg
 }
 
 // plainData is the data of a ConfigMap that is no credential, as config

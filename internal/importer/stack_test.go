@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/kdecl/kdecl/internal/manifest"
 	"github.com/kdecl/kdecl/schema"
 )
 
@@ -49,7 +50,7 @@ func TestStackOfFlask(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	flask := st.Apps["flask"]
+	flask := st.Apps["flask-service"]
 	want := map[string]any{
 		"image":           "quay.io/kubernetes-for-developers/flask:0.7.0",
 		"imagePullPolicy": "Always",
@@ -62,10 +63,10 @@ func TestStackOfFlask(t *testing.T) {
 			"liveness":  map[string]any{"http": map[string]any{"path": "/alive", "port": "http"}, "initialDelaySeconds": 1, "periodSeconds": 15},
 			"readiness": map[string]any{"http": map[string]any{"path": "/ready", "port": "http"}, "initialDelaySeconds": 5, "periodSeconds": 15},
 		},
-		"expose": map[string]any{"type": "NodePort", "annotations": map[string]string{"prometheus.io/scrape": "true"}},
+		"expose": map[string]any{"type": "NodePort", "annotations": map[string]any{"prometheus.io/scrape": "true"}},
 		// flask-config is both the container's environment and files
 		// at /etc/flask-config: each key is both.
-		"config": map[string]any{"files": map[string]any{
+		"config": map[string]any{"mountPath": "/etc/flask-config", "files": map[string]any{
 			"CONFIG_FILE":   "/etc/flask-config/feature.flags",
 			"feature.flags": "[features]\ngreeting=hello\ndebug=true\ndb=redis-service\n",
 		}},
@@ -85,16 +86,16 @@ func TestStackOfFlask(t *testing.T) {
 				"port-6832-udp": map[string]any{"port": 6832, "protocol": "UDP"},
 			},
 		}},
-		// init-myservice waits for redis-service, redis-master's Service.
-		"uses": []any{map[string]any{"app": "redis-master", "env": false}},
+		// init-myservice waits for redis-service, the Service of redis-master, the app redis-service.
+		"uses": []any{map[string]any{"app": "redis-service", "env": false}},
 	}
 	if diff := cmp.Diff(want, flask); diff != "" {
 		t.Errorf("flask (-want +got):\n%s", diff)
 	}
-	if got := st.Left["flask"]; len(got) > 0 {
+	if got := st.Left["flask-service"]; len(got) > 0 {
 		t.Errorf("left of flask: %q, want nothing", got)
 	}
-	redis := st.Apps["redis-master"]
+	redis := st.Apps["redis-service"]
 	wantRedis := map[string]any{
 		"image":                "redis:4",
 		"ports":                map[string]any{"port-6379": 6379},
@@ -104,8 +105,8 @@ func TestStackOfFlask(t *testing.T) {
 	if diff := cmp.Diff(wantRedis, redis); diff != "" {
 		t.Errorf("redis-master (-want +got):\n%s", diff)
 	}
-	if got := st.Left["redis-master"]; len(got) > 0 {
-		t.Errorf("left of redis-master: %q, want nothing", got)
+	if got := st.Left["redis-service"]; len(got) > 0 {
+		t.Errorf("left of redis-service: %q, want nothing", got)
 	}
 }
 
@@ -194,5 +195,31 @@ func TestRoundTripShop(t *testing.T) {
 		if res.Stack.Apps["web"][field] == nil {
 			t.Errorf("web has no %s", field)
 		}
+	}
+}
+
+// TestInitOrder: an init container that waits for an app after another
+// init container stays where it is: kdecl's wait containers come first.
+func TestInitOrder(t *testing.T) {
+	docs := read(t, "../../testdata/kfd/flask-0.7.0")
+	for _, d := range docs {
+		if d.Kind() == "Deployment" && d.Name() == "flask" {
+			spec := manifest.Map(d.Object, "spec", "template", "spec")
+			first := map[string]any{"name": "first", "image": "busybox:1.36", "command": []any{"true"}}
+			spec["initContainers"] = append([]any{first}, spec["initContainers"].([]any)...)
+		}
+	}
+	res, err := Import(docs, "flask")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var report strings.Builder
+	res.Report.WriteText(&report)
+	if !res.Report.Lossless() {
+		t.Errorf("want no difference:\n%s", report.String())
+	}
+	flask := res.Stack.Apps["flask-service"]
+	if inits, _ := flask["initContainers"].([]any); flask["uses"] != nil || len(inits) != 2 {
+		t.Errorf("uses %v, initContainers %v; want no uses and both init containers", flask["uses"], flask["initContainers"])
 	}
 }

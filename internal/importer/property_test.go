@@ -1,0 +1,88 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kdecl/kdecl/generators"
+	"github.com/kdecl/kdecl/internal/manifest"
+	"github.com/kdecl/kdecl/internal/randstack"
+	"github.com/kdecl/kdecl/schema"
+)
+
+// renderedDocs loads the stack of src and renders it as documents, as
+// import reads them; nil if the stack does not load or render.
+func renderedDocs(t *testing.T, src []byte) (string, []manifest.Doc) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "stack.cue"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := schema.Load(dir)
+	if err != nil {
+		return "", nil
+	}
+	ms, err := generators.Stack(s)
+	if err != nil {
+		return "", nil
+	}
+	var docs []manifest.Doc
+	for i, m := range ms {
+		b, err := json.Marshal(m.Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var obj map[string]any
+		if err := dec.Decode(&obj); err != nil {
+			t.Fatal(err)
+		}
+		manifest.Clean(obj)
+		docs = append(docs, manifest.Doc{Source: fmt.Sprintf("rendered#%d", i), Object: obj})
+	}
+	return s.Name, docs
+}
+
+// TestRenderImportRender: for random stacks, what kdecl renders imports
+// into a stack that renders the same objects, by meaning.
+func TestRenderImportRender(t *testing.T) {
+	n := 500
+	if testing.Short() {
+		n = 40
+	}
+	rendered, failed := 0, 0
+	for i := range n {
+		src := randstack.Stack(rand.New(rand.NewPCG(3, uint64(i))), fmt.Sprintf("ns-%d", i), randstack.Options{})
+		name, docs := renderedDocs(t, src)
+		if docs == nil {
+			continue // kdecl refuses the stack: nothing to import
+		}
+		rendered++
+		res, err := Import(docs, name)
+		if err != nil {
+			failed++
+			if failed <= 5 {
+				t.Errorf("stack %d: %v", i, err)
+			}
+			continue
+		}
+		if !res.Report.Lossless() {
+			failed++
+			if failed <= 5 {
+				var b strings.Builder
+				res.Report.WriteText(&b)
+				t.Errorf("stack %d:\n%s", i, b.String())
+			}
+		}
+	}
+	t.Logf("%d stacks rendered, %d imported with a difference", rendered, failed)
+	if failed > 0 {
+		t.Errorf("%d of %d stacks imported with a difference", failed, rendered)
+	}
+}
