@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"maps"
+	"math"
 	"reflect"
 	"strings"
 
@@ -68,6 +69,15 @@ func setDefaultPtr[T comparable](d defaulter, p **T, v T) {
 }
 
 func defaultPodSpec(d defaulter, s *corev1.PodSpec) {
+	// serviceAccount is the old name of serviceAccountName, kept alike.
+	if d.clear {
+		if s.DeprecatedServiceAccount == s.ServiceAccountName {
+			s.DeprecatedServiceAccount = ""
+		}
+	} else {
+		setDefault(d, &s.ServiceAccountName, s.DeprecatedServiceAccount)
+		s.DeprecatedServiceAccount = s.ServiceAccountName
+	}
 	setDefault(d, &s.DNSPolicy, corev1.DNSClusterFirst)
 	setDefault(d, &s.RestartPolicy, corev1.RestartPolicyAlways)
 	setDefault(d, &s.SchedulerName, corev1.DefaultSchedulerName)
@@ -196,6 +206,7 @@ func defaultStatefulSet(d defaulter, w *appsv1.StatefulSet) {
 	if t := s.UpdateStrategy.Type; t == "" || t == appsv1.RollingUpdateStatefulSetStrategyType {
 		setDefaultStruct(d, &s.UpdateStrategy.RollingUpdate, func(r *appsv1.RollingUpdateStatefulSetStrategy) {
 			setDefaultPtr(d, &r.Partition, 0)
+			setDefaultPtr(d, &r.MaxUnavailable, one) // MaxUnavailableStatefulSet, on since 1.35
 		})
 	}
 	setDefault(d, &s.UpdateStrategy.Type, appsv1.RollingUpdateStatefulSetStrategyType)
@@ -231,12 +242,19 @@ func defaultJob(d defaulter, s *batchv1.JobSpec) {
 		s.Completions, s.Parallelism = ptr[int32](1), ptr[int32](1)
 	}
 	setDefaultPtr(d, &s.Parallelism, 1)
-	setDefaultPtr(d, &s.BackoffLimit, 6)
+	if s.BackoffLimitPerIndex != nil {
+		setDefaultPtr(d, &s.BackoffLimit, math.MaxInt32)
+	} else {
+		setDefaultPtr(d, &s.BackoffLimit, 6)
+	}
 	setDefaultPtr(d, &s.CompletionMode, batchv1.NonIndexedCompletion)
 	setDefaultPtr(d, &s.Suspend, false)
-	if s.PodFailurePolicy == nil {
+	if s.PodFailurePolicy != nil {
+		setDefaultPtr(d, &s.PodReplacementPolicy, batchv1.Failed)
+	} else {
 		setDefaultPtr(d, &s.PodReplacementPolicy, batchv1.TerminatingOrFailed)
 	}
+	setDefaultPtr(d, &s.ManualSelector, false)
 	defaultPodSpec(d, &s.Template.Spec)
 }
 
@@ -253,10 +271,17 @@ func defaultService(d defaulter, svc *corev1.Service) {
 	s := &svc.Spec
 	setDefault(d, &s.Type, corev1.ServiceTypeClusterIP)
 	setDefault(d, &s.SessionAffinity, corev1.ServiceAffinityNone)
+	if s.SessionAffinity == corev1.ServiceAffinityClientIP {
+		setDefaultStruct(d, &s.SessionAffinityConfig, func(c *corev1.SessionAffinityConfig) {
+			setDefaultStruct(d, &c.ClientIP, func(c *corev1.ClientIPConfig) {
+				setDefaultPtr(d, &c.TimeoutSeconds, corev1.DefaultClientIPServiceAffinitySeconds)
+			})
+		})
+	}
 	if s.Type != corev1.ServiceTypeExternalName {
 		setDefaultPtr(d, &s.InternalTrafficPolicy, corev1.ServiceInternalTrafficPolicyCluster)
 	}
-	if s.Type == corev1.ServiceTypeNodePort || s.Type == corev1.ServiceTypeLoadBalancer {
+	if s.Type == corev1.ServiceTypeNodePort || s.Type == corev1.ServiceTypeLoadBalancer || s.Type == corev1.ServiceTypeClusterIP && len(s.ExternalIPs) > 0 {
 		setDefault(d, &s.ExternalTrafficPolicy, corev1.ServiceExternalTrafficPolicyCluster)
 	}
 	if s.Type == corev1.ServiceTypeLoadBalancer {

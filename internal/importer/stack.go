@@ -151,7 +151,12 @@ func StackOf(p *Plan, name string) (*Stack, error) {
 		s.Configs[name] = cfg
 	}
 	s.Objects = map[string]any{}
-	for _, d := range p.Objects {
+	// By kind and name: which of two objects of one name keeps it does
+	// not depend on the order they were read in.
+	objects := slices.SortedFunc(slices.Values(p.Objects), func(x, y manifest.Doc) int {
+		return cmp.Or(cmp.Compare(x.Kind(), y.Kind()), cmp.Compare(x.Name(), y.Name()))
+	})
+	for _, d := range objects {
 		obj, app := s.object(d, l)
 		objects := s.Objects
 		if app != "" {
@@ -315,7 +320,9 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	if w.replicas != nil && *w.replicas != 1 {
 		app["replicas"] = int(*w.replicas)
 	}
-	if st := rollout(a.Workload); len(st) > 0 {
+	if st := rollout(a.Workload); kind == "statefulset" && st["maxUnavailable"] != nil {
+		s.left(a.Name, "updateStrategy.rollingUpdate.maxUnavailable of a statefulset")
+	} else if len(st) > 0 {
 		field := "updateStrategy"
 		if kind == "deployment" {
 			field = "strategy"
