@@ -368,6 +368,10 @@ func KdeclLabel(key string) bool {
 	return ok
 }
 
+// ControllerLabel says whether Kubernetes' controllers put the label key
+// on the pods they make.
+func ControllerLabel(key string) bool { return slices.Contains(controllerLabels, key) }
+
 // controllerLabels are the labels Kubernetes' controllers give the pods
 // they make: a template that sets one no longer matches what they select.
 var controllerLabels = []string{

@@ -848,7 +848,7 @@ func jsonString(v any) string {
 
 // diff reports where a and b differ, field by field.
 func (c *comparison) diff(object, path string, a, b any) {
-	if reflect.DeepEqual(a, b) {
+	if reflect.DeepEqual(a, b) || empty(a) && empty(b) {
 		return
 	}
 	am, aok := a.(map[string]any)
@@ -881,6 +881,20 @@ func (c *comparison) diff(object, path string, a, b any) {
 		d.Rendered = jsonString(b)
 	}
 	c.r.Differences = append(c.r.Differences, d)
+}
+
+// empty says whether v is absent, or an empty map or list, which the API
+// server takes for absent.
+func empty(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return true
+	case map[string]any:
+		return len(v) == 0
+	case []any:
+		return len(v) == 0
+	}
+	return false
 }
 
 func join(path, key string) string {

@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/parser"
 
 	"github.com/kdecl/kdecl/generators"
 	"github.com/kdecl/kdecl/internal/manifest"
@@ -50,8 +55,11 @@ func renderedDocs(t *testing.T, src []byte) (string, []manifest.Doc) {
 }
 
 // TestRenderImportRender: for random stacks, what kdecl renders imports
-// into a stack that renders the same objects, by meaning.
+// into a stack that renders the same objects, by meaning; and across the
+// stacks import writes every field of the schema natively, not only as
+// overrides.
 func TestRenderImportRender(t *testing.T) {
+	native := map[string]bool{}
 	n := 500
 	if testing.Short() {
 		n = 40
@@ -72,6 +80,7 @@ func TestRenderImportRender(t *testing.T) {
 			}
 			continue
 		}
+		fieldNames(t, "stack.cue", res.Source, native, "overrides", "objects")
 		if !res.Report.Lossless() {
 			failed++
 			if failed <= 5 {
@@ -85,4 +94,41 @@ func TestRenderImportRender(t *testing.T) {
 	if failed > 0 {
 		t.Errorf("%d of %d stacks imported with a difference", failed, rendered)
 	}
+	if testing.Short() {
+		return // too few stacks to use every field
+	}
+	all := map[string]bool{}
+	fieldNames(t, "schema.cue", []byte(schema.Source()), all)
+	for _, name := range slices.Sorted(maps.Keys(all)) {
+		// The escape hatches are no native fields: overrides (pod,
+		// container), objects (apiVersion).
+		hatch := slices.Contains([]string{"overrides", "pod", "container", "objects", "apiVersion"}, name)
+		if !strings.HasPrefix(name, "#") && !hatch && !native[name] {
+			t.Errorf("no imported stack sets the schema's field %s outside overrides and objects", name)
+		}
+	}
+}
+
+// fieldNames adds to fields the names of the fields the CUE source src
+// sets, but inside the fields named prune.
+func fieldNames(t *testing.T, file string, src []byte, fields map[string]bool, prune ...string) {
+	f, err := parser.ParseFile(file, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ast.Walk(f, func(n ast.Node) bool {
+		fl, ok := n.(*ast.Field)
+		if !ok {
+			return true
+		}
+		name, _, err := ast.LabelName(fl.Label)
+		switch {
+		case err != nil: // a pattern: [string]: ...
+			return true
+		case slices.Contains(prune, name):
+			return false
+		}
+		fields[name] = true
+		return true
+	}, nil)
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 
@@ -23,10 +24,11 @@ import (
 // Stack is the plan written as a stack: the kdecl fields of each app
 // that its objects set, as far as kdecl's fields can say them.
 type Stack struct {
-	Name      string
-	Namespace string
-	Apps      map[string]map[string]any
-	Configs   map[string]map[string]any
+	Name          string
+	Namespace     string
+	ClusterDomain string
+	Apps          map[string]map[string]any
+	Configs       map[string]map[string]any
 	// Objects are the objects of no app, by name.
 	Objects map[string]any
 	// Left are what the native fields do not say yet, by app: paths in
@@ -63,6 +65,9 @@ func (s *Stack) Write() ([]byte, error) {
 	}
 	if s.Namespace != "" {
 		top["namespace"] = s.Namespace
+	}
+	if s.ClusterDomain != "" {
+		top["clusterDomain"] = s.ClusterDomain
 	}
 	if len(s.Configs) > 0 {
 		top["configs"] = s.Configs
@@ -138,6 +143,7 @@ func StackOf(p *Plan, name string) (*Stack, error) {
 		}
 		s.Apps[a.Name] = app
 	}
+	s.usesEnv(p)
 	l := importLinks(p, name)
 	for name, sc := range p.Shared {
 		if _, ok := s.Configs[name]; ok {
@@ -157,6 +163,9 @@ func StackOf(p *Plan, name string) (*Stack, error) {
 		return cmp.Or(cmp.Compare(x.Kind(), y.Kind()), cmp.Compare(x.Name(), y.Name()))
 	})
 	for _, d := range objects {
+		if s.autoscale(p, d) {
+			continue
+		}
 		obj, app := s.object(d, l)
 		objects := s.Objects
 		if app != "" {
@@ -337,7 +346,7 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 			app[f] = int(number(v))
 		}
 	}
-	storage := s.storage(p, a, w, c)
+	storage := s.storage(p, a, w, c, app)
 	if len(storage) > 0 {
 		app["storage"] = storage
 	}
@@ -415,6 +424,7 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	if err := s.configAndEnv(p, a, spec, c, app); err != nil {
 		return nil, err
 	}
+	fileEnv(a, app)
 	s.unread(a, w, c, app)
 	if o := s.overrides[a.Name]; len(o) > 0 {
 		app["overrides"] = o
@@ -482,6 +492,20 @@ func (s *Stack) unread(a *App, w *workload, c corev1.Container, app map[string]a
 		}
 	}
 	tmpl := w.template
+	labels := map[string]any{}
+	for k, v := range tmpl.Labels {
+		switch {
+		case k == "app.kubernetes.io/component":
+			app["component"] = v
+		case !schema.KdeclLabel(k) && !schema.ControllerLabel(k):
+			labels[k] = v
+		}
+	}
+	if len(labels) > 0 {
+		// The pods keep their labels, which other objects may select
+		// them by; kdecl's labels of the app go on all its objects.
+		app["labels"] = labels
+	}
 	if ann := maps.Clone(tmpl.Annotations); len(ann) > 0 {
 		delete(ann, schema.ConfigHashAnnotation) // kdecl's own, when it rendered the manifests
 		if len(ann) > 0 {
@@ -654,7 +678,7 @@ func ownConfigMap(a *App, name string) bool {
 
 // storage is the app's volumes other than its config: its claims,
 // emptyDirs; other kinds of volumes are left.
-func (s *Stack) storage(p *Plan, a *App, w *workload, c corev1.Container) map[string]any {
+func (s *Stack) storage(p *Plan, a *App, w *workload, c corev1.Container, app map[string]any) map[string]any {
 	spec := &w.template.Spec
 	claims := map[string]*corev1.PersistentVolumeClaim{}
 	for _, d := range a.Claims {
@@ -711,6 +735,11 @@ func (s *Stack) storage(p *Plan, a *App, w *workload, c corev1.Container) map[st
 			s.claimRest(a, pvc, "persistentvolumeclaim/"+a.Name+"-"+vol.Name)
 		case src.PersistentVolumeClaim != nil:
 			v["claim"] = src.PersistentVolumeClaim.ClaimName
+		case src.DownwardAPI != nil && app["podInfo"] == nil && m.SubPath == "" && podInfo(src.DownwardAPI) != nil:
+			info := podInfo(src.DownwardAPI)
+			info["mountPath"] = m.MountPath
+			app["podInfo"] = info
+			continue
 		case src.HostPath != nil:
 			hp := map[string]any{"path": src.HostPath.Path}
 			if t := src.HostPath.Type; t != nil && *t != corev1.HostPathUnset {
@@ -762,6 +791,108 @@ func mount(m corev1.VolumeMount) map[string]any {
 		v["subPath"] = m.SubPath
 	}
 	return v
+}
+
+// autoscale says a HorizontalPodAutoscaler of an app's workload as the
+// app's autoscale, if it can: it scales on the average utilization of
+// cpu and memory only, has no annotations, and the workload sets no
+// replicas of its own (with autoscale, kdecl's has none).
+func (s *Stack) autoscale(p *Plan, d manifest.Doc) bool {
+	if d.Kind() != "HorizontalPodAutoscaler" || d.APIVersion() != "autoscaling/v2" || len(manifest.Map(d.Object, "metadata", "annotations")) > 0 {
+		return false
+	}
+	hpa, err := typed[autoscalingv2.HorizontalPodAutoscaler](d)
+	if err != nil {
+		return false
+	}
+	ref := hpa.Spec.ScaleTargetRef
+	i := slices.IndexFunc(p.Apps, func(a *App) bool {
+		return ref.APIVersion == "apps/v1" && a.Workload.Kind() == ref.Kind && a.Workload.Name() == ref.Name &&
+			(ref.Kind == "Deployment" || ref.Kind == "StatefulSet")
+	})
+	if i < 0 {
+		return false
+	}
+	a := p.Apps[i]
+	app := s.Apps[a.Name]
+	if app == nil || app["replicas"] != nil || app["autoscale"] != nil {
+		return false
+	}
+	out := map[string]any{"maxReplicas": int(hpa.Spec.MaxReplicas)}
+	if m := hpa.Spec.MinReplicas; m != nil {
+		out["minReplicas"] = int(*m)
+	}
+	for _, m := range hpa.Spec.Metrics {
+		r := m.Resource
+		if m.Type != autoscalingv2.ResourceMetricSourceType || r == nil || r.Target.Type != autoscalingv2.UtilizationMetricType ||
+			r.Target.AverageUtilization == nil || r.Target.Value != nil || r.Target.AverageValue != nil ||
+			r.Name != corev1.ResourceCPU && r.Name != corev1.ResourceMemory || out[string(r.Name)] != nil {
+			return false
+		}
+		out[string(r.Name)] = int(*r.Target.AverageUtilization)
+	}
+	if b := hpa.Spec.Behavior; b != nil {
+		for name, rules := range map[string]*autoscalingv2.HPAScalingRules{"scaleUp": b.ScaleUp, "scaleDown": b.ScaleDown} {
+			if rules == nil {
+				continue
+			}
+			r, ok := scalingRules(rules)
+			if !ok {
+				return false
+			}
+			out[name] = r
+		}
+	}
+	app["autoscale"] = out
+	if hpa.Name != a.Name {
+		p.ObjectNames[d.Kind()+"/"+d.Name()] = a.Name
+	}
+	s.Notes = append(s.Notes, fmt.Sprintf("HorizontalPodAutoscaler %s: app %s's autoscale", d.Name(), a.Name))
+	return true
+}
+
+// scalingRules are an autoscaler's rules in kdecl's fields; false if
+// they have one kdecl's do not.
+func scalingRules(r *autoscalingv2.HPAScalingRules) (map[string]any, bool) {
+	if r.Tolerance != nil {
+		return nil, false
+	}
+	out := map[string]any{}
+	if w := r.StabilizationWindowSeconds; w != nil {
+		out["stabilizationWindowSeconds"] = int(*w)
+	}
+	if sp := r.SelectPolicy; sp != nil {
+		out["selectPolicy"] = string(*sp)
+	}
+	var policies []any
+	for _, pol := range r.Policies {
+		policies = append(policies, map[string]any{"type": string(pol.Type), "value": int(pol.Value), "periodSeconds": int(pol.PeriodSeconds)})
+	}
+	if len(policies) > 0 {
+		out["policies"] = policies
+	}
+	return out, true
+}
+
+// podInfo is a downward API volume as kdecl's podInfo, nil if it is not
+// one: files labels and annotations of the pod's, of modes unset.
+func podInfo(v *corev1.DownwardAPIVolumeSource) map[string]any {
+	if v.DefaultMode != nil && *v.DefaultMode != corev1.DownwardAPIVolumeSourceDefaultMode || len(v.Items) == 0 {
+		return nil
+	}
+	out := map[string]any{}
+	for _, it := range v.Items {
+		f := it.FieldRef
+		if f == nil || it.Mode != nil || f.APIVersion != "" && f.APIVersion != "v1" || it.Path != strings.TrimPrefix(f.FieldPath, "metadata.") ||
+			f.FieldPath != "metadata.labels" && f.FieldPath != "metadata.annotations" || out[it.Path] != nil {
+			return nil
+		}
+		out[it.Path] = true
+	}
+	if len(out) == 2 {
+		return map[string]any{} // both, as when neither is set
+	}
+	return out
 }
 
 // claimSpec are the fields of a claim's spec that kdecl's fields say.
@@ -1361,6 +1492,35 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 		app["secrets"] = secrets
 	}
 	return nil
+}
+
+// fileEnv makes each variable of env that holds the path of a file of
+// the app's config that file's config.fileEnv.
+func fileEnv(a *App, app map[string]any) {
+	cfg, _ := app["config"].(map[string]any)
+	env, _ := app["env"].(map[string]any)
+	files, _ := cfg["files"].(map[string]any)
+	if len(files) == 0 || len(env) == 0 {
+		return
+	}
+	dir, _ := cfg["mountPath"].(string)
+	dir = cmp.Or(dir, schema.DefaultConfigMountPath(a.Name))
+	fe, _ := cfg["fileEnv"].(map[string]any)
+	for k, v := range env {
+		f, ok := strings.CutPrefix(v.(string), dir+"/")
+		if _, isFile := files[f]; !ok || !isFile {
+			continue
+		}
+		if fe == nil {
+			fe = map[string]any{}
+			cfg["fileEnv"] = fe
+		}
+		fe[k] = f
+		delete(env, k)
+	}
+	if len(env) == 0 {
+		delete(app, "env")
+	}
 }
 
 // configUse is how the app's container uses a ConfigMap.

@@ -66,14 +66,19 @@ func TestStackOfFlask(t *testing.T) {
 		"expose": map[string]any{"type": "NodePort", "annotations": map[string]any{"prometheus.io/scrape": "true"}},
 		// flask-config is both the container's environment and files
 		// at /etc/flask-config: each key is both.
-		"config": map[string]any{"mountPath": "/etc/flask-config", "files": map[string]any{
-			"CONFIG_FILE":   "/etc/flask-config/feature.flags",
-			"feature.flags": "[features]\ngreeting=hello\ndebug=true\ndb=redis-service\n",
-		}},
+		"config": map[string]any{
+			"mountPath": "/etc/flask-config",
+			"files": map[string]any{
+				"CONFIG_FILE":   "/etc/flask-config/feature.flags",
+				"feature.flags": "[features]\ngreeting=hello\ndebug=true\ndb=redis-service\n",
+			},
+			// CONFIG_FILE holds the path of feature.flags
+			"fileEnv": map[string]any{"CONFIG_FILE": "feature.flags"},
+		},
 		"env": map[string]any{
-			"CONFIG_FILE":   "/etc/flask-config/feature.flags",
 			"feature.flags": "[features]\ngreeting=hello\ndebug=true\ndb=redis-service\n",
 		},
+		"labels":               map[string]any{"app": "flask"}, // the pods' labels
 		"storage":              map[string]any{"cache-volume": map[string]any{"mountPath": "/opt/cache", "type": "emptyDir"}},
 		"revisionHistoryLimit": 2, // as apps/v1beta1 defaulted it
 		"sidecars": map[string]any{"jaeger-agent": map[string]any{
@@ -98,6 +103,7 @@ func TestStackOfFlask(t *testing.T) {
 	redis := st.Apps["redis-service"]
 	wantRedis := map[string]any{
 		"image":                "redis:4",
+		"labels":               map[string]any{"app": "redis", "role": "master", "tier": "backend"},
 		"ports":                map[string]any{"port-6379": 6379},
 		"storage":              map[string]any{"redis-persistent-storage": map[string]any{"mountPath": "/data", "size": "1Gi"}},
 		"revisionHistoryLimit": 2,
