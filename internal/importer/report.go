@@ -39,7 +39,11 @@ func (r *Report) WriteText(w io.Writer) {
 	var left []string
 	for _, app := range slices.Sorted(maps.Keys(r.Left)) {
 		for _, l := range r.Left[app] {
-			left = append(left, "app "+app+": "+l)
+			if app == "" {
+				left = append(left, "the stack: "+l)
+			} else {
+				left = append(left, "app "+app+": "+l)
+			}
 		}
 	}
 	section(w, "not said", left, func(s string) string { return s })
