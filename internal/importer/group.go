@@ -26,6 +26,9 @@ var Workloads = map[string][]string{
 
 // App is a workload and the objects that join it.
 type App struct {
+	// uses are the ConfigMaps and claims the pods refer to, by name.
+	configMaps, claims map[string]bool
+
 	// Name is the app's name in the stack: the workload's, made a valid
 	// app name if it is not one.
 	Name       string
@@ -53,6 +56,8 @@ type Plan struct {
 	Secrets []string
 	// Notes say what was chosen, one line each.
 	Notes []string
+
+	byLabel map[string][]*App // the apps whose pods have a label, by key=value
 }
 
 // SharedConfig is a ConfigMap that several apps use.
@@ -91,8 +96,16 @@ func Group(docs []manifest.Doc) *Plan {
 	}
 	secrets := map[string]bool{}
 	for _, a := range p.Apps {
-		for _, s := range refs(podSpec(a.Workload), secretRefs) {
+		spec := podSpec(a.Workload)
+		for _, s := range refs(spec, secretRefs) {
 			secrets[s] = true
+		}
+		a.configMaps, a.claims = set(refs(spec, configMapRefs)), set(refs(spec, claimRefs))
+	}
+	p.byLabel = map[string][]*App{}
+	for _, a := range p.Apps {
+		for k, v := range podLabels(a.Workload) {
+			p.byLabel[fmt.Sprint(k, "=", v)] = append(p.byLabel[fmt.Sprint(k, "=", v)], a)
 		}
 	}
 	for _, d := range docs {
@@ -232,8 +245,13 @@ func podLabels(w manifest.Doc) map[string]any {
 func (p *Plan) service(d manifest.Doc) {
 	sel, _ := manifest.Get(d.Object, "spec", "selector").(map[string]any)
 	var matched []*App
-	for _, a := range p.Apps {
-		if len(sel) > 0 && selects(sel, podLabels(a.Workload)) && a.Workload.Kind() != "Job" && a.Workload.Kind() != "CronJob" {
+	var candidates []*App // the apps whose pods have one label of the selector
+	for k, v := range sel {
+		candidates = p.byLabel[fmt.Sprint(k, "=", v)]
+		break
+	}
+	for _, a := range candidates {
+		if selects(sel, podLabels(a.Workload)) && a.Workload.Kind() != "Job" && a.Workload.Kind() != "CronJob" {
 			matched = append(matched, a)
 		}
 	}
@@ -254,6 +272,14 @@ func (p *Plan) service(d manifest.Doc) {
 	}
 }
 
+func set(names []string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
 // selects is whether a selector matches labels.
 func selects(selector, labels map[string]any) bool {
 	for k, v := range selector {
@@ -267,7 +293,7 @@ func selects(selector, labels map[string]any) bool {
 func (p *Plan) configMap(d manifest.Doc) {
 	var users []*App
 	for _, a := range p.Apps {
-		if slices.Contains(refs(podSpec(a.Workload), configMapRefs), d.Name()) {
+		if a.configMaps[d.Name()] {
 			users = append(users, a)
 		}
 	}
@@ -302,7 +328,7 @@ func sharedVolume(a *App, name string) bool {
 func (p *Plan) claim(d manifest.Doc) {
 	var users []*App
 	for _, a := range p.Apps {
-		if slices.Contains(refs(podSpec(a.Workload), claimRefs), d.Name()) {
+		if a.claims[d.Name()] {
 			users = append(users, a)
 		}
 	}
