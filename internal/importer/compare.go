@@ -85,7 +85,7 @@ type Difference struct {
 // Names kdecl chooses, labels, selectors and the config hash are
 // reported apart.
 func Compare(p *Plan, rendered []Rendered) *Report {
-	c := &comparison{r: &Report{}}
+	c := &comparison{r: &Report{}, plan: p, objects: p.Objects}
 	c.imported = newSide(p.docs())
 	c.imported.imported = true
 	var docs []manifest.Doc
@@ -206,6 +206,8 @@ func (p *Plan) docs() []manifest.Doc {
 type comparison struct {
 	imported, rendered *side
 	r                  *Report
+	plan               *Plan
+	objects            []manifest.Doc // the imported objects of no app
 }
 
 // side is the objects of one side, for what pods refer to.
@@ -227,16 +229,17 @@ type side struct {
 func markers(apps map[string]manifest.Doc, serviceApp map[string]string) links {
 	return links{
 		pods: func(ml map[string]any) (any, string) {
-			var found string
+			var found []string
 			for app, w := range apps {
 				if len(ml) > 0 && selects(ml, podLabels(w)) {
-					if found != "" {
-						return nil, ""
-					}
-					found = app
+					found = append(found, app)
 				}
 			}
-			return "(the pods of app " + found + ")", found
+			if len(found) == 0 {
+				return nil, ""
+			}
+			slices.Sort(found)
+			return "(the pods of " + strings.Join(found, ", ") + ")", found[0]
 		},
 		service: func(name string) (any, string) {
 			app := serviceApp[name]
@@ -355,6 +358,7 @@ func (c *comparison) workload(a *App, imp, ren manifest.Doc) {
 	c.labels(object, false, imp.Object, ren.Object)
 	c.labels(object, true, imp.Object, ren.Object)
 	x, err := c.imported.canonicalWorkload(imp, mainContainer(imp, podSpecOf(imp)))
+	slices.Sort(c.imported.moved) // found in the order of maps
 	for _, m := range c.imported.moved {
 		c.r.Credentials = append(c.r.Credentials, object+" "+m)
 	}
@@ -371,6 +375,17 @@ func (c *comparison) workload(a *App, imp, ren manifest.Doc) {
 		c.r.Differences = append(c.r.Differences, Difference{Object: object, Rendered: err.Error()})
 		return
 	}
+	for _, d := range c.objects {
+		if scaled(c.plan, d) == a {
+			// An autoscaler owns the replicas.
+			manifest.Delete(x, "spec", "replicas")
+			manifest.Delete(y, "spec", "replicas")
+		}
+	}
+	// Selectors in the pod spec (affinity, spread constraints) by the
+	// pods they select.
+	c.imported.links.relink(x)
+	c.rendered.links.relink(y)
 	if sn, _ := manifest.Get(x, "spec", "serviceName").(string); sn != "" {
 		rn, _ := manifest.Get(y, "spec", "serviceName").(string)
 		if c.imported.serviceApp[sn] == a.Name && c.rendered.serviceApp[rn] == a.Name {
@@ -883,14 +898,19 @@ func (c *comparison) diff(object, path string, a, b any) {
 	c.r.Differences = append(c.r.Differences, d)
 }
 
-// empty says whether v is absent, or an empty map or list, which the API
-// server takes for absent.
+// empty says whether v is absent, or an empty list, or a map of nothing
+// but empty values, which the API server takes for absent.
 func empty(v any) bool {
 	switch v := v.(type) {
 	case nil:
 		return true
 	case map[string]any:
-		return len(v) == 0
+		for _, e := range v {
+			if !empty(e) {
+				return false
+			}
+		}
+		return true
 	case []any:
 		return len(v) == 0
 	}

@@ -76,6 +76,10 @@ func defaultPodSpec(d defaulter, s *corev1.PodSpec) {
 		}
 	} else {
 		setDefault(d, &s.ServiceAccountName, s.DeprecatedServiceAccount)
+	}
+	// Not the server's default for a template, but what its pods run as.
+	setDefault(d, &s.ServiceAccountName, "default")
+	if !d.clear {
 		s.DeprecatedServiceAccount = s.ServiceAccountName
 	}
 	setDefault(d, &s.DNSPolicy, corev1.DNSClusterFirst)

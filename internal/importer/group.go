@@ -259,16 +259,17 @@ func (p *Plan) service(d manifest.Doc) {
 	case 0:
 		p.Objects = append(p.Objects, d)
 		p.note("Service %s: selects the pods of no app, kept as an object", d.Name())
+	case 1:
+		matched[0].Services = append(matched[0].Services, d)
 	default:
-		a := matched[0]
-		a.Services = append(a.Services, d)
-		if len(matched) > 1 {
-			var others []string
-			for _, m := range matched[1:] {
-				others = append(others, m.Name)
-			}
-			p.note("Service %s: selects the pods of %s and %s; it joins %s", d.Name(), a.Name, strings.Join(others, ", "), a.Name)
+		// kdecl's Service selects one app's pods: this one stays as it
+		// is, its selector on the labels the pods keep.
+		p.Objects = append(p.Objects, d)
+		var names []string
+		for _, m := range matched {
+			names = append(names, m.Name)
 		}
+		p.note("Service %s: selects the pods of %s, kept as an object", d.Name(), strings.Join(names, " and "))
 	}
 }
 
@@ -297,10 +298,20 @@ func (p *Plan) configMap(d manifest.Doc) {
 			users = append(users, a)
 		}
 	}
+	var opaque []string // apps that use it as kdecl's config cannot say
+	for _, a := range users {
+		if !configUses(a, d.Name()) {
+			opaque = append(opaque, a.Name)
+		}
+	}
 	switch {
 	case len(users) == 0:
 		p.Objects = append(p.Objects, d)
 		p.note("ConfigMap %s: used by no app, kept as an object", d.Name())
+	case len(opaque) > 0:
+		// Its name stays: the pods refer to it as it is.
+		p.Objects = append(p.Objects, d)
+		p.note("ConfigMap %s: kept as an object, referred to by name by %s (a projected volume, a prefix, another container)", d.Name(), strings.Join(opaque, ", "))
 	case len(users) == 1 && !sharedVolume(users[0], d.Name()):
 		users[0].ConfigMaps = append(users[0].ConfigMaps, d)
 	default:
@@ -311,6 +322,61 @@ func (p *Plan) configMap(d manifest.Doc) {
 		p.Shared[d.Name()] = s
 		p.note("ConfigMap %s: used by %s, a config of the stack's", d.Name(), strings.Join(s.Apps, ", "))
 	}
+}
+
+// configUses says whether the app uses the ConfigMap name only as kdecl's
+// config can say: the app's container takes variables from it (envFrom
+// without a prefix, configMapKeyRef) and the pod mounts it as a
+// ConfigMap volume.
+func configUses(a *App, name string) bool {
+	spec := podSpec(a.Workload)
+	ok := true
+	each(spec, func(v map[string]any) {
+		for _, s := range asList(manifest.Get(v, "projected", "sources")) {
+			if manifest.Get(s, "configMap", "name") == name {
+				ok = false
+			}
+		}
+	}, "volumes")
+	mainName := a.Workload.Name()
+	cs, _ := spec["containers"].([]any)
+	main := 0
+	for i, c := range cs {
+		if manifest.Get(c, "name") == mainName {
+			main = i
+		}
+	}
+	for _, list := range []string{"containers", "initContainers"} {
+		cs, _ := spec[list].([]any)
+		for i, c := range cs {
+			c, _ := c.(map[string]any)
+			isMain := list == "containers" && i == main
+			each(c, func(e map[string]any) {
+				if manifest.Get(e, "configMapRef", "name") == name && (!isMain || e["prefix"] != nil && e["prefix"] != "") {
+					ok = false
+				}
+			}, "envFrom")
+			each(c, func(e map[string]any) {
+				if manifest.Get(e, "valueFrom", "configMapKeyRef", "name") == name && !isMain {
+					ok = false
+				}
+			}, "env")
+		}
+	}
+	return ok
+}
+
+func asList(v any) []any { l, _ := v.([]any); return l }
+
+// volumeOfClaim is the name of the app's volume of the claim, "" if none.
+func volumeOfClaim(a *App, claim string) string {
+	name := ""
+	volumes(podSpec(a.Workload), func(v map[string]any) {
+		if manifest.Get(v, "persistentVolumeClaim", "claimName") == claim {
+			name, _ = v["name"].(string)
+		}
+	})
+	return name
 }
 
 // sharedVolume says whether the app mounts the ConfigMap name as kdecl
@@ -332,8 +398,15 @@ func (p *Plan) claim(d manifest.Doc) {
 			users = append(users, a)
 		}
 	}
+	if len(users) == 1 && volumeOfClaim(users[0], d.Name()) != "" && d.Name() == users[0].Name+"-"+volumeOfClaim(users[0], d.Name()) {
+		users[0].Claims = append(users[0].Claims, d) // named as kdecl names the claim of the volume
+		return
+	}
 	if len(users) == 1 {
-		users[0].Claims = append(users[0].Claims, d)
+		// A claim keeps its name, the data behind it: the app mounts it
+		// as an existing claim.
+		p.Objects = append(p.Objects, d)
+		p.note("PersistentVolumeClaim %s: kept as an object under its name, which app %s mounts as an existing claim", d.Name(), users[0].Name)
 		return
 	}
 	p.Objects = append(p.Objects, d)

@@ -66,18 +66,21 @@ func TestGroupReferences(t *testing.T) {
 	}{
 		{"flask-0.7.0", []string{
 			"app flask-service: Deployment flask; services flask-service; configmaps flask-config; claims ",
-			"app redis-service: Deployment redis-master; services redis-service; configmaps ; claims redis-pv-claim",
+			"app redis-service: Deployment redis-master; services redis-service; configmaps ; claims ",
+			"object PersistentVolumeClaim/redis-pv-claim", // not named as kdecl names it: it keeps its name
 			"secrets ",
 		}},
 		{"celery-0.4.0", []string{
 			"app celery-worker: Deployment celery-worker; services ; configmaps ; claims ",
-			"app message-queue: Deployment rabbitmq; services message-queue; configmaps ; claims rabbitmq-pv-claim",
+			"app message-queue: Deployment rabbitmq; services message-queue; configmaps ; claims ",
 			"shared bitnami-rabbitmq-config: celery-worker,message-queue",
+			"object PersistentVolumeClaim/rabbitmq-pv-claim",
 			"secrets ",
 		}},
 		{"nodejs-0.4.0", []string{
 			"app nodejs: StatefulSet nodejs; services nodejs-service; configmaps nodejs-config; claims ",
-			"app redis-service: Deployment redis-master; services redis-service; configmaps ; claims redis-pv-claim",
+			"app redis-service: Deployment redis-master; services redis-service; configmaps ; claims ",
+			"object PersistentVolumeClaim/redis-pv-claim",
 			"secrets ",
 		}},
 	} {
@@ -170,11 +173,12 @@ spec: {minAvailable: 1, selector: {matchLabels: {app: web}}}
 	}
 	p := Group(docs)
 	want := []string{
-		"app front: Deployment Web_Front; services front; configmaps ; claims ",
+		"app web-front: Deployment Web_Front; services ; configmaps ; claims ",
 		"app api: Deployment api; services ; configmaps ; claims ",
 		"app migrate: Job migrate; services ; configmaps ; claims ",
-		"shared shared: front,api",
+		"object Service/front",
 		"object Service/nobody",
+		"object ConfigMap/shared",
 		"object PersistentVolumeClaim/both",
 		"object PodDisruptionBudget/web",
 		"secrets given,registry,tls,web-env",
@@ -187,12 +191,11 @@ spec: {minAvailable: 1, selector: {matchLabels: {app: web}}}
 	}
 	wantNotes := []string{
 		"Deployment Web_Front: the app is called web-front (an app name is at most 52 lowercase letters, digits and '-')",
-		"Service front: selects the pods of web-front and api; it joins web-front",
+		"Service front: selects the pods of web-front and api, kept as an object",
 		"Service nobody: selects the pods of no app, kept as an object",
-		"Deployment Web_Front: the app is called front after its Service, the name other apps reach it by",
 		"Namespace shop: the stack's namespace, which kdecl renders",
-		"ConfigMap shared: used by front, api, a config of the stack's",
-		"PersistentVolumeClaim both: mounted by front, api, kept as an object that each mounts as an existing claim",
+		"ConfigMap shared: kept as an object, referred to by name by api (a projected volume, a prefix, another container)",
+		"PersistentVolumeClaim both: mounted by web-front, api, kept as an object that each mounts as an existing claim",
 		"Secret given: not imported, its values stay out of the stack; create it in the cluster",
 	}
 	if diff := cmp.Diff(wantNotes, p.Notes); diff != "" {

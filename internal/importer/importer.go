@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/kdecl/kdecl/generators"
 	"github.com/kdecl/kdecl/internal/manifest"
@@ -26,6 +27,9 @@ type Result struct {
 // renders it, and compares what it renders with docs. notes say what
 // was done to docs before (the versions they were moved from).
 func Import(docs []manifest.Doc, name string, notes ...string) (*Result, error) {
+	if err := unique(docs); err != nil {
+		return nil, err
+	}
 	for _, d := range docs {
 		undefault(d)
 	}
@@ -41,7 +45,7 @@ func Import(docs []manifest.Doc, name string, notes ...string) (*Result, error) 
 	}
 	rendered, secrets, err := renderSource(src)
 	if err != nil {
-		return nil, fmt.Errorf("the stack import wrote does not render: %w\n%s", err, src)
+		return nil, fmt.Errorf("kdecl refuses what the manifests say, as the stack import wrote says it:\n%w", err)
 	}
 	r := Compare(p, rendered)
 	r.Notes = st.Notes
@@ -50,6 +54,28 @@ func Import(docs []manifest.Doc, name string, notes ...string) (*Result, error) 
 		r.Left = st.Left
 	}
 	return &Result{Plan: p, Stack: st, Source: src, Report: r}, nil
+}
+
+// unique checks that each object has a name, and that no two are one
+// object: kubectl would apply one over the other.
+func unique(docs []manifest.Doc) error {
+	seen := map[string]manifest.Doc{}
+	for _, d := range docs {
+		if d.Name() == "" {
+			return fmt.Errorf("%s: %s has no metadata.name", d.Source, d.Kind())
+		}
+		ns, _ := manifest.Get(d.Object, "metadata", "namespace").(string)
+		group, _, _ := strings.Cut(d.APIVersion(), "/")
+		if !strings.Contains(d.APIVersion(), "/") {
+			group = ""
+		}
+		key := group + "/" + d.Kind() + "/" + ns + "/" + d.Name()
+		if prev, ok := seen[key]; ok {
+			return fmt.Errorf("%s: %s %s is %s again: one object twice", d.Source, d.Kind(), d.Name(), prev.Source)
+		}
+		seen[key] = d
+	}
+	return nil
 }
 
 // renderSource loads src as a stack's only file and renders it; it

@@ -57,7 +57,11 @@ func (r *Report) WriteText(w io.Writer) {
 	if r.Lossless() {
 		fmt.Fprintln(w, "the stack renders every object imported, but for the names, labels and credentials above")
 	} else {
-		fmt.Fprintf(w, "the stack differs from the objects imported: %s\n", plural(len(r.Differences)+len(left), "difference"))
+		parts := []string{plural(len(r.Differences), "difference")}
+		if len(left) > 0 {
+			parts = append(parts, plural(len(left), "thing")+" not said")
+		}
+		fmt.Fprintf(w, "the stack differs from the objects imported: %s\n", strings.Join(parts, ", "))
 	}
 }
 

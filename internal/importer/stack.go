@@ -163,6 +163,12 @@ func StackOf(p *Plan, name string) (*Stack, error) {
 		return cmp.Or(cmp.Compare(x.Kind(), y.Kind()), cmp.Compare(x.Name(), y.Name()))
 	})
 	for _, d := range objects {
+		if a := scaled(p, d); a != nil && s.Apps[a.Name]["replicas"] != nil {
+			// The autoscaler owns the workload's replicas: kdecl's
+			// workload has none then.
+			delete(s.Apps[a.Name], "replicas")
+			s.Notes = append(s.Notes, fmt.Sprintf("app %s: no replicas, HorizontalPodAutoscaler %s scales it", a.Name, d.Name()))
+		}
 		if s.autoscale(p, d) {
 			continue
 		}
@@ -427,6 +433,9 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	fileEnv(a, app)
 	s.unread(a, w, c, app)
 	if o := s.overrides[a.Name]; len(o) > 0 {
+		// Selectors of the pods of an app (affinity, spread constraints)
+		// select them by kdecl's labels.
+		importLinks(p, s.Name).relink(o)
 		app["overrides"] = o
 	}
 	return app, nil
@@ -540,6 +549,10 @@ func (s *Stack) unread(a *App, w *workload, c corev1.Container, app map[string]a
 			}
 		case "automountServiceAccountToken":
 			setPath(app, "serviceAccount.automountToken", v)
+			if tmpl.Spec.ServiceAccountName == "" && tmpl.Spec.DeprecatedServiceAccount == "" {
+				setPath(app, "serviceAccount.name", "default") // the namespace's, which kdecl does not create
+				setPath(app, "serviceAccount.create", false)
+			}
 		default:
 			s.override(a.Name, "pod", v, k)
 		}
@@ -805,17 +818,12 @@ func (s *Stack) autoscale(p *Plan, d manifest.Doc) bool {
 	if err != nil {
 		return false
 	}
-	ref := hpa.Spec.ScaleTargetRef
-	i := slices.IndexFunc(p.Apps, func(a *App) bool {
-		return ref.APIVersion == "apps/v1" && a.Workload.Kind() == ref.Kind && a.Workload.Name() == ref.Name &&
-			(ref.Kind == "Deployment" || ref.Kind == "StatefulSet")
-	})
-	if i < 0 {
+	a := scaled(p, d)
+	if a == nil {
 		return false
 	}
-	a := p.Apps[i]
 	app := s.Apps[a.Name]
-	if app == nil || app["replicas"] != nil || app["autoscale"] != nil {
+	if app == nil || app["autoscale"] != nil {
 		return false
 	}
 	out := map[string]any{"maxReplicas": int(hpa.Spec.MaxReplicas)}
@@ -849,6 +857,22 @@ func (s *Stack) autoscale(p *Plan, d manifest.Doc) bool {
 	}
 	s.Notes = append(s.Notes, fmt.Sprintf("HorizontalPodAutoscaler %s: app %s's autoscale", d.Name(), a.Name))
 	return true
+}
+
+// scaled is the app whose workload d, a HorizontalPodAutoscaler, scales;
+// nil if d is none or scales none.
+func scaled(p *Plan, d manifest.Doc) *App {
+	if d.Kind() != "HorizontalPodAutoscaler" {
+		return nil
+	}
+	ref, _ := manifest.Get(d.Object, "spec", "scaleTargetRef").(map[string]any)
+	for _, a := range p.Apps {
+		if ref["apiVersion"] == "apps/v1" && ref["kind"] == a.Workload.Kind() && ref["name"] == a.Workload.Name() &&
+			(a.Workload.Kind() == "Deployment" || a.Workload.Kind() == "StatefulSet") {
+			return a
+		}
+	}
+	return nil
 }
 
 // scalingRules are an autoscaler's rules in kdecl's fields; false if
@@ -1448,6 +1472,10 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 			s.overrideList(a.Name, "container", toMap(e), "env")
 		}
 	}
+	explicit := map[string]bool{} // the variables the container's env sets
+	for _, e := range c.Env {
+		explicit[e.Name] = true
+	}
 	var configs []string
 	for _, name := range slices.Sorted(maps.Keys(uses)) {
 		u := uses[name]
@@ -1456,14 +1484,14 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 			continue
 		}
 		if cm := own[name]; cm != nil {
-			cfg := s.config(a.Name, cm, u, schema.DefaultConfigMountPath(a.Name), secretEnv, env)
+			cfg := s.config(a.Name, cm, u, schema.DefaultConfigMountPath(a.Name), secretEnv, env, explicit)
 			if len(cfg) > 0 {
 				app["config"] = cfg
 			}
 			continue
 		}
 		configs = append(configs, name)
-		cfg := s.config(a.Name, shared[name], u, schema.DefaultSharedConfigMountPath(name), secretEnv, env)
+		cfg := s.config(a.Name, shared[name], u, schema.DefaultSharedConfigMountPath(name), secretEnv, env, explicit)
 		if prev, ok := s.Configs[name]; ok && !reflect.DeepEqual(prev, cfg) {
 			s.left(a.Name, "ConfigMap %s: a config of the stack's that another app uses otherwise", name)
 			continue
@@ -1571,7 +1599,7 @@ func mountsOf(a *App, spec *corev1.PodSpec, c corev1.Container, isConfig func(st
 // files it mounts, with their modes and where; the variables it takes,
 // which are config env unless a key is a file too (then the variable's
 // value goes into env). Credentials go to secretEnv.
-func (s *Stack) config(app string, cm *corev1.ConfigMap, u *configUse, defaultMountPath string, secretEnv, env map[string]any) map[string]any {
+func (s *Stack) config(app string, cm *corev1.ConfigMap, u *configUse, defaultMountPath string, secretEnv, env map[string]any, explicit map[string]bool) map[string]any {
 	cfg := map[string]any{}
 	data := plainData(cm, secretEnv)
 	s.credentialNotes(app, cm, secretEnv)
@@ -1594,8 +1622,8 @@ func (s *Stack) config(app string, cm *corev1.ConfigMap, u *configUse, defaultMo
 	}
 	both := false
 	for k, v := range data {
-		if !u.envFrom && !u.keys[k] {
-			continue
+		if !u.envFrom && !u.keys[k] || u.envFrom && !u.keys[k] && explicit[k] {
+			continue // not a variable, or one the container's env sets itself
 		}
 		if _, isFile := files[k]; isFile {
 			both = true

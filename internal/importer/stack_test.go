@@ -105,7 +105,8 @@ func TestStackOfFlask(t *testing.T) {
 		"image":                "redis:4",
 		"labels":               map[string]any{"app": "redis", "role": "master", "tier": "backend"},
 		"ports":                map[string]any{"port-6379": 6379},
-		"storage":              map[string]any{"redis-persistent-storage": map[string]any{"mountPath": "/data", "size": "1Gi"}},
+		// redis-pv-claim keeps its name, and the data behind it
+		"storage":              map[string]any{"redis-persistent-storage": map[string]any{"mountPath": "/data", "claim": "redis-pv-claim"}},
 		"revisionHistoryLimit": 2,
 	}
 	if diff := cmp.Diff(wantRedis, redis); diff != "" {
