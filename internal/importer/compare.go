@@ -647,12 +647,16 @@ func tcpPort(t *corev1.TCPSocketAction) *intstr.IntOrString {
 // comes from elsewhere (Secrets, the pod's fields) as written.
 func (s *side) env(c corev1.Container) map[string]any {
 	out := map[string]any{}
+	// The values $(NAME) expands to: what the container sees of each
+	// variable defined so far, in the order the kubelet defines them.
+	defined := map[string]string{}
 	var from []any
 	for _, ef := range c.EnvFrom {
 		if ref := ef.ConfigMapRef; ref != nil && s.configMaps[ref.Name] != nil {
 			cm := s.configMaps[ref.Name]
 			for k, v := range cm.Data {
 				out[ef.Prefix+k] = s.configValue(ef.Prefix+k, cm, k, v)
+				defined[ef.Prefix+k] = v
 			}
 			continue
 		}
@@ -667,9 +671,16 @@ func (s *side) env(c corev1.Container) map[string]any {
 			if cm := s.configMaps[f.ConfigMapKeyRef.Name]; cm != nil {
 				if v, ok := cm.Data[f.ConfigMapKeyRef.Key]; ok {
 					out[e.Name] = s.configValue(e.Name, cm, f.ConfigMapKeyRef.Key, v)
+					defined[e.Name] = v // not expanded: only values are
 					continue
 				}
 			}
+		}
+		if e.ValueFrom == nil {
+			e.Value = expand(e.Value, defined)
+			defined[e.Name] = e.Value
+		} else {
+			defined[e.Name] = "⟨" + e.Name + "⟩" // known when the pod runs
 		}
 		if f := e.ValueFrom; f != nil && f.ResourceFieldRef != nil && f.ResourceFieldRef.Divisor.IsZero() {
 			f.ResourceFieldRef.Divisor.Set(1)
@@ -682,6 +693,18 @@ func (s *side) env(c corev1.Container) map[string]any {
 		out[e.Name] = m
 	}
 	return out
+}
+
+// expand expands the references $(NAME) in v to the variables defined,
+// as the kubelet does: $$ is $, and a reference to a variable not
+// defined stays as it is.
+func expand(v string, defined map[string]string) string {
+	return rewriteRefs(v, "$", func(name string) string {
+		if val, ok := defined[name]; ok {
+			return val
+		}
+		return "$(" + name + ")"
+	})
 }
 
 // configValue is variable env's value, v, from key of cm: on the

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"github.com/google/go-cmp/cmp"
 	"strings"
 	"testing"
 
@@ -51,19 +52,7 @@ func TestCompareFinds(t *testing.T) {
 		}, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := Group(docs)
-			st, err := StackOf(p, "imported")
-			if err != nil {
-				t.Fatal(err)
-			}
-			src, err := st.Write()
-			if err != nil {
-				t.Fatal(err)
-			}
-			rendered, _, err := renderSource(src)
-			if err != nil {
-				t.Fatal(err)
-			}
+			p, _, rendered := stackRendered(t, docs, "imported")
 			if r := Compare(p, rendered); len(r.Differences) > 0 {
 				t.Fatalf("before the change: %v", r.Differences)
 			}
@@ -93,4 +82,92 @@ func TestCompareFinds(t *testing.T) {
 
 func container(w map[string]any, i int) map[string]any {
 	return manifest.Get(w, "spec", "template", "spec", "containers").([]any)[i].(map[string]any)
+}
+
+// TestExpansion: a reference $(NAME) that the kubelet did not expand in
+// the manifests, because NAME comes later or from a ConfigMap's value,
+// is escaped in the stack, which kdecl orders by references; the
+// comparison sees the difference an unescaped one makes.
+func TestExpansion(t *testing.T) {
+	docs, err := manifest.Parse("m.yaml", []byte(`
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: tpl}
+data: {GREETING: "hello $(NAME)", app.ini: "x=1"}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: web:1.0
+        env:
+        - {name: PS1, value: "$(USER)@host $$(HOME)"}
+        - {name: USER, value: app}
+        - {name: NAME, value: world}
+        - {name: GREETING, valueFrom: {configMapKeyRef: {name: tpl, key: GREETING}}}
+        - {name: SAID, value: "$(NAME) said"}
+        volumeMounts: [{name: tpl, mountPath: /etc/tpl}]
+      volumes: [{name: tpl, configMap: {name: tpl}}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, st, rendered := stackRendered(t, docs, "expansion")
+	env := st.Apps["web"]["env"].(map[string]any)
+	want := map[string]any{"PS1": "$$(USER)@host $$(HOME)", "USER": "app", "NAME": "world", "GREETING": "hello $$(NAME)", "SAID": "$(NAME) said"}
+	if diff := cmp.Diff(want, env); diff != "" {
+		t.Errorf("env (-want +got):\n%s", diff)
+	}
+	if r := Compare(p, rendered); !r.Lossless() {
+		t.Fatalf("a difference: %v", r.Differences)
+	}
+	for _, r := range rendered {
+		if r.Object["kind"] == "Deployment" {
+			// As if PS1 were not escaped and kdecl ordered it after USER,
+			// which it refers to then.
+			ctr := container(r.Object, 0)
+			var env, ps1 []any
+			for _, e := range ctr["env"].([]any) {
+				if e := e.(map[string]any); e["name"] == "PS1" {
+					e["value"] = "$(USER)@host $$(HOME)"
+					ps1 = append(ps1, e)
+				} else {
+					env = append(env, e)
+				}
+			}
+			ctr["env"] = append(env, ps1...)
+		}
+	}
+	r := Compare(p, rendered)
+	var report strings.Builder
+	r.WriteText(&report)
+	if len(r.Differences) != 1 || !strings.Contains(report.String(), `env.PS1.value: imported "$(USER)@host $(HOME)", rendered "app@host $(HOME)"`) {
+		t.Errorf("want the difference of PS1:\n%s", report.String())
+	}
+}
+
+// stackRendered groups docs, writes the stack called name and renders
+// it, as Import does, and returns each stage.
+func stackRendered(t *testing.T, docs []manifest.Doc, name string) (*Plan, *Stack, []Rendered) {
+	t.Helper()
+	p := Group(docs)
+	st, err := StackOf(p, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := st.Write()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rendered, _, err := renderSource(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, st, rendered
 }

@@ -1017,12 +1017,13 @@ func (s *Stack) sidecar(a *App, c corev1.Container, list string, vols podVolumes
 	env := map[string]any{}
 	rest := map[string]any{}
 	var valueFrom []any
-	for _, e := range c.Env {
+	exp := newExpansion(c, func(string) []string { return nil })
+	for i, e := range c.Env {
 		if e.ValueFrom != nil {
 			valueFrom = append(valueFrom, toMap(e))
 			continue
 		}
-		env[e.Name] = e.Value
+		env[e.Name] = exp.escape(i, e.Value)
 	}
 	if len(env) > 0 {
 		out["env"] = env
@@ -1442,10 +1443,19 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 			s.overrideList(a.Name, "container", toMap(e), "envFrom")
 		}
 	}
-	for _, e := range c.Env {
+	exp := newExpansion(c, func(name string) []string {
+		if cm := own[name]; cm != nil {
+			return slices.Collect(maps.Keys(cm.Data))
+		}
+		if cm := shared[name]; cm != nil {
+			return slices.Collect(maps.Keys(cm.Data))
+		}
+		return nil
+	})
+	for i, e := range c.Env {
 		switch {
 		case e.ValueFrom == nil:
-			env[e.Name] = e.Value
+			env[e.Name] = exp.escape(i, e.Value)
 		case e.ValueFrom.ConfigMapKeyRef != nil && e.ValueFrom.ConfigMapKeyRef.Optional == nil && configValue(p, own, e.ValueFrom.ConfigMapKeyRef) != nil:
 			ref := e.ValueFrom.ConfigMapKeyRef
 			v := configValue(p, own, ref)
@@ -1456,7 +1466,7 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 			case e.Name == ref.Key:
 				use(ref.Name).keys[ref.Key] = true // a key of the config's env
 			default:
-				env[e.Name] = *v
+				env[e.Name] = escapeAll(*v) // a ConfigMap's value is not expanded
 			}
 		case e.ValueFrom.SecretKeyRef != nil && e.ValueFrom.SecretKeyRef.Optional == nil:
 			secretEnv[e.Name] = map[string]any{"secret": e.ValueFrom.SecretKeyRef.Name, "key": e.ValueFrom.SecretKeyRef.Key}
@@ -1628,7 +1638,7 @@ func (s *Stack) config(app string, cm *corev1.ConfigMap, u *configUse, defaultMo
 		if _, isFile := files[k]; isFile {
 			both = true
 			if _, ok := env[k]; !ok {
-				env[k] = v
+				env[k] = escapeAll(v.(string)) // a ConfigMap's value is not expanded
 			}
 			continue
 		}

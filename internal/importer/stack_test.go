@@ -102,9 +102,9 @@ func TestStackOfFlask(t *testing.T) {
 	}
 	redis := st.Apps["redis-service"]
 	wantRedis := map[string]any{
-		"image":                "redis:4",
-		"labels":               map[string]any{"app": "redis", "role": "master", "tier": "backend"},
-		"ports":                map[string]any{"port-6379": 6379},
+		"image":  "redis:4",
+		"labels": map[string]any{"app": "redis", "role": "master", "tier": "backend"},
+		"ports":  map[string]any{"port-6379": 6379},
 		// redis-pv-claim keeps its name, and the data behind it
 		"storage":              map[string]any{"redis-persistent-storage": map[string]any{"mountPath": "/data", "claim": "redis-pv-claim"}},
 		"revisionHistoryLimit": 2,
