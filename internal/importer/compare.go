@@ -106,8 +106,8 @@ func Compare(p *Plan, rendered []Rendered) *Report {
 			}
 		}
 	}
-	c.imported.links = markers(impWorkloads, c.imported.serviceApp)
-	c.rendered.links = markers(renWorkloads, c.rendered.serviceApp)
+	c.imported.links = markers(impWorkloads, c.imported.serviceApp, c.imported.servicePorts)
+	c.rendered.links = markers(renWorkloads, c.rendered.serviceApp, c.rendered.servicePorts)
 	for _, a := range p.Apps {
 		for _, d := range byApp[a.Name] {
 			if d.Kind() == "Service" {
@@ -132,6 +132,13 @@ func Compare(p *Plan, rendered []Rendered) *Report {
 		}
 		c.workload(a, a.Workload, *workload)
 		c.services(a, a.Workload, *workload, own)
+		for _, cm := range a.ConfigMaps { // the app's config: compared where the pods use it
+			for _, r := range own {
+				if r.Kind() == "ConfigMap" {
+					c.rename(name(cm), "", cm.Name(), r.Name())
+				}
+			}
+		}
 	}
 	objs := map[string]manifest.Doc{}
 	for _, d := range append(byApp[""], objectsOfApps(p, byApp)...) {
@@ -219,6 +226,8 @@ type side struct {
 	configMaps map[string]*corev1.ConfigMap
 	claims     map[string]*corev1.PersistentVolumeClaim
 	serviceApp map[string]string // a Service's app
+	// servicePorts are the Services' ports, by Service and name.
+	servicePorts map[string]map[string]int32
 	// links say what objects refer to of the apps, as markers that
 	// both sides share.
 	links links
@@ -226,7 +235,7 @@ type side struct {
 
 // markers link objects to the apps of a side: an app's pods, Service or
 // workload, by what apps says of the side's objects.
-func markers(apps map[string]manifest.Doc, serviceApp map[string]string) links {
+func markers(apps map[string]manifest.Doc, serviceApp map[string]string, servicePorts map[string]map[string]int32) links {
 	return links{
 		pods: func(ml map[string]any) (any, string) {
 			var found []string
@@ -245,6 +254,12 @@ func markers(apps map[string]manifest.Doc, serviceApp map[string]string) links {
 			app := serviceApp[name]
 			return "(a Service of app " + app + ")", app
 		},
+		port: func(service, name string) any {
+			if n, ok := servicePorts[service][name]; ok {
+				return fmt.Sprintf("(port %d)", n)
+			}
+			return nil
+		},
 		workload: func(kind, name string) (any, string) {
 			for app, w := range apps {
 				if w.Kind() == kind && w.Name() == name {
@@ -257,9 +272,18 @@ func markers(apps map[string]manifest.Doc, serviceApp map[string]string) links {
 }
 
 func newSide(docs []manifest.Doc) *side {
-	s := &side{configMaps: map[string]*corev1.ConfigMap{}, claims: map[string]*corev1.PersistentVolumeClaim{}, serviceApp: map[string]string{}}
+	s := &side{configMaps: map[string]*corev1.ConfigMap{}, claims: map[string]*corev1.PersistentVolumeClaim{}, serviceApp: map[string]string{},
+		servicePorts: map[string]map[string]int32{}}
 	for _, d := range docs {
 		switch d.Kind() {
+		case "Service":
+			if svc, err := typed[corev1.Service](d); err == nil {
+				ports := map[string]int32{}
+				for _, p := range svc.Spec.Ports {
+					ports[p.Name] = p.Port
+				}
+				s.servicePorts[svc.Name] = ports
+			}
 		case "ConfigMap":
 			if cm, err := typed[corev1.ConfigMap](d); err == nil {
 				s.configMaps[cm.Name] = cm
@@ -495,6 +519,9 @@ func (s *side) canonicalPod(t *corev1.PodTemplateSpec, main int, templates []cor
 	out := map[string]any{}
 	if ann := maps.Clone(t.Annotations); len(ann) > 0 {
 		delete(ann, schema.ConfigHashAnnotation)
+		if main < len(spec.Containers) && ann[defaultContainerAnnotation] == spec.Containers[main].Name {
+			ann[defaultContainerAnnotation] = "(app)"
+		}
 		if len(ann) > 0 {
 			out["annotations"] = ann
 		}

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/kdecl/kdecl/internal/manifest"
 	"github.com/kdecl/kdecl/schema"
 )
@@ -28,6 +30,7 @@ var Workloads = map[string][]string{
 type App struct {
 	// uses are the ConfigMaps and claims the pods refer to, by name.
 	configMaps, claims map[string]bool
+	mainPorts          []corev1.ContainerPort // of the app's container, once StackOf read it
 
 	// Name is the app's name in the stack: the workload's, made a valid
 	// app name if it is not one.

@@ -15,6 +15,9 @@ type links struct {
 	pods     func(matchLabels map[string]any) (replacement any, app string)
 	service  func(name string) (replacement any, app string)
 	workload func(kind, name string) (replacement any, app string)
+	// port is what a port of a Service, by name, is called instead; nil
+	// if it has no port of the name.
+	port func(service, name string) any
 }
 
 // relink replaces in obj, in place, each reference to an app that l
@@ -40,6 +43,11 @@ func (l links) relink(obj map[string]any) []string {
 				case (k == "backend" || k == "defaultBackend") && m != nil:
 					if svc, ok := m["service"].(map[string]any); ok {
 						if name, _ := svc["name"].(string); name != "" {
+							if port, _ := manifest.Get(svc, "port", "name").(string); port != "" && l.port != nil {
+								if r := l.port(name, port); r != nil {
+									svc["port"].(map[string]any)["name"] = r
+								}
+							}
 							if r, app := l.service(name); app != "" {
 								svc["name"], apps[app] = r, true
 							}
@@ -76,8 +84,14 @@ func podsOf(apps []*App, matchLabels map[string]any) *App {
 
 // importLinks are the links of the imported objects to what the stack
 // names: kdecl's selector labels, its Services' and workloads' names.
-func importLinks(p *Plan, stack string) links {
+func importLinks(p *Plan, stack string, portNames map[string]map[string]string) links {
 	return links{
+		port: func(service, name string) any {
+			if n, ok := portNames[service][name]; ok {
+				return n
+			}
+			return nil
+		},
 		pods: func(ml map[string]any) (any, string) {
 			if a := podsOf(p.Apps, ml); a != nil {
 				return map[string]any{"app.kubernetes.io/name": a.Name, "app.kubernetes.io/instance": stack}, a.Name

@@ -34,6 +34,9 @@ type Stack struct {
 	// Left are what the native fields do not say yet, by app: paths in
 	// the workload's pod spec, and objects' fields.
 	Left map[string][]string
+	// portNames are the names kdecl gives the ports of the Services read,
+	// by Service and the port's name there.
+	portNames map[string]map[string]string
 	// overrides are what the native fields do not say, by app, as the
 	// app's overrides: a fragment by key (pod, container, or a kind).
 	overrides map[string]map[string]any
@@ -135,7 +138,7 @@ func integers(v any) any {
 // the stack.
 func StackOf(p *Plan, name string) (*Stack, error) {
 	s := &Stack{Name: name, Namespace: p.Namespace, Notes: slices.Clone(p.Notes), Apps: map[string]map[string]any{}, Configs: map[string]map[string]any{},
-		Left: map[string][]string{}, overrides: map[string]map[string]any{}}
+		Left: map[string][]string{}, overrides: map[string]map[string]any{}, portNames: map[string]map[string]string{}}
 	for _, a := range p.Apps {
 		app, err := s.app(p, a)
 		if err != nil {
@@ -144,7 +147,7 @@ func StackOf(p *Plan, name string) (*Stack, error) {
 		s.Apps[a.Name] = app
 	}
 	s.usesEnv(p)
-	l := importLinks(p, name)
+	l := importLinks(p, name, s.portNames)
 	for name, sc := range p.Shared {
 		if _, ok := s.Configs[name]; ok {
 			continue
@@ -159,8 +162,9 @@ func StackOf(p *Plan, name string) (*Stack, error) {
 	s.Objects = map[string]any{}
 	// By kind and name: which of two objects of one name keeps it does
 	// not depend on the order they were read in.
+	// Objects nothing refers to by name may be renamed; they come last.
 	objects := slices.SortedFunc(slices.Values(p.Objects), func(x, y manifest.Doc) int {
-		return cmp.Or(cmp.Compare(x.Kind(), y.Kind()), cmp.Compare(x.Name(), y.Name()))
+		return cmp.Or(cmpBool(renamable[x.Kind()], renamable[y.Kind()]), cmp.Compare(x.Kind(), y.Kind()), cmp.Compare(x.Name(), y.Name()))
 	})
 	for _, d := range objects {
 		if a := scaled(p, d); a != nil && s.Apps[a.Name]["replicas"] != nil {
@@ -169,7 +173,7 @@ func StackOf(p *Plan, name string) (*Stack, error) {
 			delete(s.Apps[a.Name], "replicas")
 			s.Notes = append(s.Notes, fmt.Sprintf("app %s: no replicas, HorizontalPodAutoscaler %s scales it", a.Name, d.Name()))
 		}
-		if s.autoscale(p, d) {
+		if s.autoscale(p, d) || s.serviceAccount(p, d) {
 			continue
 		}
 		obj, app := s.object(d, l)
@@ -182,7 +186,27 @@ func StackOf(p *Plan, name string) (*Stack, error) {
 			}
 		}
 		key := d.Name()
-		if objects[key] != nil {
+		if objects[key] != nil && !renamable[d.Kind()] {
+			// Keyed by name in another scope, an app's, whose labels it
+			// gets: the app of its name, else the first free.
+			for _, other := range append([]string{d.Name()}, slices.Sorted(maps.Keys(s.Apps))...) {
+				scope, ok := s.Apps[other]
+				if !ok || other == app {
+					continue
+				}
+				objs, _ := scope["objects"].(map[string]any)
+				if objs[key] == nil {
+					if objs == nil {
+						objs = map[string]any{}
+						scope["objects"] = objs
+					}
+					objects = objs
+					s.Notes = append(s.Notes, fmt.Sprintf("%s %s: an object of app %s, another object is named %s", d.Kind(), d.Name(), other, key))
+					break
+				}
+			}
+		}
+		if objects[key] != nil && renamable[d.Kind()] {
 			// Objects are keyed by their name: one that shares its
 			// name with another is renamed after its kind too.
 			key = d.Name() + "-" + strings.ToLower(d.Kind())
@@ -190,12 +214,29 @@ func StackOf(p *Plan, name string) (*Stack, error) {
 			s.Notes = append(s.Notes, fmt.Sprintf("%s %s: named %s, another object is named %s", d.Kind(), d.Name(), key, d.Name()))
 		}
 		if objects[key] != nil {
-			s.left(app, "%s %s: an object named %s is there already", d.Kind(), d.Name(), key)
+			s.left(app, "%s %s: an object named %s is there already, and kdecl names objects by their key", d.Kind(), d.Name(), key)
 			continue
 		}
 		objects[key] = obj
 	}
 	return s, nil
+}
+
+// defaultContainerAnnotation names the container kubectl logs and exec use.
+const defaultContainerAnnotation = "kubectl.kubernetes.io/default-container"
+
+// renamable are the kinds no other object refers to by name, which import
+// may rename when two objects share a name.
+var renamable = map[string]bool{"PodDisruptionBudget": true, "NetworkPolicy": true, "Ingress": true, "HorizontalPodAutoscaler": true}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
 
 // typed decodes a document into its k8s.io/api type.
@@ -402,6 +443,7 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	}
 	s.unmounted(a, spec, c, vols)
 
+	a.mainPorts = c.Ports
 	ports, portName := s.ports(a, c)
 	if len(ports) > 0 {
 		app["ports"] = ports
@@ -435,7 +477,7 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	if o := s.overrides[a.Name]; len(o) > 0 {
 		// Selectors of the pods of an app (affinity, spread constraints)
 		// select them by kdecl's labels.
-		importLinks(p, s.Name).relink(o)
+		importLinks(p, s.Name, s.portNames).relink(o)
 		app["overrides"] = o
 	}
 	return app, nil
@@ -517,6 +559,15 @@ func (s *Stack) unread(a *App, w *workload, c corev1.Container, app map[string]a
 	}
 	if ann := maps.Clone(tmpl.Annotations); len(ann) > 0 {
 		delete(ann, schema.ConfigHashAnnotation) // kdecl's own, when it rendered the manifests
+		for k := range ann {
+			if strings.HasPrefix(k, "container.apparmor.security.beta.kubernetes.io/") {
+				s.left(a.Name, "annotation %s: kdecl refuses AppArmor's annotations; set securityContext.appArmorProfile", k)
+				delete(ann, k)
+			}
+		}
+		if ann[defaultContainerAnnotation] == c.Name {
+			ann[defaultContainerAnnotation] = a.Name // the app's container is named after the app
+		}
 		if len(ann) > 0 {
 			app["podAnnotations"] = ann
 		}
@@ -702,6 +753,11 @@ func (s *Stack) storage(p *Plan, a *App, w *workload, c corev1.Container, app ma
 	templates := map[string]corev1.PersistentVolumeClaim{}
 	for _, t := range w.templates {
 		templates[t.Name] = t
+		for k := range t.Labels {
+			if !schema.KdeclLabel(k) {
+				s.left(a.Name, "volumeClaimTemplates[%s]: label %s; kdecl labels the claims itself", t.Name, k)
+			}
+		}
 	}
 	// A volume mounted more than once is one volume of storage, the
 	// other mounts overrides: the native mount is the first whose
@@ -857,6 +913,37 @@ func (s *Stack) autoscale(p *Plan, d manifest.Doc) bool {
 	}
 	s.Notes = append(s.Notes, fmt.Sprintf("HorizontalPodAutoscaler %s: app %s's autoscale", d.Name(), a.Name))
 	return true
+}
+
+// serviceAccount says a ServiceAccount that an app's pods run as, and
+// that holds nothing but its name, as the app's serviceAccount, which
+// kdecl creates.
+func (s *Stack) serviceAccount(p *Plan, d manifest.Doc) bool {
+	if d.Kind() != "ServiceAccount" || d.APIVersion() != "v1" {
+		return false
+	}
+	for k := range d.Object {
+		if k != "apiVersion" && k != "kind" && k != "metadata" {
+			return false
+		}
+	}
+	for k := range manifest.Map(d.Object, "metadata") {
+		if k != "name" && k != "namespace" && k != "labels" {
+			return false
+		}
+	}
+	if ns, _ := manifest.Get(d.Object, "metadata", "namespace").(string); ns != s.Namespace {
+		return false
+	}
+	for _, a := range p.Apps {
+		sa, _ := s.Apps[a.Name]["serviceAccount"].(map[string]any)
+		if sa["name"] == d.Name() && sa["create"] == false {
+			delete(sa, "create")
+			s.Notes = append(s.Notes, fmt.Sprintf("ServiceAccount %s: app %s's serviceAccount, which kdecl creates", d.Name(), a.Name))
+			return true
+		}
+	}
+	return false
 }
 
 // scaled is the app whose workload d, a HorizontalPodAutoscaler, scales;
@@ -1155,6 +1242,7 @@ func (s *Stack) ports(a *App, c corev1.Container) (map[string]any, map[int32]str
 	for _, cp := range c.Ports {
 		name := cp.Name
 		servicePort, targeted := int32(0), false
+		var named [][2]string // the Service ports that target it, by Service and name
 		for _, svc := range mapped {
 			sp, _ := manifest.Get(svc.Object, "spec", "ports").([]any)
 			for _, v := range sp {
@@ -1170,6 +1258,9 @@ func (s *Stack) ports(a *App, c corev1.Container) (map[string]any, map[int32]str
 				}
 				if t, ok := target.(string); ok && t == cp.Name || number(target) == cp.ContainerPort {
 					targeted = true
+					if n, _ := m["name"].(string); n != "" {
+						named = append(named, [2]string{svc.Name(), n})
+					}
 					if n, _ := m["name"].(string); name == "" && n != "" {
 						name = n
 					}
@@ -1186,6 +1277,12 @@ func (s *Stack) ports(a *App, c corev1.Container) (map[string]any, map[int32]str
 			name = "port-" + strconv.Itoa(int(cp.ContainerPort))
 		}
 		names[cp.ContainerPort] = name
+		for _, sn := range named {
+			if s.portNames[sn[0]] == nil {
+				s.portNames[sn[0]] = map[string]string{}
+			}
+			s.portNames[sn[0]][sn[1]] = name
+		}
 		hidden := !targeted && len(regular) > 0
 		if cp.Protocol == "" || cp.Protocol == corev1.ProtocolTCP {
 			if servicePort == 0 && cp.HostPort == 0 && !hidden {
@@ -1330,6 +1427,14 @@ func (s *Stack) expose(a *App, portName map[int32]string) map[string]any {
 	}
 	out := map[string]any{}
 	s.serviceRest(a, regular[0], "service/"+a.Name, out)
+	for _, p := range svc.Spec.Ports {
+		declared := slices.ContainsFunc(a.mainPorts, func(cp corev1.ContainerPort) bool {
+			return cp.Name == p.TargetPort.StrVal || p.TargetPort.StrVal == "" && cp.ContainerPort == cmp.Or(p.TargetPort.IntVal, p.Port)
+		})
+		if !declared {
+			s.left(a.Name, "Service %s: port %d targets %s, which the app's container does not declare", svc.Name, p.Port, p.TargetPort.String())
+		}
+	}
 	spec := svc.Spec
 	switch kind := a.Workload.Kind(); {
 	case spec.Type != "" && spec.Type != corev1.ServiceTypeClusterIP:
@@ -1427,10 +1532,16 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 		return uses[name]
 	}
 	mountsOf(a, spec, c, func(name string) bool { return own[name] != nil || shared[name] != nil }, use)
+	configFirst := false // a config's variables come before a Secret's
 	for _, e := range c.EnvFrom {
 		switch {
 		case e.ConfigMapRef != nil && (own[e.ConfigMapRef.Name] != nil || shared[e.ConfigMapRef.Name] != nil) && e.Prefix == "" && e.ConfigMapRef.Optional == nil:
 			use(e.ConfigMapRef.Name).envFrom = true
+			configFirst = true
+		case e.SecretRef != nil && configFirst:
+			// The Secret's keys would win over the config's, whose
+			// variables kdecl sets one by one, which win over envFrom.
+			s.left(a.Name, "envFrom: Secret %s after a ConfigMap, whose keys it may set otherwise", e.SecretRef.Name)
 		case e.SecretRef != nil && e.Prefix == "" && e.SecretRef.Optional == nil:
 			secrets, _ := app["secrets"].(map[string]any)
 			if secrets == nil {

@@ -189,6 +189,7 @@ func TestRoundTripShop(t *testing.T) {
 		renamed = append(renamed, fmt.Sprintf("%s %s: %s → %s", r.Object, r.What, r.From, r.To))
 	}
 	want := []string{
+		"ConfigMap/web-settings : web-settings → web-config",
 		"StatefulSet/db container: postgres → db",
 		"StatefulSet/db serviceName: db → db-headless",
 		"Service/db : db → db-headless",

@@ -179,8 +179,9 @@ func Parse(name string, data []byte) ([]Doc, error) {
 // isList is whether d is a List (kind List, or FooList in v1 as kubectl
 // get prints it) whose items are the objects.
 func isList(d Doc) bool {
-	_, hasItems := d.Object["items"].([]any)
-	return hasItems && strings.HasSuffix(d.Kind(), "List")
+	items, hasItems := d.Object["items"]
+	_, isSlice := items.([]any)
+	return hasItems && (isSlice || items == nil) && strings.HasSuffix(d.Kind(), "List")
 }
 
 type part struct {

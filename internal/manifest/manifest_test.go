@@ -94,6 +94,8 @@ func TestParse(t *testing.T) {
 			[]string{"f:1#0 ConfigMap/a", "f:1#1 Secret/b"}, ""},
 		{"typed list", `{"apiVersion": "v1", "kind": "ServiceList", "items": [{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}}]}`,
 			[]string{"f:1#0 Service/s"}, ""},
+		{"empty list", "apiVersion: v1\nkind: List\nitems: null\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+			[]string{"f:5 ConfigMap/a"}, ""}, // kubectl get of nothing
 		{"bad yaml", "apiVersion: v1\nkind: ConfigMap\n---\napiVersion: v1\nkind: [\n", nil, "f:4: "},
 		{"no kind", "---\napiVersion: v1\nmetadata: {name: a}\n", nil, "f:2: an object needs apiVersion and kind"},
 		{"scalar", "---\nhello\n", nil, "f:2: not an object"},
