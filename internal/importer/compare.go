@@ -45,6 +45,11 @@ type Report struct {
 	// Added are the objects kdecl renders that were not imported: the
 	// stack's Namespace, a StatefulSet's headless Service.
 	Added []string `json:"added"`
+	// Recreate are the workloads whose fields the API server does not let
+	// change that the stack renders otherwise (a selector, a
+	// StatefulSet's serviceName or claim templates): to apply the render
+	// over the objects read, they must be deleted first.
+	Recreate []string `json:"recreate"`
 	// Credentials are the variables that took a credential from a
 	// ConfigMap and take it from a Secret now.
 	Credentials []string `json:"credentials"`
@@ -378,6 +383,26 @@ func toMap(v any) map[string]any {
 // workload compares an app's workload.
 func (c *comparison) workload(a *App, imp, ren manifest.Doc) {
 	object := name(imp)
+	immutable := []string{"selector"}
+	switch imp.Kind() {
+	case "Job", "CronJob":
+		immutable = nil // the Job controller makes their selectors
+	case "StatefulSet":
+		immutable = append(immutable, "serviceName", "volumeClaimTemplates")
+	}
+	var changed []string
+	for _, f := range immutable {
+		x, y := manifest.Get(imp.Object, "spec", f), manifest.Get(ren.Object, "spec", f)
+		if f == "volumeClaimTemplates" {
+			x, y = claimTemplateSpecs(x), claimTemplateSpecs(y)
+		}
+		if !reflect.DeepEqual(x, y) {
+			changed = append(changed, f)
+		}
+	}
+	if len(changed) > 0 {
+		c.r.Recreate = append(c.r.Recreate, fmt.Sprintf("%s: %s", object, strings.Join(changed, ", ")))
+	}
 	c.rename(object, "", imp.Name(), ren.Name())
 	c.labels(object, false, imp.Object, ren.Object)
 	c.labels(object, true, imp.Object, ren.Object)
@@ -419,6 +444,21 @@ func (c *comparison) workload(a *App, imp, ren manifest.Doc) {
 		}
 	}
 	c.diff(object, "", x, y)
+}
+
+// claimTemplateSpecs are the names and specs of claim templates, as the
+// API server keeps them, without the labels kdecl gives them.
+func claimTemplateSpecs(v any) any {
+	var out []any
+	list, _ := v.([]any)
+	for _, t := range list {
+		var pvc corev1.PersistentVolumeClaim
+		b, _ := json.Marshal(t)
+		json.Unmarshal(b, &pvc)
+		defaultClaim(fill, &pvc.Spec)
+		out = append(out, toMap(map[string]any{"name": pvc.Name, "spec": pvc.Spec}))
+	}
+	return out
 }
 
 // podSpecOf is the pod spec of a workload, nil if it does not decode.

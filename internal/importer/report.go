@@ -36,6 +36,7 @@ func (r *Report) WriteText(w io.Writer) {
 	})
 	section(w, "added", r.Added, func(s string) string { return s })
 	section(w, "credentials", r.Credentials, func(s string) string { return s })
+	section(w, "recreate (delete before applying; --cascade=orphan keeps the pods)", r.Recreate, func(s string) string { return s })
 	var left []string
 	for _, app := range slices.Sorted(maps.Keys(r.Left)) {
 		for _, l := range r.Left[app] {

@@ -199,6 +199,10 @@ func TestRoundTripShop(t *testing.T) {
 	if diff := cmp.Diff(want, renamed); diff != "" {
 		t.Errorf("renamed (-want +got):\n%s", diff)
 	}
+	wantRecreate := []string{"Deployment/web: selector", "StatefulSet/db: selector, serviceName", "DaemonSet/node-agent: selector"}
+	if diff := cmp.Diff(wantRecreate, res.Report.Recreate); diff != "" {
+		t.Errorf("recreate (-want +got):\n%s", diff)
+	}
 	for _, field := range []string{"overrides", "objects", "fieldEnv", "resourceEnv", "secrets", "podAnnotations", "serviceAccount", "terminationGracePeriodSeconds", "uses", "sidecars"} {
 		if res.Stack.Apps["web"][field] == nil {
 			t.Errorf("web has no %s", field)
