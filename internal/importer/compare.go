@@ -93,11 +93,13 @@ func Compare(p *Plan, rendered []Rendered) *Report {
 	c := &comparison{r: &Report{}, plan: p, objects: p.Objects}
 	c.imported = newSide(p.docs())
 	c.imported.imported = true
+	c.imported.namespace = p.Namespace
 	var docs []manifest.Doc
 	for _, r := range rendered {
 		docs = append(docs, manifest.Doc{Object: r.Object})
 	}
 	c.rendered = newSide(docs)
+	c.rendered.namespace = p.Namespace
 	byApp := map[string][]manifest.Doc{}
 	for _, r := range rendered {
 		byApp[r.App] = append(byApp[r.App], manifest.Doc{Object: r.Object})
@@ -141,6 +143,9 @@ func Compare(p *Plan, rendered []Rendered) *Report {
 			for _, r := range own {
 				if r.Kind() == "ConfigMap" {
 					c.rename(name(cm), "", cm.Name(), r.Name())
+					c.labels(name(cm), false, cm.Object, r.Object)
+					c.diff(name(cm), "metadata.annotations", manifest.Get(cm.Object, "metadata", "annotations"), manifest.Get(r.Object, "metadata", "annotations"))
+					c.diff(name(cm), "immutable", cm.Object["immutable"], r.Object["immutable"])
 				}
 			}
 		}
@@ -165,15 +170,24 @@ func Compare(p *Plan, rendered []Rendered) *Report {
 		x, y := strip(d.Object), strip(r.Object)
 		c.imported.links.relink(x)
 		c.rendered.links.relink(y)
-		if d.Kind() == "Service" {
-			manifest.Delete(x, "spec", "selector")
-			manifest.Delete(y, "spec", "selector")
+		if d.Kind() == "Service" { // by the pods it selects
+			for _, o := range []struct {
+				obj map[string]any
+				l   links
+			}{{x, c.imported.links}, {y, c.rendered.links}} {
+				if r, app := o.l.pods(manifest.Map(o.obj, "spec", "selector")); app != "" {
+					manifest.Map(o.obj, "spec")["selector"] = r
+				}
+			}
 		}
 		c.diff(key, "", x, y)
 	}
 	for _, key := range slices.Sorted(maps.Keys(objs)) {
 		d := objs[key]
 		switch {
+		case d.Kind() == "Namespace" && d.Name() == p.Namespace && p.NamespaceDoc != nil:
+			c.labels(key, false, p.NamespaceDoc.Object, d.Object)
+			c.diff(key, "", strip(p.NamespaceDoc.Object), strip(d.Object))
 		case d.Kind() == "Namespace" && d.Name() == p.Namespace:
 			c.r.Added = append(c.r.Added, key+": the stack's namespace")
 		case d.Kind() == "ConfigMap" && p.Shared[d.Name()] != nil:
@@ -190,14 +204,24 @@ func objectsOfApps(p *Plan, byApp map[string][]manifest.Doc) []manifest.Doc {
 	var out []manifest.Doc
 	for _, a := range p.Apps {
 		for _, d := range byApp[a.Name] {
-			switch d.Kind() {
-			case a.Workload.Kind(), "Service", "ConfigMap", "PersistentVolumeClaim":
+			switch {
+			case d.Kind() == a.Workload.Kind(), kdeclService(a, d), d.Kind() == "ConfigMap", d.Kind() == "PersistentVolumeClaim":
 			default:
 				out = append(out, d)
 			}
 		}
 	}
 	return out
+}
+
+// kdeclService says whether d is a Service kdecl makes for the app, not
+// one of its objects.
+func kdeclService(a *App, d manifest.Doc) bool {
+	if d.Kind() != "Service" {
+		return false
+	}
+	regular := slices.ContainsFunc(a.Services, func(s manifest.Doc) bool { return manifest.Get(s.Object, "spec", "clusterIP") != "None" })
+	return d.Name() == a.Name && regular || d.Name() == schema.HeadlessServiceName(a.Name) && a.Workload.Kind() == "StatefulSet"
 }
 
 // docs are the objects p was made of, but its Secrets.
@@ -231,6 +255,7 @@ type side struct {
 	configMaps map[string]*corev1.ConfigMap
 	claims     map[string]*corev1.PersistentVolumeClaim
 	serviceApp map[string]string // a Service's app
+	namespace  string            // the stack's
 	// servicePorts are the Services' ports, by Service and name.
 	servicePorts map[string]map[string]int32
 	// links say what objects refer to of the apps, as markers that
@@ -567,14 +592,23 @@ func (s *side) canonicalPod(t *corev1.PodTemplateSpec, main int, templates []cor
 		}
 	}
 	containers := map[string]any{}
+	// The kubelet starts the containers in order, and waits for each one's
+	// postStart hook before the next: then the order matters.
+	var order []any
+	hold := false
 	for i, ctr := range spec.Containers {
+		hold = hold || ctr.Lifecycle != nil && ctr.Lifecycle.PostStart != nil
 		key := ctr.Name
 		if i == main {
 			key = "(app)"
 		}
 		containers[key] = s.container(ctr, volumes, claimTemplates, mounted)
+		order = append(order, key)
 	}
 	out["containers"] = containers
+	if hold {
+		out["containerOrder"] = order
+	}
 	var inits []any
 	for _, ctr := range spec.InitContainers {
 		if app := s.waitsFor(ctr); app != "" {
@@ -611,16 +645,10 @@ func (s *side) canonicalPod(t *corev1.PodTemplateSpec, main int, templates []cor
 // waitsFor is the app whose Service the init container waits for with
 // a loop of nslookup, "" if it does not.
 func (s *side) waitsFor(c corev1.Container) string {
-	cmd := append(slices.Clone(c.Command), c.Args...)
-	if len(cmd) != 3 || cmd[0] != "sh" || cmd[1] != "-c" {
-		return ""
+	if host := waitService(c, s.namespace); host != "" {
+		return s.serviceApp[host]
 	}
-	m := waitPattern.FindStringSubmatch(strings.TrimSpace(cmd[2]))
-	if m == nil {
-		return ""
-	}
-	host, _, _ := strings.Cut(m[1], ".")
-	return s.serviceApp[host]
+	return ""
 }
 
 func (s *side) container(c corev1.Container, volumes map[string]corev1.Volume, templates map[string]corev1.PersistentVolumeClaim, mounted map[string]bool) map[string]any {
@@ -844,7 +872,7 @@ func claimTemplate(t corev1.PersistentVolumeClaim) map[string]any {
 func (c *comparison) services(a *App, impW, renW manifest.Doc, own []manifest.Doc) {
 	var rendered []manifest.Doc
 	for _, d := range own {
-		if d.Kind() == "Service" {
+		if kdeclService(a, d) {
 			rendered = append(rendered, d)
 		}
 	}

@@ -52,6 +52,11 @@ type Plan struct {
 	Shared map[string]*SharedConfig
 	// Objects belong to no app.
 	Objects []manifest.Doc
+	// Unsaid is what the stack cannot say of the objects that are no app's.
+	Unsaid []string
+	// NamespaceDoc is the Namespace read that is the stack's, which kdecl
+	// renders itself.
+	NamespaceDoc *manifest.Doc
 	// ObjectNames are the objects that StackOf renamed, as Kind/name.
 	ObjectNames map[string]string
 	// Secrets are the Secrets the pods refer to, and those given: kdecl
@@ -134,6 +139,7 @@ func Group(docs []manifest.Doc) *Plan {
 		case "Namespace":
 			if d.Name() == p.Namespace {
 				p.note("Namespace %s: the stack's namespace, which kdecl renders", d.Name())
+				p.NamespaceDoc = &d
 				continue
 			}
 			p.Objects = append(p.Objects, d)
@@ -306,6 +312,12 @@ func (p *Plan) configMap(d manifest.Doc) {
 		if !configUses(a, d.Name()) {
 			opaque = append(opaque, a.Name)
 		}
+	}
+	if d.Object["binaryData"] != nil {
+		// What kdecl's config does not have.
+		p.Objects = append(p.Objects, d)
+		p.note("ConfigMap %s: kept as an object: kdecl's config has no binaryData", d.Name())
+		return
 	}
 	switch {
 	case len(users) == 0:

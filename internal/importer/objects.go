@@ -145,6 +145,14 @@ func (s *Stack) object(d manifest.Doc, l links) (map[string]any, string) {
 		delete(obj, "metadata")
 	}
 	apps := l.relink(obj)
+	if d.Kind() == "Service" { // a Service's selector is the labels alone
+		if r, app := l.pods(manifest.Map(obj, "spec", "selector")); app != "" {
+			manifest.Map(obj, "spec")["selector"] = r
+			if !slices.Contains(apps, app) {
+				apps = append(apps, app)
+			}
+		}
+	}
 	if len(apps) == 1 {
 		return obj, apps[0]
 	}

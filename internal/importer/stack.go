@@ -146,6 +146,9 @@ func StackOf(p *Plan, name string) (*Stack, error) {
 		}
 		s.Apps[a.Name] = app
 	}
+	for _, u := range p.Unsaid {
+		s.left("", "%s", u)
+	}
 	s.usesEnv(p)
 	l := importLinks(p, name, s.portNames)
 	for name, sc := range p.Shared {
@@ -1200,17 +1203,39 @@ func (s *Stack) unreadFields(a *App, c corev1.Container, read []string, say func
 // Service's name to resolve, as the book writes it and kdecl renders it.
 var waitPattern = regexp.MustCompile(`^until nslookup ([a-z0-9.-]+); do echo [^;]*; sleep [0-9]+; done;?$`)
 
-// waitsFor is the app whose Service an init container waits for, or "".
-func waitsFor(p *Plan, c corev1.Container) string {
+// waitService is the Service an init container waits for, as kdecl's
+// wait containers and the book's loops do: a shell loop of busybox over
+// nslookup of a Service of namespace, by its name alone or qualified;
+// "" if it is none, or sets anything more (a security context,
+// resources), which kdecl's wait container would not keep.
+func waitService(c corev1.Container, namespace string) string {
 	cmd := append(slices.Clone(c.Command), c.Args...)
 	if len(cmd) != 3 || cmd[0] != "sh" || cmd[1] != "-c" || !strings.HasPrefix(c.Image, "busybox") {
+		return ""
+	}
+	rest := *c.DeepCopy()
+	rest.Name, rest.Image, rest.Command, rest.Args, rest.ImagePullPolicy = "", "", nil, nil, ""
+	rest.TerminationMessagePath, rest.TerminationMessagePolicy = "", "" // defaults
+	if !reflect.DeepEqual(rest, corev1.Container{}) {
 		return ""
 	}
 	m := waitPattern.FindStringSubmatch(strings.TrimSpace(cmd[2]))
 	if m == nil {
 		return ""
 	}
-	host, _, _ := strings.Cut(m[1], ".")
+	labels := strings.Split(m[1], ".")
+	if len(labels) > 1 && (labels[1] != namespace || len(labels) > 2 && labels[2] != "svc") {
+		return "" // a Service of another namespace
+	}
+	return labels[0]
+}
+
+// waitsFor is the app whose Service an init container waits for, or "".
+func waitsFor(p *Plan, c corev1.Container) string {
+	host := waitService(c, p.Namespace)
+	if host == "" {
+		return ""
+	}
 	for _, other := range p.Apps {
 		for _, svc := range other.Services {
 			if svc.Name() == host {
@@ -1493,7 +1518,7 @@ func (s *Stack) serviceRest(a *App, svc manifest.Doc, key string, expose map[str
 	}
 	spec := manifest.Map(svc.Object, "spec")
 	for _, k := range slices.Sorted(maps.Keys(spec)) {
-		if !slices.Contains(serviceSpec, k) {
+		if !slices.Contains(serviceSpec, k) || k == "clusterIP" && spec[k] != "None" {
 			s.override(a.Name, key, spec[k], "spec", k)
 		}
 	}
@@ -1605,6 +1630,12 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 			continue
 		}
 		if cm := own[name]; cm != nil {
+			if len(cm.Annotations) > 0 {
+				s.override(a.Name, "configmap", toMap(cm.Annotations), "metadata", "annotations")
+			}
+			if cm.Immutable != nil {
+				s.override(a.Name, "configmap", *cm.Immutable, "immutable")
+			}
 			cfg := s.config(a.Name, cm, u, schema.DefaultConfigMountPath(a.Name), secretEnv, env, explicit)
 			if len(cfg) > 0 {
 				app["config"] = cfg

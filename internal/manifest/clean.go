@@ -35,6 +35,9 @@ var jobLabels = []string{"controller-uid", "batch.kubernetes.io/controller-uid",
 // that what remains is what its author wrote.
 func Clean(obj map[string]any) {
 	bound := Get(obj, "metadata", "annotations", "pv.kubernetes.io/bind-completed") != nil
+	// What the server allocated (a cluster IP) only an object it returned
+	// holds; in manifests an author wrote, it is the author's.
+	stored := Get(obj, "metadata", "uid") != nil || Get(obj, "metadata", "resourceVersion") != nil || Get(obj, "metadata", "creationTimestamp") != nil
 	delete(obj, "status")
 	cleanMetadata(Get(obj, "metadata"))
 	if m, ok := Get(obj, "metadata").(map[string]any); ok && len(m) == 0 {
@@ -55,6 +58,9 @@ func Clean(obj map[string]any) {
 	}
 	switch kind {
 	case "Service":
+		if !stored {
+			break
+		}
 		if ip, _ := spec["clusterIP"].(string); ip != "None" {
 			delete(spec, "clusterIP")
 			delete(spec, "clusterIPs")
@@ -152,6 +158,11 @@ var oldApps = []string{"extensions/v1beta1", "apps/v1beta1", "apps/v1beta2"}
 func Upgrade(obj map[string]any) (string, error) {
 	apiVersion, _ := obj["apiVersion"].(string)
 	kind, _ := obj["kind"].(string)
+	if kind == "PodDisruptionBudget" && apiVersion == "policy/v1beta1" {
+		if sel, ok := obj["spec"].(map[string]any)["selector"].(map[string]any); ok && len(sel) == 0 {
+			return "", fmt.Errorf("an empty selector selects no pods in policy/v1beta1, and every pod in policy/v1: give it a selector, or remove it")
+		}
+	}
 	if to, ok := moved[kind][apiVersion]; ok {
 		obj["apiVersion"] = to
 		return fmt.Sprintf("%s %s → %s", kind, apiVersion, to), nil

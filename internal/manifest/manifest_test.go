@@ -229,10 +229,21 @@ spec:
   ports: [{port: 80}]
   selector: {app: web}
 `},
+		{"written cluster IP", `
+apiVersion: v1
+kind: Service
+metadata: {name: dns}
+spec: {clusterIP: 10.96.0.10, ipFamilyPolicy: SingleStack, ipFamilies: [IPv6]}
+`, `
+apiVersion: v1
+kind: Service
+metadata: {name: dns}
+spec: {clusterIP: 10.96.0.10, ipFamilyPolicy: SingleStack, ipFamilies: [IPv6]}
+`}, // an author's, not allocated: the server returned no uid, resourceVersion nor creationTimestamp
 		{"headless service", `
 apiVersion: v1
 kind: Service
-metadata: {name: db}
+metadata: {name: db, resourceVersion: "7"}
 spec:
   clusterIP: None
   clusterIPs: [None]
