@@ -878,8 +878,8 @@ func (s *Stack) autoscale(p *Plan, d manifest.Doc) bool {
 		return false
 	}
 	a := scaled(p, d)
-	if a == nil {
-		return false
+	if a == nil || slices.ContainsFunc(p.Objects, func(o manifest.Doc) bool { return o.Name() != d.Name() && scaled(p, o) == a }) {
+		return false // none, or one of several that scale the app
 	}
 	app := s.Apps[a.Name]
 	if app == nil || app["autoscale"] != nil {
