@@ -21,8 +21,8 @@ import (
 	"github.com/kdecl/kdecl/schema"
 )
 
-// Stack is the plan written as a stack: the kdecl fields of each app
-// that its objects set, as far as kdecl's fields can say them.
+// Stack is the plan written as a stack: for each app, the kdecl fields
+// its objects set, and overrides for the rest where kdecl allows them.
 type Stack struct {
 	Name          string
 	Namespace     string
@@ -31,8 +31,8 @@ type Stack struct {
 	Configs       map[string]map[string]any
 	// Objects are the objects of no app, by name.
 	Objects map[string]any
-	// Left are what the native fields do not say yet, by app: paths in
-	// the workload's pod spec, and objects' fields.
+	// Left is what neither kdecl's fields nor overrides can say, by app
+	// ("" for the stack's objects), one line each.
 	Left map[string][]string
 	// portNames are the names kdecl gives the ports of the Services read,
 	// by Service and the port's name there.
