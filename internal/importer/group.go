@@ -128,6 +128,10 @@ func Group(docs []manifest.Doc) *Plan {
 		if _, ok := Workloads[d.Kind()]; ok || d.Kind() == "Service" {
 			continue
 		}
+		if clusterMade(d) {
+			p.note("%s %s: the cluster makes it in every namespace, not imported", d.Kind(), d.Name())
+			continue
+		}
 		switch d.Kind() {
 		case "ConfigMap":
 			p.configMap(d)
@@ -382,6 +386,14 @@ func configUses(a *App, name string) bool {
 }
 
 func asList(v any) []any { l, _ := v.([]any); return l }
+
+// clusterMade says whether the cluster's controllers make d in every
+// namespace, as kubectl get of a namespace shows: its root certificate
+// and its default account.
+func clusterMade(d manifest.Doc) bool {
+	return d.Kind() == "ConfigMap" && d.Name() == "kube-root-ca.crt" ||
+		d.Kind() == "ServiceAccount" && d.Name() == "default" && len(d.Object) <= 3
+}
 
 // volumeOfClaim is the name of the app's volume of the claim, "" if none.
 func volumeOfClaim(a *App, claim string) string {
