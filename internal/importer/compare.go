@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
@@ -170,16 +168,6 @@ func Compare(p *Plan, rendered []Rendered) *Report {
 		x, y := strip(d.Object), strip(r.Object)
 		c.imported.links.relink(x)
 		c.rendered.links.relink(y)
-		if d.Kind() == "Service" { // by the pods it selects
-			for _, o := range []struct {
-				obj map[string]any
-				l   links
-			}{{x, c.imported.links}, {y, c.rendered.links}} {
-				if r, app := o.l.pods(manifest.Map(o.obj, "spec", "selector")); app != "" {
-					manifest.Map(o.obj, "spec")["selector"] = r
-				}
-			}
-		}
 		c.diff(key, "", x, y)
 	}
 	for _, key := range slices.Sorted(maps.Keys(objs)) {
@@ -220,8 +208,7 @@ func kdeclService(a *App, d manifest.Doc) bool {
 	if d.Kind() != "Service" {
 		return false
 	}
-	regular := slices.ContainsFunc(a.Services, func(s manifest.Doc) bool { return manifest.Get(s.Object, "spec", "clusterIP") != "None" })
-	return d.Name() == a.Name && regular || d.Name() == schema.HeadlessServiceName(a.Name) && a.Workload.Kind() == "StatefulSet"
+	return d.Name() == a.Name && len(a.regularServices()) > 0 || d.Name() == schema.HeadlessServiceName(a.Name) && a.Workload.Kind() == "StatefulSet"
 }
 
 // docs are the objects p was made of, but its Secrets.
@@ -386,23 +373,35 @@ func templatePath(obj map[string]any) []string {
 // strip removes from an object what Compare reports apart: its labels
 // and name.
 func strip(obj map[string]any) map[string]any {
-	out := clone(obj)
+	out := toMap(obj)
 	manifest.Delete(out, "metadata", "labels")
 	manifest.Delete(out, "metadata", "name")
 	delete(out, "status")
 	return out
 }
 
-func clone(v map[string]any) map[string]any { return toMap(v) }
-
-// toMap is v as JSON decoding gives it, numbers as json.Number.
+// toMap is v as JSON decoding gives it, numbers as json.Number, as
+// manifest reads them: 1000000 stays an integer. v is one of the maps
+// and k8s.io/api types import makes, which marshal.
 func toMap(v any) map[string]any {
-	var out map[string]any
-	b, _ := json.Marshal(v)
+	out, _ := jsonMap(v)
+	return out
+}
+
+// jsonMap is toMap, with the error of a v that does not marshal as an
+// object.
+func jsonMap(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	dec.Decode(&out)
-	return out
+	var out map[string]any
+	if err := dec.Decode(&out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // workload compares an app's workload.
@@ -431,7 +430,7 @@ func (c *comparison) workload(a *App, imp, ren manifest.Doc) {
 	c.rename(object, "", imp.Name(), ren.Name())
 	c.labels(object, false, imp.Object, ren.Object)
 	c.labels(object, true, imp.Object, ren.Object)
-	x, err := c.imported.canonicalWorkload(imp, mainContainer(imp, podSpecOf(imp)))
+	x, main, err := c.imported.canonicalWorkload(imp)
 	slices.Sort(c.imported.moved) // found in the order of maps
 	for _, m := range c.imported.moved {
 		c.r.Credentials = append(c.r.Credentials, object+" "+m)
@@ -441,10 +440,10 @@ func (c *comparison) workload(a *App, imp, ren manifest.Doc) {
 		c.r.Differences = append(c.r.Differences, Difference{Object: object, Imported: err.Error()})
 		return
 	}
-	if main := podSpecOf(imp); main != nil && len(main.Containers) > 0 {
-		c.rename(object, "container", main.Containers[mainContainer(imp, main)].Name, a.Name)
+	if main != "" {
+		c.rename(object, "container", main, a.Name)
 	}
-	y, err := c.rendered.canonicalWorkload(ren, mainContainer(ren, podSpecOf(ren)))
+	y, _, err := c.rendered.canonicalWorkload(ren)
 	if err != nil {
 		c.r.Differences = append(c.r.Differences, Difference{Object: object, Rendered: err.Error()})
 		return
@@ -497,53 +496,20 @@ func podSpecOf(d manifest.Doc) *corev1.PodSpec {
 }
 
 // canonicalWorkload is a workload as Compare compares it: defaulted,
-// without name, labels and selector, its pod template canonical.
-func (s *side) canonicalWorkload(d manifest.Doc, main int) (map[string]any, error) {
-	var (
-		obj       any
-		tmpl      *corev1.PodTemplateSpec
-		templates []corev1.PersistentVolumeClaim
-		err       error
-	)
-	switch d.Kind() {
-	case "Deployment":
-		var w *appsv1.Deployment
-		if w, err = typed[appsv1.Deployment](d); err == nil {
-			defaultDeployment(fill, w)
-			obj, tmpl = w, &w.Spec.Template
-		}
-	case "StatefulSet":
-		var w *appsv1.StatefulSet
-		if w, err = typed[appsv1.StatefulSet](d); err == nil {
-			defaultStatefulSet(fill, w)
-			obj, tmpl, templates = w, &w.Spec.Template, w.Spec.VolumeClaimTemplates
-		}
-	case "DaemonSet":
-		var w *appsv1.DaemonSet
-		if w, err = typed[appsv1.DaemonSet](d); err == nil {
-			defaultDaemonSet(fill, w)
-			obj, tmpl = w, &w.Spec.Template
-		}
-	case "Job":
-		var w *batchv1.Job
-		if w, err = typed[batchv1.Job](d); err == nil {
-			defaultJob(fill, &w.Spec)
-			obj, tmpl = w, &w.Spec.Template
-		}
-	case "CronJob":
-		var w *batchv1.CronJob
-		if w, err = typed[batchv1.CronJob](d); err == nil {
-			defaultCronJob(fill, w)
-			obj, tmpl = w, &w.Spec.JobTemplate.Spec.Template
-		}
-	default:
-		return nil, fmt.Errorf("not a workload")
-	}
+// without name, labels and selector, its pod template canonical; and the
+// name of the app's container.
+func (s *side) canonicalWorkload(d manifest.Doc) (map[string]any, string, error) {
+	w, err := decodeWorkload(d)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	pod := s.canonicalPod(tmpl, main, templates)
-	out := toMap(obj)
+	main, mainName := mainContainer(d, &w.template.Spec), ""
+	if main < len(w.template.Spec.Containers) {
+		mainName = w.template.Spec.Containers[main].Name
+	}
+	w.defaults(fill)
+	pod := s.canonicalPod(w.template, main, w.templates)
+	out := toMap(w.obj)
 	manifest.Delete(out, "metadata", "labels")
 	manifest.Delete(out, "metadata", "name")
 	manifest.Delete(out, "metadata", "creationTimestamp")
@@ -561,7 +527,7 @@ func (s *side) canonicalWorkload(d manifest.Doc, main int) (map[string]any, erro
 			manifest.Delete(out, "spec", "jobTemplate", "metadata")
 		}
 	}
-	return out, nil
+	return out, mainName, nil
 }
 
 // canonicalPod is a pod template by meaning: its annotations but the
@@ -876,7 +842,6 @@ func (c *comparison) services(a *App, impW, renW manifest.Doc, own []manifest.Do
 			rendered = append(rendered, d)
 		}
 	}
-	headless := func(d manifest.Doc) bool { return manifest.Get(d.Object, "spec", "clusterIP") == "None" }
 	taken := map[int]bool{}
 	for _, imp := range a.Services {
 		j := slices.IndexFunc(rendered, func(r manifest.Doc) bool { return headless(r) == headless(imp) })

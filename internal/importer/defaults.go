@@ -1,8 +1,6 @@
 package importer
 
 import (
-	"bytes"
-	"encoding/json"
 	"maps"
 	"math"
 	"reflect"
@@ -311,16 +309,11 @@ func defaultClaim(d defaulter, s *corev1.PersistentVolumeClaimSpec) {
 func undefault(d manifest.Doc) {
 	var v any
 	switch d.Kind() {
-	case "Deployment":
-		v = clearOf(d, defaultDeployment)
-	case "StatefulSet":
-		v = clearOf(d, defaultStatefulSet)
-	case "DaemonSet":
-		v = clearOf(d, defaultDaemonSet)
-	case "Job":
-		v = clearOf(d, func(d defaulter, j *batchv1.Job) { defaultJob(d, &j.Spec) })
-	case "CronJob":
-		v = clearOf(d, defaultCronJob)
+	case "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob":
+		if w, err := decodeWorkload(d); err == nil {
+			w.defaults(cleared)
+			v = w.obj
+		}
 	case "Service":
 		v = clearOf(d, defaultService)
 	case "PersistentVolumeClaim":
@@ -329,14 +322,8 @@ func undefault(d manifest.Doc) {
 	if v == nil {
 		return
 	}
-	b, err := json.Marshal(v)
+	obj, err := jsonMap(v)
 	if err != nil {
-		return
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var obj map[string]any
-	if dec.Decode(&obj) != nil {
 		return
 	}
 	manifest.Clean(obj)

@@ -162,17 +162,12 @@ func Group(docs []manifest.Doc) *Plan {
 // its name: other apps reach it by that name, and kdecl names the
 // Service after the app. The workload is renamed instead.
 func (p *Plan) nameAfterService(a *App, names map[string]bool) {
-	var regular []string
-	for _, svc := range a.Services {
-		if manifest.Get(svc.Object, "spec", "clusterIP") != "None" {
-			regular = append(regular, svc.Name())
-		}
-	}
-	if len(regular) != 1 || regular[0] == a.Name || names[regular[0]] || appName(regular[0], nil) != regular[0] {
+	regular := a.regularServices()
+	if len(regular) != 1 || regular[0].Name() == a.Name || names[regular[0].Name()] || appName(regular[0].Name(), nil) != regular[0].Name() {
 		return
 	}
 	delete(names, a.Name)
-	a.Name = regular[0]
+	a.Name = regular[0].Name()
 	names[a.Name] = true
 	p.note("%s %s: the app is called %s after its Service, the name other apps reach it by", a.Workload.Kind(), a.Workload.Name(), a.Name)
 }
@@ -284,6 +279,20 @@ func (p *Plan) service(d manifest.Doc) {
 		}
 		p.note("Service %s: selects the pods of %s, kept as an object", d.Name(), strings.Join(names, " and "))
 	}
+}
+
+// headless says whether d, a Service, is headless.
+func headless(d manifest.Doc) bool { return manifest.Get(d.Object, "spec", "clusterIP") == "None" }
+
+// regularServices are the app's Services that are not headless.
+func (a *App) regularServices() []manifest.Doc {
+	var out []manifest.Doc
+	for _, svc := range a.Services {
+		if !headless(svc) {
+			out = append(out, svc)
+		}
+	}
+	return out
 }
 
 func set(names []string) map[string]bool {
@@ -425,7 +434,7 @@ func (p *Plan) claim(d manifest.Doc) {
 			users = append(users, a)
 		}
 	}
-	if len(users) == 1 && volumeOfClaim(users[0], d.Name()) != "" && d.Name() == users[0].Name+"-"+volumeOfClaim(users[0], d.Name()) {
+	if len(users) == 1 && d.Name() == users[0].Name+"-"+volumeOfClaim(users[0], d.Name()) {
 		users[0].Claims = append(users[0].Claims, d) // named as kdecl names the claim of the volume
 		return
 	}

@@ -1,8 +1,6 @@
 package importer
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -99,14 +97,8 @@ func renderSource(src []byte) ([]Rendered, []string, error) {
 	}
 	out := make([]Rendered, len(ms))
 	for i, m := range ms {
-		b, err := json.Marshal(m.Object)
-		if err != nil {
-			return nil, nil, err
-		}
 		out[i].App = m.App
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.UseNumber() // as manifest reads numbers: 1000000 stays an integer
-		if err := dec.Decode(&out[i].Object); err != nil {
+		if out[i].Object, err = jsonMap(m.Object); err != nil {
 			return nil, nil, err
 		}
 	}

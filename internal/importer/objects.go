@@ -24,6 +24,13 @@ type links struct {
 // finds, and returns the apps it refers to.
 func (l links) relink(obj map[string]any) []string {
 	apps := map[string]bool{}
+	if obj["kind"] == "Service" { // its selector is the labels alone
+		if sel, ok := manifest.Get(obj, "spec", "selector").(map[string]any); ok {
+			if r, app := l.pods(sel); app != "" {
+				manifest.Map(obj, "spec")["selector"], apps[app] = r, true
+			}
+		}
+	}
 	var walk func(v any)
 	walk = func(v any) {
 		switch v := v.(type) {
@@ -102,7 +109,7 @@ func importLinks(p *Plan, stack string, portNames map[string]map[string]string) 
 			for _, a := range p.Apps {
 				for _, svc := range a.Services {
 					if svc.Name() == name {
-						if manifest.Get(svc.Object, "spec", "clusterIP") == "None" {
+						if headless(svc) {
 							return schema.HeadlessServiceName(a.Name), a.Name
 						}
 						return a.Name, a.Name
@@ -126,7 +133,7 @@ func importLinks(p *Plan, stack string, portNames map[string]map[string]string) 
 // its key, and the namespace if it is the stack's; its references to
 // the apps relinked. It returns the one app it refers to, if one.
 func (s *Stack) object(d manifest.Doc, l links) (map[string]any, string) {
-	obj := clone(d.Object)
+	obj := toMap(d.Object) // a copy
 	manifest.Delete(obj, "metadata", "name")
 	if labels := manifest.Map(obj, "metadata", "labels"); labels != nil {
 		for k := range labels {
@@ -145,14 +152,6 @@ func (s *Stack) object(d manifest.Doc, l links) (map[string]any, string) {
 		delete(obj, "metadata")
 	}
 	apps := l.relink(obj)
-	if d.Kind() == "Service" { // a Service's selector is the labels alone
-		if r, app := l.pods(manifest.Map(obj, "spec", "selector")); app != "" {
-			manifest.Map(obj, "spec")["selector"] = r
-			if !slices.Contains(apps, app) {
-				apps = append(apps, app)
-			}
-		}
-	}
 	if len(apps) == 1 {
 		return obj, apps[0]
 	}

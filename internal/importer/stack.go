@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 
@@ -79,14 +78,8 @@ func (s *Stack) Write() ([]byte, error) {
 		top["objects"] = s.Objects
 	}
 	top["apps"] = s.Apps
-	b, err := json.Marshal(top)
+	fields, err := jsonMap(top)
 	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var fields map[string]any
-	if err := dec.Decode(&fields); err != nil {
 		return nil, err
 	}
 	src, err := schema.WriteCUE(pkg, integers(fields).(map[string]any))
@@ -256,16 +249,18 @@ func typed[T any](d manifest.Doc) (*T, error) {
 	}
 	return &t, nil
 }
-
 func configMapOf(d manifest.Doc) (*corev1.ConfigMap, error) { return typed[corev1.ConfigMap](d) }
 
 // workload is what StackOf reads of a workload, decoded once.
 type workload struct {
+	obj       any    // the workload, of its k8s.io/api type
 	kind      string // kdecl's
 	replicas  *int32 // nil if the kind has none
 	template  *corev1.PodTemplateSpec
 	schedule  string                         // a CronJob's
 	templates []corev1.PersistentVolumeClaim // a StatefulSet's claim templates
+	// defaults sets or clears the API server's defaults of obj.
+	defaults func(defaulter)
 }
 
 // decodeWorkload decodes w into its k8s.io/api type.
@@ -276,31 +271,36 @@ func decodeWorkload(w manifest.Doc) (*workload, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &workload{kind: "deployment", replicas: d.Spec.Replicas, template: &d.Spec.Template}, nil
+		return &workload{obj: d, kind: "deployment", replicas: d.Spec.Replicas, template: &d.Spec.Template,
+			defaults: func(m defaulter) { defaultDeployment(m, d) }}, nil
 	case "StatefulSet":
 		d, err := typed[appsv1.StatefulSet](w)
 		if err != nil {
 			return nil, err
 		}
-		return &workload{kind: "statefulset", replicas: d.Spec.Replicas, template: &d.Spec.Template, templates: d.Spec.VolumeClaimTemplates}, nil
+		return &workload{obj: d, kind: "statefulset", replicas: d.Spec.Replicas, template: &d.Spec.Template, templates: d.Spec.VolumeClaimTemplates,
+			defaults: func(m defaulter) { defaultStatefulSet(m, d) }}, nil
 	case "DaemonSet":
 		d, err := typed[appsv1.DaemonSet](w)
 		if err != nil {
 			return nil, err
 		}
-		return &workload{kind: "daemonset", template: &d.Spec.Template}, nil
+		return &workload{obj: d, kind: "daemonset", template: &d.Spec.Template,
+			defaults: func(m defaulter) { defaultDaemonSet(m, d) }}, nil
 	case "Job":
 		d, err := typed[batchv1.Job](w)
 		if err != nil {
 			return nil, err
 		}
-		return &workload{kind: "job", template: &d.Spec.Template}, nil
+		return &workload{obj: d, kind: "job", template: &d.Spec.Template,
+			defaults: func(m defaulter) { defaultJob(m, &d.Spec) }}, nil
 	case "CronJob":
 		d, err := typed[batchv1.CronJob](w)
 		if err != nil {
 			return nil, err
 		}
-		return &workload{kind: "cronjob", template: &d.Spec.JobTemplate.Spec.Template, schedule: d.Spec.Schedule}, nil
+		return &workload{obj: d, kind: "cronjob", template: &d.Spec.JobTemplate.Spec.Template, schedule: d.Spec.Schedule,
+			defaults: func(m defaulter) { defaultCronJob(m, d) }}, nil
 	}
 	return nil, fmt.Errorf("not a workload")
 }
@@ -318,7 +318,6 @@ func mainContainer(w manifest.Doc, spec *corev1.PodSpec) int {
 	}
 	return 0
 }
-
 func (s *Stack) left(app, format string, args ...any) {
 	s.Left[app] = append(s.Left[app], fmt.Sprintf(format, args...))
 }
@@ -326,25 +325,10 @@ func (s *Stack) left(app, format string, args ...any) {
 // override sets the field at path of the app's override key (pod,
 // container, deployment, ...) to v.
 func (s *Stack) override(app, key string, v any, path ...string) {
-	o := s.overrides[app]
-	if o == nil {
-		o = map[string]any{}
-		s.overrides[app] = o
+	if s.overrides[app] == nil {
+		s.overrides[app] = map[string]any{}
 	}
-	m, _ := o[key].(map[string]any)
-	if m == nil {
-		m = map[string]any{}
-		o[key] = m
-	}
-	for _, k := range path[:len(path)-1] {
-		next, _ := m[k].(map[string]any)
-		if next == nil {
-			next = map[string]any{}
-			m[k] = next
-		}
-		m = next
-	}
-	m[path[len(path)-1]] = v
+	setPath(s.overrides[app], v, append([]string{key}, path...)...)
 }
 
 // overrideList appends v to the list at path of the app's override key.
@@ -355,7 +339,6 @@ func (s *Stack) overrideList(app, key string, v any, path ...string) {
 	}
 	s.override(app, key, append(list, v), path...)
 }
-
 func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	w, err := decodeWorkload(a.Workload)
 	if err != nil {
@@ -505,18 +488,10 @@ var (
 	}
 )
 
-// setPath sets the field at a dotted path of m.
-func setPath(m map[string]any, path string, v any) {
-	keys := strings.Split(path, ".")
-	for _, k := range keys[:len(keys)-1] {
-		next, _ := m[k].(map[string]any)
-		if next == nil {
-			next = map[string]any{}
-			m[k] = next
-		}
-		m = next
-	}
-	m[keys[len(keys)-1]] = v
+// setPath sets the field at path of m to v, making the objects on the
+// path.
+func setPath(m map[string]any, v any, path ...string) {
+	manifest.Map(m, path[:len(path)-1]...)[path[len(path)-1]] = v
 }
 
 // unread says what the workload, its pod and the app's container set
@@ -598,14 +573,14 @@ func (s *Stack) unread(a *App, w *workload, c corev1.Container, app map[string]a
 			}
 		case "serviceAccountName", "serviceAccount":
 			if v != "" && v != "default" {
-				setPath(app, "serviceAccount.name", v)
-				setPath(app, "serviceAccount.create", false)
+				setPath(app, v, "serviceAccount", "name")
+				setPath(app, false, "serviceAccount", "create")
 			}
 		case "automountServiceAccountToken":
-			setPath(app, "serviceAccount.automountToken", v)
+			setPath(app, v, "serviceAccount", "automountToken")
 			if tmpl.Spec.ServiceAccountName == "" && tmpl.Spec.DeprecatedServiceAccount == "" {
-				setPath(app, "serviceAccount.name", "default") // the namespace's, which kdecl does not create
-				setPath(app, "serviceAccount.create", false)
+				setPath(app, "default", "serviceAccount", "name") // the namespace's, which kdecl does not create
+				setPath(app, false, "serviceAccount", "create")
 			}
 		default:
 			s.override(a.Name, "pod", v, k)
@@ -702,7 +677,7 @@ func (s *Stack) workloadField(a *App, app map[string]any, kind, key string, path
 		if n, isNum := v.(json.Number); isNum {
 			v, _ = n.Int64()
 		}
-		setPath(app, native, v)
+		setPath(app, v, strings.Split(native, ".")...)
 		return
 	}
 	s.override(a.Name, key, v, append(path, k)...)
@@ -716,336 +691,6 @@ func containerMap(c corev1.Container) map[string]any {
 		delete(m, "resources")
 	}
 	return m
-}
-
-// configValue is the value of the key ref names of the app's own
-// ConfigMaps or the stack's shared ones, nil if there is none.
-func configValue(p *Plan, own map[string]*corev1.ConfigMap, ref *corev1.ConfigMapKeySelector) *string {
-	cm := own[ref.Name]
-	if cm == nil && p.Shared[ref.Name] != nil {
-		cm, _ = configMapOf(p.Shared[ref.Name].ConfigMap)
-	}
-	if cm == nil {
-		return nil
-	}
-	if v, ok := cm.Data[ref.Key]; ok {
-		return &v
-	}
-	return nil
-}
-
-func ownConfigMap(a *App, name string) bool {
-	for _, d := range a.ConfigMaps {
-		if d.Name() == name {
-			return true
-		}
-	}
-	return false
-}
-
-// storage is the app's volumes other than its config: its claims,
-// emptyDirs; other kinds of volumes are left.
-func (s *Stack) storage(p *Plan, a *App, w *workload, c corev1.Container, app map[string]any) map[string]any {
-	spec := &w.template.Spec
-	claims := map[string]*corev1.PersistentVolumeClaim{}
-	for _, d := range a.Claims {
-		if pvc, err := typed[corev1.PersistentVolumeClaim](d); err == nil {
-			claims[pvc.Name] = pvc
-		}
-	}
-	templates := map[string]corev1.PersistentVolumeClaim{}
-	for _, t := range w.templates {
-		templates[t.Name] = t
-		for k := range t.Labels {
-			if !schema.KdeclLabel(k) {
-				s.left(a.Name, "volumeClaimTemplates[%s]: label %s; kdecl labels the claims itself", t.Name, k)
-			}
-		}
-	}
-	// A volume mounted more than once is one volume of storage, the
-	// other mounts overrides: the native mount is the first whose
-	// readOnly is the claim's, as kdecl makes them.
-	native := map[string]int{}
-	for i, m := range c.VolumeMounts {
-		j := slices.IndexFunc(spec.Volumes, func(v corev1.Volume) bool { return v.Name == m.Name })
-		if j >= 0 && spec.Volumes[j].ConfigMap != nil && (ownConfigMap(a, spec.Volumes[j].ConfigMap.Name) || p.Shared[spec.Volumes[j].ConfigMap.Name] != nil) {
-			continue // a config, read by configAndEnv
-		}
-		claimReadOnly := j >= 0 && spec.Volumes[j].PersistentVolumeClaim != nil && spec.Volumes[j].PersistentVolumeClaim.ReadOnly
-		if _, ok := native[m.Name]; !ok && (j < 0 || spec.Volumes[j].PersistentVolumeClaim == nil || m.ReadOnly == claimReadOnly) {
-			native[m.Name] = i
-		}
-	}
-	out := map[string]any{}
-	for i, m := range c.VolumeMounts {
-		if n, ok := native[m.Name]; ok && n != i {
-			s.overrideList(a.Name, "container", toMap(m), "volumeMounts")
-			continue
-		}
-		if t, ok := templates[m.Name]; ok {
-			out[m.Name] = claimVolume(mount(m), &t)
-			continue
-		}
-		var vol *corev1.Volume
-		for i := range spec.Volumes {
-			if spec.Volumes[i].Name == m.Name {
-				vol = &spec.Volumes[i]
-			}
-		}
-		if vol == nil {
-			s.left(a.Name, "volume mount %s", m.Name)
-			continue
-		}
-		if cm := vol.ConfigMap; cm != nil && (ownConfigMap(a, cm.Name) || p.Shared[cm.Name] != nil) {
-			continue // a config, read by configAndEnv
-		}
-		v := mount(m)
-		switch src := vol.VolumeSource; {
-		case src.PersistentVolumeClaim != nil && claims[src.PersistentVolumeClaim.ClaimName] != nil:
-			pvc := claims[src.PersistentVolumeClaim.ClaimName]
-			claimVolume(v, pvc)
-			s.claimRest(a, pvc, "persistentvolumeclaim/"+a.Name+"-"+vol.Name)
-		case src.PersistentVolumeClaim != nil:
-			v["claim"] = src.PersistentVolumeClaim.ClaimName
-		case src.DownwardAPI != nil && app["podInfo"] == nil && m.SubPath == "" && podInfo(src.DownwardAPI) != nil:
-			info := podInfo(src.DownwardAPI)
-			info["mountPath"] = m.MountPath
-			app["podInfo"] = info
-			continue
-		case src.HostPath != nil:
-			hp := map[string]any{"path": src.HostPath.Path}
-			if t := src.HostPath.Type; t != nil && *t != corev1.HostPathUnset {
-				hp["type"] = string(*t)
-			}
-			v["hostPath"] = hp
-		case src.ConfigMap != nil && src.ConfigMap.Optional == nil && !slices.ContainsFunc(src.ConfigMap.Items, func(it corev1.KeyToPath) bool { return it.Mode != nil }):
-			v["configMap"] = src.ConfigMap.Name
-			if len(src.ConfigMap.Items) > 0 {
-				items := map[string]any{}
-				for _, it := range src.ConfigMap.Items {
-					items[it.Key] = it.Path
-				}
-				v["items"] = items
-			}
-			if m := src.ConfigMap.DefaultMode; m != nil && *m != corev1.ConfigMapVolumeSourceDefaultMode {
-				v["defaultMode"] = int(*m)
-			}
-		case src.EmptyDir != nil:
-			v["type"] = "emptyDir"
-			if src.EmptyDir.Medium == corev1.StorageMediumMemory {
-				v["medium"] = "Memory"
-			}
-			if src.EmptyDir.SizeLimit != nil {
-				v["sizeLimit"] = src.EmptyDir.SizeLimit.String()
-			}
-		default:
-			s.overrideList(a.Name, "pod", toMap(vol), "volumes")
-			s.overrideList(a.Name, "container", toMap(m), "volumeMounts")
-			continue
-		}
-		out[vol.Name] = v
-	}
-	for _, name := range slices.Sorted(maps.Keys(templates)) {
-		if out[name] == nil {
-			s.left(a.Name, "volumeClaimTemplates[%s]: mounted by no container of the app's", name)
-		}
-	}
-	return out
-}
-
-// mount is a volume of kdecl's as far as the mount m says it.
-func mount(m corev1.VolumeMount) map[string]any {
-	v := map[string]any{"mountPath": m.MountPath}
-	if m.ReadOnly {
-		v["readOnly"] = true
-	}
-	if m.SubPath != "" {
-		v["subPath"] = m.SubPath
-	}
-	return v
-}
-
-// autoscale says a HorizontalPodAutoscaler of an app's workload as the
-// app's autoscale, if it can: it scales on the average utilization of
-// cpu and memory only, has no annotations, and the workload sets no
-// replicas of its own (with autoscale, kdecl's has none).
-func (s *Stack) autoscale(p *Plan, d manifest.Doc) bool {
-	if d.Kind() != "HorizontalPodAutoscaler" || d.APIVersion() != "autoscaling/v2" || len(manifest.Map(d.Object, "metadata", "annotations")) > 0 {
-		return false
-	}
-	hpa, err := typed[autoscalingv2.HorizontalPodAutoscaler](d)
-	if err != nil {
-		return false
-	}
-	a := scaled(p, d)
-	if a == nil || slices.ContainsFunc(p.Objects, func(o manifest.Doc) bool { return o.Name() != d.Name() && scaled(p, o) == a }) {
-		return false // none, or one of several that scale the app
-	}
-	app := s.Apps[a.Name]
-	if app == nil || app["autoscale"] != nil {
-		return false
-	}
-	out := map[string]any{"maxReplicas": int(hpa.Spec.MaxReplicas)}
-	if m := hpa.Spec.MinReplicas; m != nil {
-		out["minReplicas"] = int(*m)
-	}
-	for _, m := range hpa.Spec.Metrics {
-		r := m.Resource
-		if m.Type != autoscalingv2.ResourceMetricSourceType || r == nil || r.Target.Type != autoscalingv2.UtilizationMetricType ||
-			r.Target.AverageUtilization == nil || r.Target.Value != nil || r.Target.AverageValue != nil ||
-			r.Name != corev1.ResourceCPU && r.Name != corev1.ResourceMemory || out[string(r.Name)] != nil {
-			return false
-		}
-		out[string(r.Name)] = int(*r.Target.AverageUtilization)
-	}
-	if b := hpa.Spec.Behavior; b != nil {
-		for name, rules := range map[string]*autoscalingv2.HPAScalingRules{"scaleUp": b.ScaleUp, "scaleDown": b.ScaleDown} {
-			if rules == nil {
-				continue
-			}
-			r, ok := scalingRules(rules)
-			if !ok {
-				return false
-			}
-			out[name] = r
-		}
-	}
-	app["autoscale"] = out
-	if hpa.Name != a.Name {
-		p.ObjectNames[d.Kind()+"/"+d.Name()] = a.Name
-	}
-	s.Notes = append(s.Notes, fmt.Sprintf("HorizontalPodAutoscaler %s: app %s's autoscale", d.Name(), a.Name))
-	return true
-}
-
-// serviceAccount says a ServiceAccount that an app's pods run as, and
-// that holds nothing but its name, as the app's serviceAccount, which
-// kdecl creates.
-func (s *Stack) serviceAccount(p *Plan, d manifest.Doc) bool {
-	if d.Kind() != "ServiceAccount" || d.APIVersion() != "v1" {
-		return false
-	}
-	for k := range d.Object {
-		if k != "apiVersion" && k != "kind" && k != "metadata" {
-			return false
-		}
-	}
-	for k := range manifest.Map(d.Object, "metadata") {
-		if k != "name" && k != "namespace" && k != "labels" {
-			return false
-		}
-	}
-	if ns, _ := manifest.Get(d.Object, "metadata", "namespace").(string); ns != s.Namespace {
-		return false
-	}
-	for _, a := range p.Apps {
-		sa, _ := s.Apps[a.Name]["serviceAccount"].(map[string]any)
-		if sa["name"] == d.Name() && sa["create"] == false {
-			delete(sa, "create")
-			s.Notes = append(s.Notes, fmt.Sprintf("ServiceAccount %s: app %s's serviceAccount, which kdecl creates", d.Name(), a.Name))
-			return true
-		}
-	}
-	return false
-}
-
-// scaled is the app whose workload d, a HorizontalPodAutoscaler, scales;
-// nil if d is none or scales none.
-func scaled(p *Plan, d manifest.Doc) *App {
-	if d.Kind() != "HorizontalPodAutoscaler" {
-		return nil
-	}
-	ref, _ := manifest.Get(d.Object, "spec", "scaleTargetRef").(map[string]any)
-	for _, a := range p.Apps {
-		if ref["apiVersion"] == "apps/v1" && ref["kind"] == a.Workload.Kind() && ref["name"] == a.Workload.Name() &&
-			(a.Workload.Kind() == "Deployment" || a.Workload.Kind() == "StatefulSet") {
-			return a
-		}
-	}
-	return nil
-}
-
-// scalingRules are an autoscaler's rules in kdecl's fields; false if
-// they have one kdecl's do not.
-func scalingRules(r *autoscalingv2.HPAScalingRules) (map[string]any, bool) {
-	if r.Tolerance != nil {
-		return nil, false
-	}
-	out := map[string]any{}
-	if w := r.StabilizationWindowSeconds; w != nil {
-		out["stabilizationWindowSeconds"] = int(*w)
-	}
-	if sp := r.SelectPolicy; sp != nil {
-		out["selectPolicy"] = string(*sp)
-	}
-	var policies []any
-	for _, pol := range r.Policies {
-		policies = append(policies, map[string]any{"type": string(pol.Type), "value": int(pol.Value), "periodSeconds": int(pol.PeriodSeconds)})
-	}
-	if len(policies) > 0 {
-		out["policies"] = policies
-	}
-	return out, true
-}
-
-// podInfo is a downward API volume as kdecl's podInfo, nil if it is not
-// one: files labels and annotations of the pod's, of modes unset.
-func podInfo(v *corev1.DownwardAPIVolumeSource) map[string]any {
-	if v.DefaultMode != nil && *v.DefaultMode != corev1.DownwardAPIVolumeSourceDefaultMode || len(v.Items) == 0 {
-		return nil
-	}
-	out := map[string]any{}
-	for _, it := range v.Items {
-		f := it.FieldRef
-		if f == nil || it.Mode != nil || f.APIVersion != "" && f.APIVersion != "v1" || it.Path != strings.TrimPrefix(f.FieldPath, "metadata.") ||
-			f.FieldPath != "metadata.labels" && f.FieldPath != "metadata.annotations" || out[it.Path] != nil {
-			return nil
-		}
-		out[it.Path] = true
-	}
-	if len(out) == 2 {
-		return map[string]any{} // both, as when neither is set
-	}
-	return out
-}
-
-// claimSpec are the fields of a claim's spec that kdecl's fields say.
-var claimSpec = []string{"accessModes", "storageClassName", "resources"}
-
-// claimRest says what of a claim kdecl's storage does not, as an
-// override of key: its annotations, the fields of its spec.
-func (s *Stack) claimRest(a *App, pvc *corev1.PersistentVolumeClaim, key string) {
-	if len(pvc.Annotations) > 0 {
-		s.override(a.Name, key, pvc.Annotations, "metadata", "annotations")
-	}
-	spec := toMap(pvc.Spec)
-	for _, k := range slices.Sorted(maps.Keys(spec)) {
-		if !slices.Contains(claimSpec, k) {
-			s.override(a.Name, key, spec[k], "spec", k)
-		}
-	}
-	if len(pvc.Spec.Resources.Limits) > 0 {
-		s.override(a.Name, key, toMap(pvc.Spec.Resources)["limits"], "spec", "resources", "limits")
-	}
-}
-
-// claimVolume adds to v, a persistent volume of kdecl's, what the claim
-// or claim template pvc says, and returns it.
-func claimVolume(v map[string]any, pvc *corev1.PersistentVolumeClaim) map[string]any {
-	if q, ok := pvc.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
-		v["size"] = q.String()
-	}
-	if modes := pvc.Spec.AccessModes; len(modes) > 0 && !(len(modes) == 1 && modes[0] == corev1.ReadWriteOnce) {
-		var ms []string
-		for _, mode := range modes {
-			ms = append(ms, string(mode))
-		}
-		v["accessModes"] = ms
-	}
-	if pvc.Spec.StorageClassName != nil {
-		v["storageClass"] = *pvc.Spec.StorageClassName
-	}
-	return v
 }
 
 // rollout is the strategy of a Deployment or the updateStrategy of a
@@ -1148,28 +793,6 @@ func (s *Stack) sidecar(a *App, c corev1.Container, list string, vols podVolumes
 	return out
 }
 
-// unmounted makes each volume of the pod that neither the app's
-// container mounts nor kdecl's fields say an override.
-func (s *Stack) unmounted(a *App, spec *corev1.PodSpec, c corev1.Container, vols podVolumes) {
-	for _, v := range spec.Volumes {
-		if v.Name == vols.config || vols.storage[v.Name] != nil || slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.Name == v.Name }) {
-			continue
-		}
-		if v.ConfigMap != nil && ownConfigMap(a, v.ConfigMap.Name) {
-			s.left(a.Name, "volume %s: a second volume of the app's ConfigMap", v.Name)
-			continue
-		}
-		s.overrideList(a.Name, "pod", toMap(v), "volumes")
-	}
-}
-
-// podVolumes are the names of the pod's volumes that kdecl's fields say:
-// the app's config, its storage.
-type podVolumes struct {
-	config  string
-	storage map[string]*bool // whether each is read-only
-}
-
 // basics sets what kdecl says alike of the app's container and of a
 // sidecar: image, pull policy, command, args and resources.
 func basics(c corev1.Container, out map[string]any) {
@@ -1252,12 +875,7 @@ func waitsFor(p *Plan, c corev1.Container) string {
 func (s *Stack) ports(a *App, c corev1.Container) (map[string]any, map[int32]string) {
 	// The regular Services say which ports kdecl's Service has; a
 	// statefulset's headless one has all.
-	var regular []manifest.Doc
-	for _, svc := range a.Services {
-		if manifest.Get(svc.Object, "spec", "clusterIP") != "None" {
-			regular = append(regular, svc)
-		}
-	}
+	regular := a.regularServices()
 	mapped := regular
 	if len(regular) == 0 {
 		mapped = a.Services
@@ -1346,7 +964,6 @@ func number(v any) int32 {
 	}
 	return 0
 }
-
 func httpProbeOn(c corev1.Container, port int32) bool {
 	for _, p := range []*corev1.Probe{c.LivenessProbe, c.ReadinessProbe, c.StartupProbe} {
 		if p != nil && p.HTTPGet != nil && p.HTTPGet.Port.IntVal == port {
@@ -1355,7 +972,6 @@ func httpProbeOn(c corev1.Container, port int32) bool {
 	}
 	return false
 }
-
 func resources(r corev1.ResourceRequirements) map[string]any {
 	out := map[string]any{}
 	for field, list := range map[string]corev1.ResourceList{"requests": r.Requests, "limits": r.Limits} {
@@ -1422,11 +1038,10 @@ func probe(p *corev1.Probe, portName map[int32]string) (map[string]any, bool) {
 // app has no Service but a statefulset's headless one; and the fields of
 // kdecl's that it sets.
 func (s *Stack) expose(a *App, portName map[int32]string) map[string]any {
-	var regular []manifest.Doc
+	regular := a.regularServices()
 	for _, svc := range a.Services {
 		switch {
-		case manifest.Get(svc.Object, "spec", "clusterIP") != "None":
-			regular = append(regular, svc)
+		case !headless(svc):
 		case a.Workload.Kind() != "StatefulSet":
 			s.left(a.Name, "Service %s: a headless Service of a %s", svc.Name(), a.Workload.Kind())
 		default:
@@ -1520,323 +1135,6 @@ func (s *Stack) serviceRest(a *App, svc manifest.Doc, key string, expose map[str
 	for _, k := range slices.Sorted(maps.Keys(spec)) {
 		if !slices.Contains(serviceSpec, k) || k == "clusterIP" && spec[k] != "None" {
 			s.override(a.Name, key, spec[k], "spec", k)
-		}
-	}
-}
-
-// configAndEnv sets the app's env, config (from its ConfigMap), the
-// stack configs it uses, and its secret references, from the main
-// container's env and envFrom and the volumes it mounts.
-func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Container, app map[string]any) error {
-	own := map[string]*corev1.ConfigMap{}
-	for _, d := range a.ConfigMaps {
-		cm, err := configMapOf(d)
-		if err != nil {
-			return err
-		}
-		own[cm.Name] = cm
-	}
-	if len(own) > 1 {
-		s.left(a.Name, "a second ConfigMap of its own (kdecl renders one per app)")
-	}
-	shared := map[string]*corev1.ConfigMap{}
-	for name, sc := range p.Shared {
-		cm, err := configMapOf(sc.ConfigMap)
-		if err != nil {
-			return err
-		}
-		shared[name] = cm
-	}
-	env := map[string]any{}
-	secretEnv, fieldEnv, resourceEnv := map[string]any{}, map[string]any{}, map[string]any{}
-	uses := map[string]*configUse{} // by ConfigMap, own or shared
-	use := func(name string) *configUse {
-		if uses[name] == nil {
-			uses[name] = &configUse{keys: map[string]bool{}}
-		}
-		return uses[name]
-	}
-	mountsOf(a, spec, c, func(name string) bool { return own[name] != nil || shared[name] != nil }, use)
-	configFirst := false // a config's variables come before a Secret's
-	for _, e := range c.EnvFrom {
-		switch {
-		case e.ConfigMapRef != nil && (own[e.ConfigMapRef.Name] != nil || shared[e.ConfigMapRef.Name] != nil) && e.Prefix == "" && e.ConfigMapRef.Optional == nil:
-			use(e.ConfigMapRef.Name).envFrom = true
-			configFirst = true
-		case e.SecretRef != nil && configFirst:
-			// The Secret's keys would win over the config's, whose
-			// variables kdecl sets one by one, which win over envFrom.
-			s.left(a.Name, "envFrom: Secret %s after a ConfigMap, whose keys it may set otherwise", e.SecretRef.Name)
-		case e.SecretRef != nil && e.Prefix == "" && e.SecretRef.Optional == nil:
-			secrets, _ := app["secrets"].(map[string]any)
-			if secrets == nil {
-				secrets = map[string]any{}
-			}
-			list, _ := secrets["envFrom"].([]string)
-			secrets["envFrom"] = append(list, e.SecretRef.Name)
-			app["secrets"] = secrets
-		default:
-			s.overrideList(a.Name, "container", toMap(e), "envFrom")
-		}
-	}
-	exp := newExpansion(c, func(name string) []string {
-		if cm := own[name]; cm != nil {
-			return slices.Collect(maps.Keys(cm.Data))
-		}
-		if cm := shared[name]; cm != nil {
-			return slices.Collect(maps.Keys(cm.Data))
-		}
-		return nil
-	})
-	for i, e := range c.Env {
-		switch {
-		case e.ValueFrom == nil:
-			env[e.Name] = exp.escape(i, e.Value)
-		case e.ValueFrom.ConfigMapKeyRef != nil && e.ValueFrom.ConfigMapKeyRef.Optional == nil && configValue(p, own, e.ValueFrom.ConfigMapKeyRef) != nil:
-			ref := e.ValueFrom.ConfigMapKeyRef
-			v := configValue(p, own, ref)
-			switch {
-			case schema.CredentialName(ref.Key, *v) || schema.CredentialIn(*v) != "":
-				secretEnv[e.Name] = map[string]any{"secret": ref.Name, "key": ref.Key}
-				s.Notes = append(s.Notes, fmt.Sprintf("ConfigMap %s: %s looks like a credential; app %s reads it from Secret %s, key %s: create it", ref.Name, ref.Key, a.Name, ref.Name, ref.Key))
-			case e.Name == ref.Key:
-				use(ref.Name).keys[ref.Key] = true // a key of the config's env
-			default:
-				env[e.Name] = escapeAll(*v) // a ConfigMap's value is not expanded
-			}
-		case e.ValueFrom.SecretKeyRef != nil && e.ValueFrom.SecretKeyRef.Optional == nil:
-			secretEnv[e.Name] = map[string]any{"secret": e.ValueFrom.SecretKeyRef.Name, "key": e.ValueFrom.SecretKeyRef.Key}
-		case e.ValueFrom.FieldRef != nil && (e.ValueFrom.FieldRef.APIVersion == "" || e.ValueFrom.FieldRef.APIVersion == "v1"):
-			fieldEnv[e.Name] = e.ValueFrom.FieldRef.FieldPath
-		case e.ValueFrom.ResourceFieldRef != nil && (e.ValueFrom.ResourceFieldRef.ContainerName == "" || e.ValueFrom.ResourceFieldRef.ContainerName == c.Name):
-			r := map[string]any{"resource": e.ValueFrom.ResourceFieldRef.Resource}
-			if d := e.ValueFrom.ResourceFieldRef.Divisor; !d.IsZero() && d.String() != "1" {
-				r["divisor"] = d.String()
-			}
-			resourceEnv[e.Name] = r
-		default:
-			s.overrideList(a.Name, "container", toMap(e), "env")
-		}
-	}
-	explicit := map[string]bool{} // the variables the container's env sets
-	for _, e := range c.Env {
-		explicit[e.Name] = true
-	}
-	var configs []string
-	for _, name := range slices.Sorted(maps.Keys(uses)) {
-		u := uses[name]
-		if u.cannot != "" {
-			s.left(a.Name, "ConfigMap %s: %s", name, u.cannot)
-			continue
-		}
-		if cm := own[name]; cm != nil {
-			if len(cm.Annotations) > 0 {
-				s.override(a.Name, "configmap", toMap(cm.Annotations), "metadata", "annotations")
-			}
-			if cm.Immutable != nil {
-				s.override(a.Name, "configmap", *cm.Immutable, "immutable")
-			}
-			cfg := s.config(a.Name, cm, u, schema.DefaultConfigMountPath(a.Name), secretEnv, env, explicit)
-			if len(cfg) > 0 {
-				app["config"] = cfg
-			}
-			continue
-		}
-		configs = append(configs, name)
-		cfg := s.config(a.Name, shared[name], u, schema.DefaultSharedConfigMountPath(name), secretEnv, env, explicit)
-		if prev, ok := s.Configs[name]; ok && !reflect.DeepEqual(prev, cfg) {
-			s.left(a.Name, "ConfigMap %s: a config of the stack's that another app uses otherwise", name)
-			continue
-		}
-		s.Configs[name] = cfg
-	}
-	for name := range own {
-		if uses[name] == nil {
-			s.left(a.Name, "ConfigMap %s: used other than by envFrom, a mount or a variable's key", name)
-		}
-	}
-	for field, m := range map[string]map[string]any{"env": env, "fieldEnv": fieldEnv, "resourceEnv": resourceEnv} {
-		if len(m) > 0 {
-			app[field] = m
-		}
-	}
-	if len(configs) > 0 {
-		app["configs"] = configs
-	}
-	if len(secretEnv) > 0 {
-		secrets, _ := app["secrets"].(map[string]any)
-		if secrets == nil {
-			secrets = map[string]any{}
-		}
-		secrets["env"] = secretEnv
-		app["secrets"] = secrets
-	}
-	return nil
-}
-
-// fileEnv makes each variable of env that holds the path of a file of
-// the app's config that file's config.fileEnv.
-func fileEnv(a *App, app map[string]any) {
-	cfg, _ := app["config"].(map[string]any)
-	env, _ := app["env"].(map[string]any)
-	files, _ := cfg["files"].(map[string]any)
-	if len(files) == 0 || len(env) == 0 {
-		return
-	}
-	dir, _ := cfg["mountPath"].(string)
-	dir = cmp.Or(dir, schema.DefaultConfigMountPath(a.Name))
-	fe, _ := cfg["fileEnv"].(map[string]any)
-	for k, v := range env {
-		f, ok := strings.CutPrefix(v.(string), dir+"/")
-		if _, isFile := files[f]; !ok || !isFile {
-			continue
-		}
-		if fe == nil {
-			fe = map[string]any{}
-			cfg["fileEnv"] = fe
-		}
-		fe[k] = f
-		delete(env, k)
-	}
-	if len(env) == 0 {
-		delete(app, "env")
-	}
-}
-
-// configUse is how the app's container uses a ConfigMap.
-type configUse struct {
-	envFrom    bool            // every key is a variable
-	keys       map[string]bool // keys that are variables of their name
-	volume     *corev1.ConfigMapVolumeSource
-	volumeName string
-	mountPath  string            // the directory of the files, "" if not mounted so
-	fileMounts map[string]string // keys mounted one by one, by subPath
-	cannot     string            // why kdecl's config cannot say the use
-}
-
-// mountsOf finds the mounts of the container c of ConfigMaps isConfig
-// says are configs.
-func mountsOf(a *App, spec *corev1.PodSpec, c corev1.Container, isConfig func(string) bool, use func(string) *configUse) {
-	for _, m := range c.VolumeMounts {
-		i := slices.IndexFunc(spec.Volumes, func(v corev1.Volume) bool { return v.Name == m.Name })
-		if i < 0 || spec.Volumes[i].ConfigMap == nil || !isConfig(spec.Volumes[i].ConfigMap.Name) {
-			continue
-		}
-		v := spec.Volumes[i].ConfigMap
-		u := use(v.Name)
-		switch {
-		case u.volumeName != "" && u.volumeName != m.Name:
-			u.cannot = "mounted from two volumes"
-		case v.Optional != nil || m.SubPathExpr != "" || m.MountPropagation != nil || m.RecursiveReadOnly != nil:
-			u.cannot = "mounted with fields kdecl's config does not have"
-		case slices.ContainsFunc(v.Items, func(it corev1.KeyToPath) bool { return it.Path != it.Key }):
-			u.cannot = "a file named otherwise than its key"
-		}
-		u.volume, u.volumeName = v, m.Name
-		if m.SubPath == "" {
-			if u.mountPath != "" {
-				u.cannot = "mounted twice"
-			}
-			u.mountPath = m.MountPath
-			continue
-		}
-		if u.fileMounts == nil {
-			u.fileMounts = map[string]string{}
-		}
-		u.fileMounts[m.SubPath] = m.MountPath
-	}
-}
-
-// config is a ConfigMap as kdecl's config, as the app uses it: the
-// files it mounts, with their modes and where; the variables it takes,
-// which are config env unless a key is a file too (then the variable's
-// value goes into env). Credentials go to secretEnv.
-func (s *Stack) config(app string, cm *corev1.ConfigMap, u *configUse, defaultMountPath string, secretEnv, env map[string]any, explicit map[string]bool) map[string]any {
-	cfg := map[string]any{}
-	data := plainData(cm, secretEnv)
-	s.credentialNotes(app, cm, secretEnv)
-	files, modes, cfgEnv := map[string]any{}, map[string]any{}, map[string]any{}
-	if u.volume != nil {
-		if len(u.volume.Items) == 0 {
-			maps.Copy(files, data)
-		}
-		for _, it := range u.volume.Items {
-			if v, ok := data[it.Key]; ok {
-				files[it.Key] = v
-			}
-			if it.Mode != nil {
-				modes[it.Key] = int(*it.Mode)
-			}
-		}
-		if m := u.volume.DefaultMode; m != nil && *m != corev1.ConfigMapVolumeSourceDefaultMode {
-			cfg["defaultMode"] = int(*m)
-		}
-	}
-	both := false
-	for k, v := range data {
-		if !u.envFrom && !u.keys[k] || u.envFrom && !u.keys[k] && explicit[k] {
-			continue // not a variable, or one the container's env sets itself
-		}
-		if _, isFile := files[k]; isFile {
-			both = true
-			if _, ok := env[k]; !ok {
-				env[k] = escapeAll(v.(string)) // a ConfigMap's value is not expanded
-			}
-			continue
-		}
-		cfgEnv[k] = v
-	}
-	if both {
-		s.Notes = append(s.Notes, fmt.Sprintf("app %s: keys of ConfigMap %s are both variables and files; the stack has the files in config and the variables in env", app, cm.Name))
-	}
-	if u.mountPath != "" && u.mountPath != defaultMountPath {
-		cfg["mountPath"] = u.mountPath
-	}
-	fileMounts := map[string]any{}
-	for k, p := range u.fileMounts {
-		fileMounts[k] = p
-	}
-	// A variable that holds the path of one of the files is that file's
-	// fileEnv.
-	fileEnv := map[string]any{}
-	if dir := cmp.Or(u.mountPath, defaultMountPath); u.volume != nil {
-		for k, v := range cfgEnv {
-			if f, ok := strings.CutPrefix(v.(string), dir+"/"); ok && files[f] != nil {
-				fileEnv[k] = f
-				delete(cfgEnv, k)
-			}
-		}
-	}
-	for field, m := range map[string]map[string]any{"env": cfgEnv, "files": files, "fileEnv": fileEnv, "modes": modes, "fileMounts": fileMounts} {
-		if len(m) > 0 {
-			cfg[field] = m
-		}
-	}
-	return cfg
-}
-
-// plainData is the data of a ConfigMap that is no credential, as config
-// env; its credentials, if secretEnv is not nil, become references to a
-// Secret of the ConfigMap's name there.
-func plainData(cm *corev1.ConfigMap, secretEnv map[string]any) map[string]any {
-	out := map[string]any{}
-	for _, k := range slices.Sorted(maps.Keys(cm.Data)) {
-		v := cm.Data[k]
-		if schema.CredentialName(k, v) || schema.CredentialIn(v) != "" {
-			if secretEnv != nil {
-				secretEnv[k] = map[string]any{"secret": cm.Name, "key": k}
-			}
-			continue
-		}
-		out[k] = v
-	}
-	return out
-}
-
-func (s *Stack) credentialNotes(app string, cm *corev1.ConfigMap, secretEnv map[string]any) {
-	for _, k := range slices.Sorted(maps.Keys(cm.Data)) {
-		if ref, ok := secretEnv[k].(map[string]any); ok && ref["secret"] == cm.Name {
-			s.Notes = append(s.Notes, fmt.Sprintf("ConfigMap %s: %s looks like a credential; app %s reads it from Secret %s, key %s: create it", cm.Name, k, app, cm.Name, k))
 		}
 	}
 }

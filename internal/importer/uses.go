@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kdecl/kdecl/internal/manifest"
 	"github.com/kdecl/kdecl/schema"
 )
 
@@ -81,7 +82,7 @@ func (s *Stack) use(name string, app map[string]any, dep string) {
 func (s *Stack) dependency(dep, host string) (schema.Dependency, string, bool) {
 	t := s.Apps[dep]
 	kind, _ := t["kind"].(string)
-	exposeType, _ := manifestString(t, "expose", "type")
+	exposeType, _ := manifest.Get(t, "expose", "type").(string)
 	svc := dep
 	none := exposeType == "none"
 	switch {
@@ -134,12 +135,4 @@ func (s *Stack) dependency(dep, host string) (schema.Dependency, string, bool) {
 		}
 	}
 	return d, domain, true
-}
-
-func manifestString(m map[string]any, path ...string) (string, bool) {
-	for _, k := range path[:len(path)-1] {
-		m, _ = m[k].(map[string]any)
-	}
-	v, ok := m[path[len(path)-1]].(string)
-	return v, ok
 }
