@@ -409,7 +409,6 @@ func (c *appChecker) expose() {
 			c.fail("node ports need expose.type NodePort or LoadBalancer, not "+e.Type, "expose", "nodePorts", name)
 		}
 	}
-	c.nodePortsShared()
 	c.serviceShape()
 }
 

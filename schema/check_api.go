@@ -320,21 +320,6 @@ func biggest(m map[string]string, a *App) []string {
 	return []string{"annotations"}
 }
 
-// nodePortsShared checks that a node port serves one port number of the
-// Service: the API lets two ports share one only when they have the same
-// number (53/TCP and 53/UDP).
-func (c *appChecker) nodePortsShared() {
-	e := c.app.Expose
-	byNodePort := map[int32]string{}
-	for _, name := range slices.Sorted(maps.Keys(e.NodePorts)) {
-		n := e.NodePorts[name]
-		if other, ok := byNodePort[n]; ok && c.app.Ports[other].ServiceNumber() != c.app.Ports[name].ServiceNumber() {
-			c.fail(fmt.Sprintf("node port %d is also pinned for port %s, which has another number on the Service", n, other), "expose", "nodePorts", name)
-		}
-		byNodePort[n] = name
-	}
-}
-
 var timeZonePartRE = regexp.MustCompile(`^[A-Za-z.\-_0-9+]{1,14}$`)
 
 // timeZoneForm checks the form the CronJob API wants of a time zone name

@@ -13,8 +13,8 @@ import (
 // volume c make one claim a-b-c; an app named db-headless beside a
 // statefulset db makes one Service db-headless; an object of the stack's
 // own may have the name of a generated one; a statefulset's claims
-// <volume>-<app>-<n> may be another app's claim), and no node port
-// pinned by two Services.
+// <volume>-<app>-<n> may be another app's claim), and node ports as the
+// API server allocates them.
 func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 	type source struct {
 		c     *appChecker // nil for the stack's own objects
@@ -61,7 +61,6 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 		shape string
 	}
 	var templates []template
-	nodePorts := map[int32]source{}
 	for _, name := range sortedKeys(s.Configs) {
 		claim("ConfigMap", s.Namespace, name, source{nil, []string{"configs", name}})
 	}
@@ -87,16 +86,9 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 				templates = append(templates, template{claimTemplateRE(a.Name, v), source{c, []string{"storage", v}}, v + "-" + a.Name + "-<n>"})
 			}
 		}
-		for _, p := range slices.Sorted(maps.Keys(a.Expose.NodePorts)) {
-			n := a.Expose.NodePorts[p]
-			field := []string{"expose", "nodePorts", p}
-			if prev, ok := nodePorts[n]; ok && prev.c != c {
-				c.fail(fmt.Sprintf("node port %d is also pinned by app %q (%s)", n, prev.c.app.Name, describeField(prev.field)), field...)
-			}
-			nodePorts[n] = source{c, field}
-		}
 	}
 	l.autoscalers(s, checkers)
+	l.nodePorts(s, checkers)
 	// The objects of the stack's own come after the generated ones: an
 	// error names the one to rename.
 	extra(s.Objects, nil)
