@@ -26,49 +26,78 @@ const (
 	maxAnnotationBytes = 256 << 10
 	// maxConfigMapBytes is the API's limit on the values of a ConfigMap.
 	maxConfigMapBytes = 1 << 20
-	// maxPodsEnvBytes bounds <APP>_PODS: past it, the variable alone makes
-	// the pod template too large to store.
-	maxPodsEnvBytes = 64 << 10
+	// maxEnvStringBytes is Linux's MAX_ARG_STRLEN (32 pages of 4 KiB):
+	// execve refuses with E2BIG an environment string NAME=VALUE longer,
+	// its NUL included, so no container starts with such a variable. The
+	// API server stores far larger ones; what bounds <APP>_PODS is this.
+	maxEnvStringBytes = 32 * 4096
 )
 
 // containerResources checks the requests and limits of one container as
-// the API server does: resource names, no negative quantities, whole
-// numbers of extended resources (nvidia.com/gpu), a request at most its
-// limit, and for resources that cannot be overcommitted (extended ones) a
-// limit equal to the request.
+// the API server does (resourceRules).
 func (c *appChecker) containerResources(r Resources, field ...string) {
-	requests := c.quantities(r.Requests, append(field, "requests")...)
-	limits := c.quantities(r.Limits, append(field, "limits")...)
+	resourceRules(r, field, c.failAt)
+}
+
+// resourceRules checks the requests and limits of one container as the
+// API server does (validateResourceRequirements): resource names, no
+// negative quantities, whole numbers of extended resources
+// (nvidia.com/gpu), huge pages in whole pages and beside cpu or memory, a
+// request at most its limit, and for resources that cannot be
+// overcommitted (extended ones, huge pages) a limit equal to the request.
+func resourceRules(r Resources, field []string, fail failFunc) {
+	requests := quantities(r.Requests, at(field, "requests"), fail)
+	limits := quantities(r.Limits, at(field, "limits"), fail)
 	for _, name := range slices.Sorted(maps.Keys(requests)) {
 		req := requests[name]
 		lim, ok := limits[name]
 		switch {
 		case !ok && !overcommitAllowed(name):
-			c.fail(fmt.Sprintf("%s cannot be overcommitted: set limits.%s to the same quantity", name, quoteKey(name)), append(field, "requests", name)...)
+			fail(at(field, "requests", name), fmt.Sprintf("%s cannot be overcommitted: set limits.%s to the same quantity", name, quoteKey(name)))
 		case ok && !overcommitAllowed(name) && req.Cmp(lim) != 0:
-			c.fail(fmt.Sprintf("request %s must equal its limit %s: %s cannot be overcommitted", r.Requests[name], r.Limits[name], name), append(field, "requests", name)...)
+			fail(at(field, "requests", name), fmt.Sprintf("request %s must equal its limit %s: %s cannot be overcommitted", r.Requests[name], r.Limits[name], name))
 		case ok && req.Cmp(lim) > 0:
-			c.fail(fmt.Sprintf("request %s is above its limit %s", r.Requests[name], r.Limits[name]), append(field, "requests", name)...)
+			fail(at(field, "requests", name), fmt.Sprintf("request %s is above its limit %s", r.Requests[name], r.Limits[name]))
 		}
+	}
+	var huge []string // where the first huge pages resource is
+	cpuOrMemory := false
+	for _, list := range []string{"requests", "limits"} {
+		m := map[string]map[string]string{"requests": r.Requests, "limits": r.Limits}[list]
+		for _, name := range slices.Sorted(maps.Keys(m)) {
+			switch {
+			case strings.HasPrefix(name, corev1.ResourceHugePagesPrefix) && huge == nil:
+				huge = at(field, list, name)
+			case name == "cpu" || name == "memory":
+				cpuOrMemory = true
+			}
+		}
+	}
+	if huge != nil && !cpuOrMemory {
+		fail(huge, "huge pages need a request or limit of cpu or memory beside them")
 	}
 }
 
 // quantities parses the quantities of a resource list and checks each
 // resource name and value.
-func (c *appChecker) quantities(m map[string]string, field ...string) map[string]resource.Quantity {
+func quantities(m map[string]string, field []string, fail failFunc) map[string]resource.Quantity {
 	qs := make(map[string]resource.Quantity, len(m))
 	for _, name := range slices.Sorted(maps.Keys(m)) {
-		f := append(slices.Clone(field), name)
+		f := at(field, name)
 		if msg := resourceNameProblem(name); msg != "" {
-			c.fail(msg, f...)
+			fail(f, msg)
 			continue
 		}
-		q, ok := c.quantity(m[name], f...)
+		q, ok := quantity(m[name], f, fail)
 		if !ok {
 			continue
 		}
 		if extendedResource(name) && q.MilliValue()%1000 != 0 {
-			c.fail(fmt.Sprintf("%s must be a whole number of %s", excerpt(m[name]), name), f...)
+			fail(f, fmt.Sprintf("%s must be a whole number of %s", excerpt(m[name]), name))
+			continue
+		}
+		if page, ok := hugePageSize(name); ok && q.Value()%page.Value() != 0 {
+			fail(f, fmt.Sprintf("%s is not a whole number of %s pages", excerpt(m[name]), page.String()))
 			continue
 		}
 		qs[name] = q
@@ -79,16 +108,35 @@ func (c *appChecker) quantities(m map[string]string, field ...string) map[string
 // quantity parses a quantity the schema has checked the form of, and
 // wants it not negative.
 func (c *appChecker) quantity(s string, field ...string) (resource.Quantity, bool) {
+	return quantity(s, field, c.failAt)
+}
+
+func quantity(s string, field []string, fail failFunc) (resource.Quantity, bool) {
 	q, err := resource.ParseQuantity(s)
 	switch {
 	case err != nil:
-		c.fail(fmt.Sprintf("%s is not a quantity: %v", quote(s), err), field...)
+		fail(field, fmt.Sprintf("%s is not a quantity: %v", quote(s), err))
 	case q.Sign() < 0:
-		c.fail(fmt.Sprintf("%s is negative", excerpt(s)), field...)
+		fail(field, fmt.Sprintf("%s is negative", excerpt(s)))
 	default:
 		return q, true
 	}
 	return q, false
+}
+
+// hugePageSize is the page size a huge pages resource, hugepages-2Mi,
+// names: a whole number of bytes, as helper.IsHugePageResourceValueDivisible
+// wants it.
+func hugePageSize(name string) (resource.Quantity, bool) {
+	size, ok := strings.CutPrefix(name, corev1.ResourceHugePagesPrefix)
+	if !ok {
+		return resource.Quantity{}, false
+	}
+	q, err := resource.ParseQuantity(size)
+	if err != nil || q.Sign() <= 0 || q.MilliValue()%1000 != 0 {
+		return resource.Quantity{}, false // resourceNameProblem reports it
+	}
+	return q, true
 }
 
 // resourceNameProblem says what is wrong with a container resource name,
@@ -97,6 +145,9 @@ func (c *appChecker) quantity(s string, field ...string) (resource.Quantity, boo
 func resourceNameProblem(name string) string {
 	if msgs := validation.IsQualifiedName(name); len(msgs) > 0 {
 		return "not a valid resource name: " + msgs[0]
+	}
+	if _, ok := hugePageSize(name); strings.HasPrefix(name, corev1.ResourceHugePagesPrefix) && !ok {
+		return "not a valid resource name: huge pages are hugepages-<page size>, a whole number of bytes such as hugepages-2Mi"
 	}
 	if strings.Contains(name, "/") && !nativeResource(name) && !extendedResource(name) {
 		return "not a valid resource name: an extended resource is DOMAIN/NAME, not starting with requests."

@@ -55,7 +55,11 @@ func (c *appChecker) kindFields() {
 		} else if err := checkSchedule(a.Schedule); err != nil {
 			c.fail(fmt.Sprintf("%s: %v", quote(a.Schedule), err), "schedule")
 		}
-		if a.TimeZone != "" {
+		switch {
+		case a.TimeZone == "" && c.set("timeZone"):
+			// The API refuses an empty zone; kdecl must not drop it either.
+			c.fail(`an empty time zone: name an IANA zone such as Europe/Berlin or UTC, or leave timeZone out for the time zone of kube-controller-manager`, "timeZone")
+		case a.TimeZone != "":
 			if _, err := time.LoadLocation(a.TimeZone); err != nil || !timeZoneForm(a.TimeZone) {
 				c.fail(fmt.Sprintf("%s is not an IANA time zone such as Europe/Berlin or UTC", quote(a.TimeZone)), "timeZone")
 			}

@@ -78,11 +78,12 @@ func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps
 				c.fail(fmt.Sprintf("%s has no Service (expose.type none)", dep), field...)
 				continue
 			}
-			if t.Kind == KindStatefulSet {
-				last := dns(fmt.Sprintf("%s-%d.%s", dep, max(t.Replicas-1, 0), HeadlessServiceName(dep)))
-				if size := int(t.Replicas) * (len(last) + 1); size > maxPodsEnvBytes {
-					c.fail(fmt.Sprintf("%s has %d replicas: %s_PODS, the DNS name of each pod, would be about %d KiB, too large for a pod; look up %s instead, which resolves to every pod",
-						dep, t.Replicas, envPrefix(dep), size>>10, dns(HeadlessServiceName(dep))), field...)
+			if t.Kind == KindStatefulSet && d.Env {
+				name := envPrefix(dep) + "_PODS"
+				// NAME=VALUE and its NUL, as execve counts it
+				if size := len(name) + len("=") + podsEnvSize(t.Replicas, dns(dep+"-."+HeadlessServiceName(dep))) + 1; size > maxEnvStringBytes {
+					c.fail(fmt.Sprintf("%s has %d replicas: %s, the DNS name of each pod, would be %d KiB, and Linux starts no process with a variable of more than %d KiB (MAX_ARG_STRLEN); look up %s instead, which resolves to every pod, or use %s with env: false",
+						dep, t.Replicas, name, size>>10, maxEnvStringBytes>>10, dns(HeadlessServiceName(dep)), dep), field...)
 					continue
 				}
 				for i := range t.Replicas {
@@ -99,6 +100,18 @@ func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps
 		}
 	}
 	l.cycles(checkers)
+}
+
+// podsEnvSize is the length of <APP>_PODS's value for n pods whose DNS
+// names are each name with the pod's ordinal after the app's name: the
+// names and the commas between them.
+func podsEnvSize(n int32, name string) int {
+	size := int(max(n-1, 0)) // commas
+	// The ordinals of each number of digits: 0-9, 10-99, ...
+	for digits, lo, next := 1, int64(0), int64(10); lo < int64(n); digits, lo, next = digits+1, next, next*10 {
+		size += int(min(int64(n), next)-lo) * (len(name) + digits)
+	}
+	return size
 }
 
 // DependencyEnv is what an app using d finds in its environment:

@@ -810,7 +810,7 @@ const (
 	envNameRule    = "an environment variable name must match [-._a-zA-Z][-._a-zA-Z0-9]*; Kubernetes skips other names"
 	portNameRule   = "a port name has at most 15 lowercase letters, digits and '-', with at least one letter"
 	annotationRule = "an annotation key is [prefix/]name, the prefix a DNS subdomain, the name alphanumeric with '-', '_' or '.' inside"
-	resourceRule   = "a resource is cpu, memory, ephemeral-storage or a domain-prefixed name like nvidia.com/gpu"
+	resourceRule   = "a resource is cpu, memory, ephemeral-storage, huge pages of a size like hugepages-2Mi or a domain-prefixed name like nvidia.com/gpu"
 	headerRule     = "an HTTP header name has only letters, digits and '-'"
 	labelRule      = "a label key is [prefix/]name, the prefix a DNS subdomain, the name alphanumeric with '-', '_' or '.' inside"
 )
