@@ -8,8 +8,10 @@ import (
 )
 
 // TestRefusals: what kdecl refuses in overrides and objects
-// (testdata/error_api_fragments.txtar), the API server refuses too, for
-// the same reason: kdecl's rules for them are the server's, not stricter.
+// (testdata/error_api_fragments.txtar, error_overrides_spellings.txtar,
+// error_objects_containers.txtar, error_api_hugepages.txtar), the API
+// server refuses too, for the same reason: kdecl's rules for them are the
+// server's, not stricter.
 // Each case is the object kdecl would have rendered, written out.
 func TestRefusals(t *testing.T) {
 	createNamespace(t, "refusals")
@@ -107,6 +109,31 @@ metadata:
   annotations: {service.beta.kubernetes.io/load-balancer-source-ranges: 10.0.0.0/8}
 spec: {ports: [{port: 80}]}
 `, "may only be used when `type` is 'LoadBalancer'"},
+		{"a container without an image", strings.Replace(deployment(""), "image: nginx}", "image: nginx}, {name: log}", 1),
+			"spec.template.spec.containers[1].image: Required value"},
+		{"a container port past 65535", strings.Replace(deployment(""), "image: nginx}", "image: nginx, ports: [{containerPort: 70000}]}", 1),
+			"containerPort: Invalid value"},
+		{"a port name with capitals", strings.Replace(deployment(""), "image: nginx}", "image: nginx, ports: [{name: Metrics_Port, containerPort: 9113}]}", 1),
+			"ports[0].name: Invalid value"},
+		{"a variable name with =", strings.Replace(deployment(""), "image: nginx}", "image: nginx, env: [{name: A=B, value: x}]}", 1),
+			"env[0].name: Invalid value"},
+		{"a request above its limit", strings.Replace(deployment(""), "image: nginx}", "image: nginx, resources: {requests: {cpu: 2}, limits: {cpu: 1}}}", 1),
+			"resources.requests: Invalid value"},
+		{"huge pages without cpu or memory", strings.Replace(deployment(""), "image: nginx}", "image: nginx, resources: {limits: {hugepages-2Mi: 2Mi}}}", 1),
+			"HugePages require cpu or memory"},
+		{"huge pages of part of a page", strings.Replace(deployment(""), "image: nginx}", "image: nginx, resources: {limits: {memory: 1Gi, hugepages-2Mi: 3Mi}}}", 1),
+			"is not positive integer multiple of hugepages-2Mi"},
+		{"a mount of no volume", strings.Replace(deployment(""), "image: nginx}", "image: nginx, volumeMounts: [{name: nope, mountPath: /a}]}", 1),
+			"volumeMounts[0].name: Not found"},
+		{"one mount path twice", strings.Replace(deployment("volumes: [{name: a, emptyDir: {}}]"), "image: nginx}",
+			"image: nginx, volumeMounts: [{name: a, mountPath: /a}, {name: a, mountPath: /a, subPath: x}]}", 1),
+			"mountPath: Invalid value"},
+		{"an init container named as a container", deployment("initContainers: [{name: web, image: busybox}]"),
+			"initContainers[0].name: Duplicate value"},
+		{"two Service ports of one name", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{name: http, port: 80}, {name: http, port: 81}]}\n",
+			"spec.ports[1].name: Duplicate value"},
+		{"an empty time zone", strings.Replace(cronJob(""), `schedule: "0 3 * * *"`, `schedule: "0 3 * * *"`+"\n  timeZone: \"\"", 1),
+			"timeZone: Invalid value"},
 		{"a podFailurePolicy with OnFailure", cronJob("podFailurePolicy: {rules: [{action: Ignore, onExitCodes: {operator: In, values: [42]}}]}"),
 			"restartPolicy: Invalid value"},
 		{"a podReplacementPolicy with a podFailurePolicy", strings.Replace(cronJob(

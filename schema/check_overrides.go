@@ -122,7 +122,7 @@ func (c *appChecker) overrides() {
 			t = overrideTypes[target.Kind]
 		}
 		bad := false
-		checkFragment(t, frag, field, func(path []string, msg string) {
+		checkPatch(t, frag, field, func(path []string, msg string) {
 			c.fail(msg, path...)
 			bad = true
 		})
@@ -220,23 +220,64 @@ func (c *appChecker) overridePod(frag map[string]any, field []string) {
 			c.fail(fmt.Sprintf("volume %s is kdecl's, from %s; change it there, or name yours otherwise", name, native), at(field, "volumes", index(i))...)
 		}
 	})
+	// The pod's volumes once the patch is merged: a container it adds
+	// mounts those.
+	podVolumes := map[string]bool{}
+	for name := range volumes {
+		podVolumes[name] = true
+	}
+	each(frag, "volumes", "name", func(_ int, name string, _ map[string]any) { podVolumes[name] = true })
+	containers, inits := c.containerNames()
+	each(frag, "containers", "name", func(_ int, name string, _ map[string]any) { containers[name] = true })
+	each(frag, "initContainers", "name", func(_ int, name string, _ map[string]any) { inits[name] = true })
+	added := func(ctr map[string]any, field []string, name, list string, other map[string]bool) {
+		if other[name] {
+			c.fail(fmt.Sprintf("the pod has a container named %s among its %s already: container names are unique across the pod", name, map[string]string{"containers": "init containers", "initContainers": "containers"}[list]), at(field, "name")...)
+		}
+		containerRules(ctr, podVolumes, field, c.failAt)
+	}
 	each(frag, "containers", "name", func(i int, name string, ctr map[string]any) {
-		if name == a.Name {
-			c.overrideContainer(ctr, at(field, "containers", index(i)), name)
-		} else if _, ok := a.Sidecars[name]; ok {
-			c.overrideSidecar(ctr, at(field, "containers", index(i)), "sidecars."+quoteKey(name), a.Sidecars[name])
+		f := at(field, "containers", index(i))
+		switch _, sidecar := a.Sidecars[name]; {
+		case name == a.Name:
+			c.overrideContainer(ctr, f, name)
+		case sidecar:
+			c.overrideSidecar(ctr, f, "sidecars."+quoteKey(name), a.Sidecars[name])
+		default:
+			added(ctr, f, name, "containers", inits)
 		}
 	})
 	each(frag, "initContainers", "name", func(i int, name string, ctr map[string]any) {
+		f := at(field, "initContainers", index(i))
 		if dep, ok := strings.CutPrefix(name, WaitContainerName("")); ok && slices.ContainsFunc(a.Uses, func(u Use) bool { return u.App == dep && u.Waits() }) {
-			c.fail("kdecl's container that waits for "+dep+"; it comes from uses", at(field, "initContainers", index(i))...)
+			c.fail("kdecl's container that waits for "+dep+"; it comes from uses", f...)
+			return
 		}
-		for j, ic := range a.InitContainers {
-			if ic.Name == name {
-				c.overrideSidecar(ctr, at(field, "initContainers", index(i)), "initContainers"+index(j), ic)
-			}
+		if j := slices.IndexFunc(a.InitContainers, func(ic Container) bool { return ic.Name == name }); j >= 0 {
+			c.overrideSidecar(ctr, f, "initContainers"+index(j), a.InitContainers[j])
+			return
 		}
+		added(ctr, f, name, "initContainers", containers)
 	})
+}
+
+// containerNames are the names of the containers and init containers
+// kdecl makes for the app's pod.
+func (c *appChecker) containerNames() (containers, inits map[string]bool) {
+	a := c.app
+	containers, inits = map[string]bool{a.Name: true}, map[string]bool{}
+	for name := range a.Sidecars {
+		containers[name] = true
+	}
+	for _, u := range a.Uses {
+		if u.Waits() {
+			inits[WaitContainerName(u.App)] = true
+		}
+	}
+	for _, ic := range a.InitContainers {
+		inits[ic.Name] = true
+	}
+	return containers, inits
 }
 
 // volumeNames are the pod's volumes kdecl makes, with the field each
@@ -401,6 +442,14 @@ var podPaths = map[string][]string{
 
 // overrideObject checks a fragment of one of the app's objects.
 func (c *appChecker) overrideObject(o ObjectRef, frag map[string]any, field []string) {
+	for _, f := range []string{"apiVersion", "kind"} {
+		if _, ok := frag[f]; ok {
+			c.fail(fmt.Sprintf("an override patches the %s kdecl renders, whose %s is kdecl's: a served one, for the app's kind", o.Kind, f), at(field, f)...)
+		}
+	}
+	if _, ok := frag["status"]; ok {
+		c.fail("the API server writes an object's status; what a render writes there is dropped", at(field, "status")...)
+	}
 	c.overrideMeta(frag, field)
 	for _, path := range slices.Sorted(maps.Keys(objectNative[o.Kind])) {
 		if _, ok := get(frag, strings.Split(path, ".")...); ok {
@@ -457,25 +506,51 @@ func (c *appChecker) overrideService(o ObjectRef, frag map[string]any, field []s
 	if _, ok := m["clusterIP"]; ok && o.Name == HeadlessServiceName(c.app.Name) {
 		c.fail("clusterIP None is what makes the Service headless", at(field, "spec", "clusterIP")...)
 	}
-	ports := map[int64]string{}
-	for name, p := range c.app.Ports {
-		ports[int64(p.ServiceNumber())] = name
+	if _, ok := m["ports"]; ok {
+		c.overrideServicePorts(o, m["ports"], at(field, "spec", "ports"))
 	}
-	list, _ := m["ports"].([]any)
+}
+
+// overrideServicePorts checks a patch of a Service's ports. kdecl makes
+// them from the app's ports, so a patch may only name one by its number,
+// the list's merge key, and set what kdecl leaves unset: its
+// appProtocol. It may not add a port, nor change one's name, number,
+// protocol, target or node port.
+func (c *appChecker) overrideServicePorts(o ObjectRef, v any, field []string) {
+	ports := c.app.ServicePorts()
+	if o.Name == HeadlessServiceName(c.app.Name) {
+		ports = c.app.Ports
+	}
+	byNumber := map[int64][]string{}
+	for _, name := range slices.Sorted(maps.Keys(ports)) {
+		n := int64(ports[name].ServiceNumber())
+		byNumber[n] = append(byNumber[n], name)
+	}
+	list, _ := v.([]any)
 	for i, x := range list {
 		p, _ := x.(map[string]any)
 		n, _ := p["port"].(int64)
-		name, ok := ports[n]
-		if !ok {
+		f := at(field, index(i))
+		names := byNumber[n]
+		switch {
+		case len(names) == 0:
+			c.fail(fmt.Sprintf("the Service has no port %d: its ports are the app's ports (have %s); add one to ports", n, keyList(ports)), at(f, "port")...)
+			continue
+		case len(names) > 1:
+			c.fail(fmt.Sprintf("the Service has %d ports numbered %d (%s), and a patch merges them by their number alone", len(names), n, strings.Join(names, ", ")), at(f, "port")...)
 			continue
 		}
-		for _, f := range []string{"name", "targetPort", "protocol", "nodePort"} {
-			if _, set := p[f]; set {
-				native := "ports." + quoteKey(name)
-				if f == "nodePort" {
-					native = "expose.nodePorts." + quoteKey(name)
-				}
-				c.native(at(field, "spec", "ports", index(i), f), native)
+		native := map[string]string{
+			"name": "ports." + quoteKey(names[0]), "protocol": "ports." + quoteKey(names[0]) + ".protocol",
+			"targetPort": "ports." + quoteKey(names[0]), "nodePort": "expose.nodePorts." + quoteKey(names[0]),
+		}
+		for _, k := range sortedKeys(p) {
+			switch {
+			case k == "port" || k == "appProtocol":
+			case native[k] != "":
+				c.native(at(f, k), native[k])
+			default:
+				c.fail("an override of a Service's port sets only its appProtocol", at(f, k)...)
 			}
 		}
 	}

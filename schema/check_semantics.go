@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -239,6 +240,7 @@ func objectRules(kind, name string, o map[string]any, field []string, fail failF
 	spec, _ := get(o, tmpl...)
 	pod, _ := spec.(map[string]any)
 	podRules(kind, pod, at(field, tmpl...), fail)
+	podContainers(pod, at(field, tmpl...), fail)
 	rp, _ := pod["restartPolicy"].(string)
 	if rp != "" && restartPolicies[kind] != nil && !slices.Contains(restartPolicies[kind], rp) {
 		fail(at(field, at(tmpl, "restartPolicy")...), fmt.Sprintf("unsupported value %s for a %s's pods: want %s", quote(rp), kind, joinWith(quoteAll(restartPolicies[kind]), "or")))
@@ -257,4 +259,118 @@ func objectRules(kind, name string, o map[string]any, field []string, fail failF
 	js, _ := get(o, job...)
 	m, _ := js.(map[string]any)
 	jobRules(m, rp, at(field, job...), fail)
+}
+
+// containerRules checks a whole container, of a pod that an object or an
+// override writes, with the rules the API server applies to every
+// container (validateContainerCommon) that kdecl's own containers meet
+// by construction: a name, an image without white space around it, valid
+// ports and variable names, resources (resourceRules), and mounts of the
+// pod's volumes, at unique paths. volumes are the names of the pod's
+// volumes, nil when they are unknown.
+func containerRules(ctr map[string]any, volumes map[string]bool, field []string, fail failFunc) {
+	name, _ := ctr["name"].(string)
+	if msgs := validation.IsDNS1123Label(name); name == "" || len(msgs) > 0 {
+		msg := "a container needs a name"
+		if name != "" {
+			msg = "a container's name is an RFC 1123 label: " + msgs[0]
+		}
+		fail(at(field, "name"), msg)
+	}
+	switch image, _ := ctr["image"].(string); {
+	case image == "":
+		fail(field, "a container needs an image")
+	case strings.TrimSpace(image) != image:
+		fail(at(field, "image"), fmt.Sprintf("image %s has white space around it", quote(image)))
+	}
+	portNames := map[string]bool{}
+	for i, x := range asList(ctr["ports"]) {
+		p, f := asMap(x), at(field, "ports", index(i))
+		if name, _ := p["name"].(string); name != "" {
+			if msgs := validation.IsValidPortName(name); len(msgs) > 0 {
+				fail(at(f, "name"), "not a valid port name: "+msgs[0])
+			} else if portNames[name] {
+				fail(at(f, "name"), fmt.Sprintf("the container has two ports named %s", name))
+			}
+			portNames[name] = true
+		}
+		if _, ok := p["containerPort"]; !ok {
+			fail(f, "a port needs a containerPort")
+		}
+		for _, k := range []string{"containerPort", "hostPort"} {
+			if n, set := p[k].(int64); set && len(validation.IsValidPortNum(int(n))) > 0 {
+				fail(at(f, k), fmt.Sprintf("%d is not a port number from 1 to 65535", n))
+			}
+		}
+	}
+	for i, x := range asList(ctr["env"]) {
+		name, _ := asMap(x)["name"].(string)
+		if msgs := validation.IsRelaxedEnvVarName(name); name == "" || len(msgs) > 0 {
+			fail(at(field, "env", index(i), "name"), "an environment variable's name is printable ASCII but '=', and not empty")
+		}
+	}
+	if r := asMap(ctr["resources"]); r != nil {
+		resourceRules(Resources{Requests: quantityStrings(r["requests"]), Limits: quantityStrings(r["limits"])}, at(field, "resources"), fail)
+	}
+	paths := map[string]bool{}
+	for i, x := range asList(ctr["volumeMounts"]) {
+		m, f := asMap(x), at(field, "volumeMounts", index(i))
+		name, _ := m["name"].(string)
+		if volumes != nil && !volumes[name] {
+			fail(at(f, "name"), fmt.Sprintf("the pod has no volume %s", quote(name)))
+		}
+		switch p, _ := m["mountPath"].(string); {
+		case p == "":
+			fail(f, "a mount needs a mountPath")
+		case paths[p]:
+			fail(at(f, "mountPath"), fmt.Sprintf("the container mounts a volume at %s already", p))
+		default:
+			paths[p] = true
+		}
+	}
+}
+
+// podContainers checks the containers of a whole pod spec: each by
+// containerRules, and their names unique across the pod.
+func podContainers(pod map[string]any, field []string, fail failFunc) {
+	volumes := map[string]bool{}
+	for _, v := range asList(pod["volumes"]) {
+		name, _ := asMap(v)["name"].(string)
+		volumes[name] = true
+	}
+	names := map[string]bool{}
+	for _, list := range []string{"initContainers", "containers"} {
+		for i, x := range asList(pod[list]) {
+			ctr, f := asMap(x), at(field, list, index(i))
+			containerRules(ctr, volumes, f, fail)
+			if name, _ := ctr["name"].(string); name != "" && names[name] {
+				fail(at(f, "name"), fmt.Sprintf("the pod has another container named %s: container names are unique across the pod", name))
+			} else {
+				names[name] = true
+			}
+		}
+	}
+}
+
+// quantityStrings are the quantities of a resource list as written: a
+// quantity is a string or a number in JSON.
+func quantityStrings(v any) map[string]string {
+	m := asMap(v)
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, q := range m {
+		switch q := q.(type) {
+		case string:
+			out[k] = q
+		case int64:
+			out[k] = strconv.FormatInt(q, 10)
+		case float64:
+			out[k] = strconv.FormatFloat(q, 'f', -1, 64)
+		default:
+			out[k] = fmt.Sprint(q)
+		}
+	}
+	return out
 }

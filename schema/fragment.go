@@ -16,6 +16,29 @@ import (
 // has, every value of the field's type. It calls fail with the path of
 // each problem within the fragment.
 func checkFragment(t reflect.Type, v any, path []string, fail func(path []string, msg string)) {
+	fragmentChecker{fail: fail}.check(t, v, path)
+}
+
+// checkPatch checks a fragment that is a strategic merge patch of an
+// object kdecl renders, as checkFragment does, and what only a patch can
+// say: null deletes a field, a directive ($patch, $setElementOrder/...,
+// $retainKeys, $deleteFromPrimitiveList/...) deletes or reorders, and an
+// element of a list merged by key without its key cannot be merged.
+func checkPatch(t reflect.Type, v any, path []string, fail func(path []string, msg string)) {
+	fragmentChecker{patch: true, fail: fail}.check(t, v, path)
+}
+
+type fragmentChecker struct {
+	patch bool
+	fail  func(path []string, msg string)
+}
+
+func (c fragmentChecker) check(t reflect.Type, v any, path []string) {
+	fail := c.fail
+	if v == nil && c.patch {
+		fail(path, "null deletes the field in a patch, and an override only adds and changes what kdecl renders: leave the field out")
+		return
+	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -40,7 +63,15 @@ func checkFragment(t reflect.Type, v any, path []string, fail func(path []string
 		fields := jsonFields(t)
 		for _, name := range sortedKeys(m) {
 			f, ok := fields[name]
-			if !ok {
+			switch {
+			case !ok && strings.HasPrefix(name, "$"):
+				msg := "a strategic merge patch directive: an object is written whole, not patched"
+				if c.patch {
+					msg = "a strategic merge patch directive, which kdecl does not take: an override only adds and changes what kdecl renders, it does not delete or reorder it"
+				}
+				fail(append(slices.Clone(path), name), msg)
+				continue
+			case !ok:
 				msg := "unknown field"
 				if s := suggest(name, sortedKeys(fields)); s != "" {
 					msg += fmt.Sprintf(" (did you mean %s?)", s)
@@ -48,7 +79,10 @@ func checkFragment(t reflect.Type, v any, path []string, fail func(path []string
 				fail(append(slices.Clone(path), name), msg)
 				continue
 			}
-			checkFragment(f, m[name], append(slices.Clone(path), name), fail)
+			if c.patch && f.mergeKey != "" {
+				c.mergeKeys(name, f.mergeKey, m[name], append(slices.Clone(path), name))
+			}
+			c.check(f.typ, m[name], append(slices.Clone(path), name))
 		}
 	case reflect.Map:
 		m, ok := v.(map[string]any)
@@ -57,7 +91,7 @@ func checkFragment(t reflect.Type, v any, path []string, fail func(path []string
 			return
 		}
 		for _, k := range sortedKeys(m) {
-			checkFragment(t.Elem(), m[k], append(slices.Clone(path), k), fail)
+			c.check(t.Elem(), m[k], append(slices.Clone(path), k))
 		}
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 { // []byte: base64 text in JSON
@@ -72,7 +106,7 @@ func checkFragment(t reflect.Type, v any, path []string, fail func(path []string
 			return
 		}
 		for i, x := range l {
-			checkFragment(t.Elem(), x, append(slices.Clone(path), "["+strconv.Itoa(i)+"]"), fail)
+			c.check(t.Elem(), x, append(slices.Clone(path), "["+strconv.Itoa(i)+"]"))
 		}
 	case reflect.String:
 		s, ok := v.(string)
@@ -116,12 +150,42 @@ func checkFragment(t reflect.Type, v any, path []string, fail func(path []string
 	}
 }
 
+// mergeKeys checks that each element of a list a patch merges by key,
+// such as containers by name, has its key: the patch library cannot
+// merge one without it.
+func (c fragmentChecker) mergeKeys(name, key string, v any, path []string) {
+	list, _ := v.([]any)
+	seen := map[string]bool{}
+	for i, x := range list {
+		elem, ok := x.(map[string]any)
+		if !ok {
+			continue // the element's type is checked next
+		}
+		k, ok := elem[key]
+		switch id := fmt.Sprint(k); {
+		case !ok:
+			c.fail(append(slices.Clone(path), "["+strconv.Itoa(i)+"]"), fmt.Sprintf("a patch merges the elements of %s by their %s: give this one its %s, to change that element or add a new one", name, key, key))
+		case seen[id]:
+			c.fail(append(slices.Clone(path), "["+strconv.Itoa(i)+"]"), fmt.Sprintf("a patch merges the elements of %s by their %s, and another element has %s %s: write one", name, key, key, id))
+		default:
+			seen[id] = true
+		}
+	}
+}
+
 var jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+
+// jsonField is a field of a struct type: its type and, for a list that
+// a strategic merge patch merges by key, the key.
+type jsonField struct {
+	typ      reflect.Type
+	mergeKey string
+}
 
 // jsonFields are the fields of a struct type by the names JSON uses,
 // with those of embedded and inline structs.
-func jsonFields(t reflect.Type) map[string]reflect.Type {
-	fields := map[string]reflect.Type{}
+func jsonFields(t reflect.Type) map[string]jsonField {
+	fields := map[string]jsonField{}
 	for f := range t.Fields() {
 		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
 		switch {
@@ -139,7 +203,11 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 		case name == "":
 			name = f.Name
 		}
-		fields[name] = f.Type
+		jf := jsonField{typ: f.Type}
+		if slices.Contains(strings.Split(f.Tag.Get("patchStrategy"), ","), "merge") && f.Type.Kind() == reflect.Slice {
+			jf.mergeKey = f.Tag.Get("patchMergeKey")
+		}
+		fields[name] = jf
 	}
 	return fields
 }
