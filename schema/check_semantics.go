@@ -194,6 +194,13 @@ func objectRules(kind, name string, o map[string]any, field []string, fail failF
 	}
 	switch kind {
 	case "ConfigMap", "Secret":
+		if kind == "Secret" {
+			for _, data := range []string{"data", "stringData"} {
+				if len(asMap(o[data])) > 0 {
+					fail(at(field, data), "a Secret's values would be committed with the deploy directory: create the Secret in the cluster (kubectl create secret, a sealed or external secret) and reference it from the apps, by secrets.env, secrets.envFrom or secrets.files")
+				}
+			}
+		}
 		for _, data := range []string{"data", "binaryData", "stringData"} {
 			m, _ := o[data].(map[string]any)
 			for _, k := range sortedKeys(m) {

@@ -89,6 +89,7 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 	}
 	l.autoscalers(s, checkers)
 	l.nodePorts(s, checkers)
+	l.grants(s, checkers)
 	// The objects of the stack's own come after the generated ones: an
 	// error names the one to rename.
 	extra(s.Objects, nil)
