@@ -1137,4 +1137,23 @@ func (s *Stack) serviceRest(a *App, svc manifest.Doc, key string, expose map[str
 			s.override(a.Name, key, spec[k], "spec", k)
 		}
 	}
+	// Of a port, kdecl's fields say all but its appProtocol, which an
+	// override sets on the port of its number; ports that share a number
+	// a patch cannot tell apart.
+	var protocols []any
+	ports, _ := spec["ports"].([]any)
+	numbers := map[int32]int{}
+	for _, v := range ports {
+		m, _ := v.(map[string]any)
+		numbers[number(m["port"])]++
+	}
+	for _, v := range ports {
+		m, _ := v.(map[string]any)
+		if ap, ok := m["appProtocol"].(string); ok && ap != "" && numbers[number(m["port"])] == 1 {
+			protocols = append(protocols, map[string]any{"port": int(number(m["port"])), "appProtocol": ap})
+		}
+	}
+	if len(protocols) > 0 {
+		s.override(a.Name, key, protocols, "spec", "ports")
+	}
 }

@@ -37,6 +37,11 @@ func (o *object) set(label string, value any) {
 
 func (o *object) empty() bool { return len(o.fields) == 0 }
 
+// has is whether the field label is set.
+func (o *object) has(label string) bool {
+	return slices.ContainsFunc(o.fields, func(f field) bool { return f.label == label })
+}
+
 // bareLabel is a label CUE reads as a plain field name: no hidden (_x) or
 // definition (#x) field, no keyword or predeclared identifier.
 var bareLabel = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*$`)

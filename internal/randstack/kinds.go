@@ -259,7 +259,7 @@ func (g *gen) cronField(f cronField) string {
 // other files of the time zone database.
 func (g *gen) timeZone() string {
 	if g.rare() {
-		return pick(g, "posix/Europe/Berlin", "right/UTC", "America/Argentina/ComodRivadavia", "Factory", "GMT+0", "Etc/GMT-0", "localtime", "posixrules")
+		return pick(g, "posix/Europe/Berlin", "right/UTC", "America/Argentina/ComodRivadavia", "Factory", "GMT+0", "Etc/GMT-0", "localtime", "posixrules", "")
 	}
 	return pick(g, "UTC", "Etc/UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "America/Argentina/Buenos_Aires",
 		"Etc/GMT+12", "Etc/GMT-14", "Pacific/Chatham", "Asia/Kathmandu", "America/Port-au-Prince", "Antarctica/DumontDUrville", "Europe/Kyiv",

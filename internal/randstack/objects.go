@@ -213,7 +213,27 @@ func (s *stackGen) object(a *app) (string, *object) {
 		if g.server() {
 			ports = append(ports, obj("port", 81)) // a second port without a name
 		}
-		o = obj("apiVersion", "v1", "kind", kind, "spec", obj("selector", obj("example.com/role", "worker"), "ports", ports))
+		spec := obj("selector", obj("example.com/role", "worker"), "ports", ports)
+		if typ := pick(g, "ClusterIP", "NodePort", "LoadBalancer"); typ != "ClusterIP" || g.rare() {
+			// node ports from the pool the apps' Services draw from too
+			spec.set("type", typ)
+			if typ != "ClusterIP" && g.p(0.2) {
+				ports = append(ports, obj("name", "https", "port", 443, "protocol", pick(g, "TCP", "UDP"), "targetPort", 8443))
+			}
+			for _, p := range ports {
+				if g.p(0.6) {
+					p.(*object).set("nodePort", s.nodePort())
+				}
+			}
+			spec.set("ports", ports)
+			if typ == "LoadBalancer" && g.p(0.3) || g.rare() {
+				spec.set("externalTrafficPolicy", pick(g, "Local", "Cluster"))
+				if g.p(0.5) {
+					spec.set("healthCheckNodePort", s.nodePort())
+				}
+			}
+		}
+		o = obj("apiVersion", "v1", "kind", kind, "spec", spec)
 	case "LimitRange":
 		lim := obj("type", "Container", "default", obj("cpu", "500m", "memory", "256Mi"), "defaultRequest", obj("cpu", "100m"),
 			"max", obj("cpu", "2"))

@@ -140,10 +140,59 @@ func (s *stackGen) podPatch(a *app, p *pod, extra *[]string) *object {
 		}
 		o.set("volumes", vols)
 	}
+	var containers list
 	if len(p.sidecars) > 0 && g.p(0.2) {
-		o.set("containers", list{obj("name", pick(g, p.sidecars...), "securityContext", g.containerSecurityContext())})
+		containers = append(containers, obj("name", pick(g, p.sidecars...), "securityContext", g.containerSecurityContext()))
+	}
+	if g.p(0.1) {
+		containers = append(containers, s.addedContainer(p, *extra))
+	}
+	if len(containers) > 0 {
+		o.set("containers", containers)
 	}
 	return o
+}
+
+// addedContainer is a container an override adds to the pod, with the
+// checks of a container: a name of its own, an image, ports, variables,
+// resources and mounts of the pod's volumes (the override's own, extra),
+// each past the API server's rules at the stack's risk.
+func (s *stackGen) addedContainer(p *pod, extra []string) *object {
+	g := s.gen
+	name := unique(p.containers, func() string { return g.dnsLabel(20) })
+	if name == "" || g.rare() {
+		name = pick(g, "Exporter", "wait-for-x")
+	}
+	c := obj("name", name, "image", pick(g, "nginx/nginx-prometheus-exporter:1.3.0", "busybox:1.36"))
+	if g.rare() {
+		c.set("image", pick[any](g, nil, " busybox:1.36"))
+	}
+	if g.p(0.5) {
+		port := unique(p.ports, g.portName)
+		n := g.integer(1, 65535, 9113)
+		if port == "" || g.rare() {
+			port, n = pick(g, "Metrics_Port", "metrics"), pick[int64](g, 9113, 70000)
+		}
+		c.set("ports", list{obj("name", port, "containerPort", n)})
+	}
+	if g.p(0.3) {
+		env := pick(g, "SCRAPE_URI", "LOG_LEVEL")
+		if g.rare() {
+			env = "A=B"
+		}
+		c.set("env", list{obj("name", env, "value", "info")})
+	}
+	if g.p(0.3) {
+		c.set("resources", g.resources())
+	}
+	if len(extra) > 0 && g.p(0.5) {
+		vol := pick(g, extra...)
+		if g.rare() {
+			vol = "no-such-volume"
+		}
+		c.set("volumeMounts", list{obj("name", vol, "mountPath", "/mnt/"+vol)})
+	}
+	return c
 }
 
 func (g *gen) podSecurityContext() *object {
@@ -370,5 +419,53 @@ func (s *stackGen) servicePatch(a *app, headless bool) *object {
 		o = pick(g, obj("sessionAffinityConfig", obj("clientIP", obj("timeoutSeconds", pick(g, 0, 86401)))),
 			obj("ipFamilyPolicy", "RequireDualStack"))
 	}
+	if g.p(0.2) || g.rare() {
+		o.set("ports", s.servicePortsPatch(a, headless))
+	}
 	return o
+}
+
+// servicePortsPatch is a patch of the ports of one of the app's
+// Services: the appProtocol of a port, named by its number, which is
+// all kdecl lets an override set there. At the stack's risk, it adds a
+// port, changes one, or names a number two ports share.
+func (s *stackGen) servicePortsPatch(a *app, headless bool) list {
+	g := s.gen
+	count := map[int64]int{}
+	var nums []int64
+	for _, p := range a.ports {
+		if headless || !p.podOnly {
+			if count[p.svc]++; count[p.svc] == 1 {
+				nums = append(nums, p.svc)
+			}
+		}
+	}
+	var l list
+	for _, n := range nums {
+		if count[n] == 1 && g.p(0.5) {
+			l = append(l, obj("port", n, "appProtocol", pick(g, "http", "https", "kubernetes.io/h2c", "kubernetes.io/ws", "example.com/custom")))
+		}
+	}
+	if g.rare() {
+		switch n := pick(g, append(nums, 1)...); g.r.IntN(4) {
+		case 0: // a port the app does not have, as a second port of a name
+			l = append(l, obj("port", g.integer(1, 65535, 81), "name", pick(g, append(portNames(a), "http")...), "targetPort", 8080))
+		case 1:
+			l = append(l, obj("port", n, pick(g, "name", "targetPort", "protocol", "nodePort"), pick[any](g, "other", 8080, "UDP", 30999)))
+		case 2:
+			l = append(l, obj("appProtocol", "http")) // without its merge key
+		default:
+			l = append(l, obj("port", n, "appProtocol", "http"), obj("port", n, "appProtocol", "https")) // twice
+		}
+	}
+	return l
+}
+
+// portNames are the names of the app's ports.
+func portNames(a *app) []string {
+	var names []string
+	for _, p := range a.ports {
+		names = append(names, p.name)
+	}
+	return names
 }

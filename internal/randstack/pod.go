@@ -275,6 +275,29 @@ func (g *gen) resources() *object {
 			lim.set(name, g.quantity(kind))
 		}
 	}
+	if g.p(0.05) {
+		// Huge pages: whole pages, requested as much as limited, beside
+		// cpu or memory, except at the stack's risk.
+		page := pick(g, "2Mi", "1Gi", "64Ki")
+		size := map[string]int64{"2Mi": 2, "1Gi": 1, "64Ki": 64}[page]
+		q := fmt.Sprintf("%d%s", size*g.integer(1, 64, 1), page[len(page)-2:])
+		if g.rare() {
+			q = pick(g, "3Mi", "1", "1500m")
+		}
+		name := "hugepages-" + page
+		if g.rare() {
+			name = pick(g, "hugepages-big", "hugepages-0", "hugepages-1.5")
+		}
+		req.set(name, q)
+		if !g.rare() {
+			lim.set(name, q)
+		}
+		if !g.rare() && !req.has("cpu") && !req.has("memory") && !lim.has("cpu") && !lim.has("memory") {
+			m := g.quantity("memory")
+			req.set("memory", m)
+			lim.set("memory", m)
+		}
+	}
 	r := &object{}
 	if !req.empty() || g.p(0.1) {
 		r.set("requests", req)

@@ -405,10 +405,13 @@ func (s *stackGen) replicas(kind string) int64 {
 	return g.integer(0, 1000000, 1, 2, 3, 10)
 }
 
-// port is a named port of an app.
+// port is a named port of an app: its number in the container and on
+// the app's Services, and whether it is off the app's Service.
 type port struct {
-	name string
-	num  int64
+	name    string
+	num     int64
+	svc     int64
+	podOnly bool
 }
 
 // ports adds their names to the pod's port names. Now and then two have
@@ -445,12 +448,13 @@ func (s *stackGen) ports(p *pod, lo, hi int, service bool) (*object, []port) {
 			continue
 		}
 		seen[k] = true
-		ports = append(ports, port{name, num})
+		ports = append(ports, port{name: name, num: num, svc: num})
 		hostPort := g.p(0.1)
 		if protocol == "" && !hostPort && g.p(0.7) {
 			o.set(name, num)
 			continue
 		}
+		this := &ports[len(ports)-1]
 		st := &object{}
 		st.set("port", num)
 		if service && g.p(0.15) { // the Service's own number
@@ -459,9 +463,11 @@ func (s *stackGen) ports(p *pod, lo, hi int, service bool) (*object, []port) {
 				sp = ports[0].num // a number another port has on the Service
 			}
 			st.set("servicePort", sp)
+			this.svc = sp
 		}
 		if service && g.p(0.08) { // a port of the pod alone
 			st.set("service", false)
+			this.podOnly = true
 		}
 		if hostPort { // unique in the pod, except at the stack's risk
 			n := pick(g, num, g.integer(1, 65535, 8080, 9100))
