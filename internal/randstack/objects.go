@@ -104,7 +104,7 @@ func (s *stackGen) object(a *app) (string, *object) {
 	g := s.gen
 	name := g.objectName()
 	kinds := []string{"ServiceAccount", "ConfigMap", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
-		"NetworkPolicy", "Ingress", "Service", "LimitRange", "ResourceQuota", "PriorityClass", "StorageClass",
+		"NetworkPolicy", "Ingress", "Service", "Service", "LimitRange", "ResourceQuota", "PriorityClass", "StorageClass",
 		"PersistentVolumeClaim", "Widget"}
 	if a != nil && a.kind != "job" && a.kind != "cronjob" {
 		kinds = append(kinds, "PodDisruptionBudget", "PodDisruptionBudget")
