@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path"
@@ -91,9 +90,7 @@ func diff(ctx context.Context, dir string, f diffFlags, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	d, err := deploydir.Open(ctx, f.output, deploydir.Options{
-		Waiting: func() { fmt.Fprintf(stderr, "kdecl: waiting for another kdecl to finish with %s\n", f.output) },
-	})
+	d, err := deploydir.Open(ctx, f.output, deploydir.Options{Waiting: waiting(stderr, f.output)})
 	if err != nil {
 		return openError(ctx, err)
 	}

@@ -33,15 +33,9 @@ func checkOutput(cmd, out, stack string) error {
 	if out == "" {
 		return usageErrorf("%s: -o is empty; give a deploy directory, or - for stdout", cmd)
 	}
-	if info, err := os.Stat(out); err == nil && !info.IsDir() {
-		return usageErrorf("%s: -o %s is not a directory", cmd, out)
-	}
-	dir, err := resolve(out)
+	dir, err := checkDeployDir(cmd, "-o", out, false)
 	if err != nil {
 		return err
-	}
-	if dir == filepath.Dir(dir) {
-		return usageErrorf("%s: -o %s is the root directory; give a deploy directory of its own", cmd, out)
 	}
 	if s, err := resolve(stack); err == nil {
 		if rel, err := filepath.Rel(s, dir); err == nil && filepath.IsLocal(rel) {
@@ -53,6 +47,26 @@ func checkOutput(cmd, out, stack string) error {
 		}
 	}
 	return nil
+}
+
+// checkDeployDir refuses, as bad usage, a deploy directory (given with
+// flag) that cannot be one: not a directory, the root, or, when it must
+// exist, missing. It returns the directory's path with links resolved.
+func checkDeployDir(cmd, flag, out string, mustExist bool) (string, error) {
+	switch info, err := os.Stat(out); {
+	case errors.Is(err, fs.ErrNotExist) && mustExist:
+		return "", usageErrorf("%s: %s %s: no such directory; give a deploy directory", cmd, flag, out)
+	case err == nil && !info.IsDir():
+		return "", usageErrorf("%s: %s %s is not a directory", cmd, flag, out)
+	}
+	dir, err := resolve(out)
+	if err != nil {
+		return "", err
+	}
+	if dir == filepath.Dir(dir) {
+		return "", usageErrorf("%s: %s %s is the root directory; give a deploy directory of its own", cmd, flag, out)
+	}
+	return dir, nil
 }
 
 // resolve is the absolute path of name with every symbolic link resolved,
@@ -84,4 +98,10 @@ func tagArgs(tags []string) string {
 		b.WriteString(" -t " + t)
 	}
 	return b.String()
+}
+
+// waiting is the Waiting of deploydir.Options: it says on stderr that
+// kdecl waits for another kdecl's lock on the deploy directory dir.
+func waiting(stderr io.Writer, dir string) func() {
+	return func() { fmt.Fprintf(stderr, "kdecl: waiting for another kdecl to finish with %s\n", dir) }
 }

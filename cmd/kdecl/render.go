@@ -66,7 +66,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	d, err := deploydir.Open(ctx, f.output, deploydir.Options{
 		Create:  !f.check,
-		Waiting: func() { fmt.Fprintf(stderr, "kdecl: waiting for another kdecl to finish with %s\n", f.output) },
+		Waiting: waiting(stderr, f.output),
 	})
 	if err != nil {
 		return openError(ctx, err)
