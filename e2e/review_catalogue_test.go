@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -26,6 +27,10 @@ type reviewCase struct {
 var reviewCatalogue = []reviewCase{
 	{"an image", `apps: web: {image: "nginx:1.27", ports: http: 80}`,
 		`apps: web: {image: "nginx:1.28", ports: http: 80}`, []string{"rollout"}},
+	// The API server refuses white space around an image, not control
+	// characters or bidi overrides in it: review must print them escaped.
+	{"an image with terminal escapes", `apps: web: {image: "nginx:1.27", ports: http: 80}`,
+		`apps: web: {image: "nginx:1.28\u001b[2J\u202e\u009b", ports: http: 80}`, []string{"rollout"}},
 	{"a config value", `apps: web: {image: "nginx:1.27", config: env: MODE: "a"}`,
 		`apps: web: {image: "nginx:1.27", config: env: MODE: "b"}`, []string{"rollout"}},
 	{"replicas", `apps: web: {image: "nginx:1.27", replicas: 2}`,
@@ -114,6 +119,13 @@ func TestReviewCatalogue(t *testing.T) {
 			out, err := cmd.Output()
 			if err != nil {
 				t.Fatalf("kdecl review: %v\n%s", err, out)
+			}
+			text, err := exec.Command(kdecl, "review", "--from", old, "--to", new).Output()
+			if err != nil {
+				t.Fatalf("kdecl review: %v\n%s", err, text)
+			}
+			if i := strings.IndexFunc(string(text), func(r rune) bool { return r != '\n' && !strconv.IsGraphic(r) }); i >= 0 {
+				t.Errorf("review prints %q, which is not printable:\n%q", []rune(string(text[i:]))[0], text)
 			}
 			var changes []struct {
 				Object  string

@@ -108,7 +108,7 @@ func diff(ctx context.Context, dir string, f diffFlags, stdout, stderr io.Writer
 		case c.New == nil:
 			newName = "/dev/null"
 		}
-		if _, err := textdiff.Unified(stdout, oldName, newName, c.Old, c.New, colors); err != nil {
+		if _, err := textdiff.Unified(stdout, printable(oldName), printable(newName), c.Old, c.New, colors); err != nil {
 			return err
 		}
 	}

@@ -8,7 +8,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kdecl/kdecl/internal/deploydir"
 )
@@ -103,5 +105,50 @@ func tagArgs(tags []string) string {
 // waiting is the Waiting of deploydir.Options: it says on stderr that
 // kdecl waits for another kdecl's lock on the deploy directory dir.
 func waiting(stderr io.Writer, dir string) func() {
-	return func() { fmt.Fprintf(stderr, "kdecl: waiting for another kdecl to finish with %s\n", dir) }
+	return func() { fmt.Fprintf(stderr, "kdecl: waiting for another kdecl to finish with %s\n", printable(dir)) }
+}
+
+// printable is s with every rune that is not graphic escaped as Go
+// escapes it in a quoted string (\x1b, \u202e, and \xff for a byte that
+// is not UTF-8), and the rest, backslashes included, as it is: text
+// from a stack or a file (an image, a file name) then cannot move a
+// terminal's cursor, clear it, or reorder or hide what it shows (bidi
+// overrides, zero-width runes), and ordinary text reads unchanged. It is
+// for text printed on one line: newlines and tabs are escaped too.
+func printable(s string) string { return escape(s, false) }
+
+// printableLines is printable for a message of several lines, such as an
+// error: newlines and tabs stay.
+func printableLines(s string) string { return escape(s, true) }
+
+func escape(s string, lines bool) string {
+	keep := func(r rune) bool { return strconv.IsGraphic(r) || lines && (r == '\n' || r == '\t') }
+	i := 0
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 || !keep(r) {
+			break
+		}
+		i += n
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:i])
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case keep(r):
+			b.WriteString(s[i : i+n])
+		default:
+			q := strconv.QuoteRune(r) // '\x1b', '\u202e'
+			b.WriteString(q[1 : len(q)-1])
+		}
+		i += n
+	}
+	return b.String()
 }

@@ -82,9 +82,9 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		for _, c := range p.Changes {
 			if c.New == nil {
-				fmt.Fprintf(stderr, "not produced any more: %s\n", c.Path)
+				fmt.Fprintf(stderr, "not produced any more: %s\n", printable(c.Path))
 			} else {
-				fmt.Fprintf(stderr, "stale: %s\n", c.Path)
+				fmt.Fprintf(stderr, "stale: %s\n", printable(c.Path))
 			}
 		}
 		return fmt.Errorf("%s is not up to date with %s; run: kdecl render %s%s -o %s", f.output, dir, dir, tagArgs(f.tags), f.output)
