@@ -32,7 +32,12 @@ does in a cluster, in these classes:
   data-loss  a claim or claim template goes, a statefulset scales down, a
              persistent volume becomes an emptyDir
   exposure   a Service becomes NodePort or LoadBalancer, a port is newly
-             exposed, host networking or a host port appears
+             exposed; pods get their node's network, processes or IPC, a
+             host port, a privileged container, a read-write hostPath of
+             the node's root or of a container runtime's socket; a binding
+             grants cluster-admin, or a role to anyone (system:anonymous,
+             system:unauthenticated, system:authenticated,
+             system:serviceaccounts)
   scale      replicas or resources change
   secret     a Secret or key is newly required: it must exist first
   removed    no longer rendered: kubectl apply does not delete it
