@@ -17,7 +17,9 @@ const diffDoc = `usage: kdecl diff [flags] STACK_DIR -o DIR
 
 Diff shows what 'kdecl render STACK_DIR -o DIR' would change in the
 deploy directory DIR, and writes nothing: a unified diff per file, files
-the render adds and removes included.
+the render adds and removes included. (A render that a crash interrupted
+in DIR after its commit point is finished first, as the next render
+would finish it.)
 
 Exit codes, as diff(1) and kubectl diff: 0 no change, 1 differences, 2
 an invalid stack, bad usage or any other error.
