@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -26,6 +27,10 @@ type reviewCase struct {
 var reviewCatalogue = []reviewCase{
 	{"an image", `apps: web: {image: "nginx:1.27", ports: http: 80}`,
 		`apps: web: {image: "nginx:1.28", ports: http: 80}`, []string{"rollout"}},
+	// The API server refuses white space around an image, not control
+	// characters or bidi overrides in it: review must print them escaped.
+	{"an image with terminal escapes", `apps: web: {image: "nginx:1.27", ports: http: 80}`,
+		`apps: web: {image: "nginx:1.28\u001b[2J\u202e\u009b", ports: http: 80}`, []string{"rollout"}},
 	{"a config value", `apps: web: {image: "nginx:1.27", config: env: MODE: "a"}`,
 		`apps: web: {image: "nginx:1.27", config: env: MODE: "b"}`, []string{"rollout"}},
 	{"replicas", `apps: web: {image: "nginx:1.27", replicas: 2}`,
@@ -66,6 +71,19 @@ apps: web: {image: "nginx:1.27", ports: http: 80}`, []string{"rollout", "recreat
 	{"an immutable ConfigMap", `objects: settings: {apiVersion: "v1", kind: "ConfigMap", immutable: true, data: MODE: "a"}`,
 		`objects: settings: {apiVersion: "v1", kind: "ConfigMap", immutable: true, data: MODE: "b"}`, []string{"recreate"}},
 	{"a RoleBinding's role", roleBinding("view"), roleBinding("edit"), []string{"recreate"}},
+	{"a binding to cluster-admin", `apps: web: image: "nginx:1.27"`,
+		binding("ClusterRoleBinding", "catalogue-deployers", "cluster-admin", deployer), []string{"added", "exposure"}},
+	{"a subject of cluster-admin more", binding("ClusterRoleBinding", "catalogue-admins", "cluster-admin", deployer),
+		binding("ClusterRoleBinding", "catalogue-admins", "cluster-admin", deployer+`, {kind: "User", name: "alice", apiGroup: "rbac.authorization.k8s.io"}`),
+		[]string{"exposure"}},
+	{"a role for anyone without credentials", binding("RoleBinding", "readers", "view", deployer),
+		binding("RoleBinding", "readers", "view", deployer+`, {kind: "Group", name: "system:unauthenticated", apiGroup: "rbac.authorization.k8s.io"}`),
+		[]string{"exposure"}},
+	{"a container runtime's socket read-write", agent(`storage: docker: {hostPath: {path: "/var/run/docker.sock", type: "Socket"}, mountPath: "/var/run/docker.sock", readOnly: true}`),
+		agent(`storage: docker: {hostPath: {path: "/var/run/docker.sock", type: "Socket"}, mountPath: "/var/run/docker.sock"}`),
+		[]string{"rollout", "exposure"}},
+	{"the node's root read-write", agent(""), agent(`storage: root: {hostPath: path: "/", mountPath: "/host"}`), []string{"rollout", "exposure"}},
+	{"the host's processes", agent(""), agent(`overrides: pod: hostPID: true`), []string{"rollout", "exposure"}},
 	{"a changed job", `apps: migrate: {kind: "job", image: "busybox:1.36", command: ["echo", "one"]}`,
 		`apps: migrate: {kind: "job", image: "busybox:1.36", command: ["echo", "two"]}`, []string{"removed", "added"}},
 	{"an app removed", `apps: {web: {image: "nginx:1.27"}, old: {image: "nginx:1.27"}}`,
@@ -78,13 +96,27 @@ func statefulSet(size, policy string, replicas int) string {
 }
 
 func roleBinding(role string) string {
-	return fmt.Sprintf(`objects: readers: {
-	apiVersion: "rbac.authorization.k8s.io/v1"
-	kind:       "RoleBinding"
-	roleRef: {apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: %q}
-	subjects: [{kind: "ServiceAccount", name: "default", namespace: "default"}]
+	return binding("RoleBinding", "readers", role, `{kind: "ServiceAccount", name: "default", namespace: "default"}`)
 }
-apps: web: image: "nginx:1.27"`, role)
+
+// deployer is a subject of a binding: a service account.
+const deployer = `{kind: "ServiceAccount", name: "deployer", namespace: "default"}`
+
+// binding is a stack with a RoleBinding or ClusterRoleBinding, kind, named
+// name, of the ClusterRole role to subjects, beside an app.
+func binding(kind, name, role, subjects string) string {
+	return fmt.Sprintf(`objects: %q: {
+	apiVersion: "rbac.authorization.k8s.io/v1"
+	kind:       %q
+	roleRef: {apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: %q}
+	subjects: [%s]
+}
+apps: web: image: "nginx:1.27"`, name, kind, role, subjects)
+}
+
+// agent is a stack of a node agent, a daemonset, with the fields extra.
+func agent(extra string) string {
+	return `apps: agent: {kind: "daemonset", image: "node-exporter:v1.8.2", ` + extra + `}`
 }
 
 // TestReviewCatalogue applies the old render of each change for real,
@@ -114,6 +146,13 @@ func TestReviewCatalogue(t *testing.T) {
 			out, err := cmd.Output()
 			if err != nil {
 				t.Fatalf("kdecl review: %v\n%s", err, out)
+			}
+			text, err := exec.Command(kdecl, "review", "--from", old, "--to", new).Output()
+			if err != nil {
+				t.Fatalf("kdecl review: %v\n%s", err, text)
+			}
+			if i := strings.IndexFunc(string(text), func(r rune) bool { return r != '\n' && !strconv.IsGraphic(r) }); i >= 0 {
+				t.Errorf("review prints %q, which is not printable:\n%q", []rune(string(text[i:]))[0], text)
 			}
 			var changes []struct {
 				Object  string

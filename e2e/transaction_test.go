@@ -305,3 +305,109 @@ func TestConcurrentRenders(t *testing.T) {
 		}
 	})
 }
+
+// killedAfterCommit renders newStack over the render old, in a directory
+// of its own, and kills kdecl with SIGKILL as soon as the render's journal
+// appears: after its commit point, before the journal is carried out. It
+// tries again when the render was too quick to catch, and returns what the
+// directory then holds, .kdecl-txn included.
+func killedAfterCommit(t *testing.T, old map[string]string, newStack string) map[string]string {
+	t.Helper()
+	for try := 1; try <= 20; try++ {
+		out := filepath.Join(t.TempDir(), "deploy")
+		writeFiles(t, out, old)
+		cmd := exec.Command(kdecl, "render", newStack, "-o", out)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		journal := filepath.Join(out, ".kdecl-txn", "journal")
+	poll:
+		for {
+			select {
+			case <-done:
+				break poll // the render ended first
+			default:
+			}
+			if _, err := os.Lstat(journal); err == nil {
+				cmd.Process.Kill()
+				<-done
+				break
+			}
+		}
+		if _, err := os.Lstat(journal); err == nil {
+			t.Logf("killed after the commit point at try %d", try)
+			return readFiles(t, out)
+		}
+	}
+	t.Fatal("no render was killed after its commit point in 20 tries")
+	return nil
+}
+
+// TestReadersFinishRender: every command that reads a deploy directory
+// finishes a render that was killed after its commit point before it
+// reads, as the next render does, and so reads exactly the new render,
+// never the old and new half and half; and it leaves the directory exactly
+// the new render.
+func TestReadersFinishRender(t *testing.T) {
+	const n = 1000
+	stacks := t.TempDir()
+	oldStack, newStack := filepath.Join(stacks, "old"), filepath.Join(stacks, "new")
+	writeFile(t, filepath.Join(oldStack, "stack.cue"), []byte(bigStack("big", n, "1.0.0", 7)))
+	writeFile(t, filepath.Join(newStack, "stack.cue"), []byte(bigStack("big", n, "2.0.0", 5)))
+	oldDir, newDir := filepath.Join(t.TempDir(), "old"), filepath.Join(t.TempDir(), "new")
+	render(t, oldStack, oldDir)
+	render(t, newStack, newDir)
+	want := readFiles(t, newDir)
+	killed := killedAfterCommit(t, readFiles(t, oldDir), newStack)
+	outside := maps.Clone(killed)
+	maps.DeleteFunc(outside, func(p, _ string) bool { return strings.HasPrefix(p, ".kdecl-txn/") })
+	if isNew, diff := sameTree(want, outside); !isNew {
+		t.Logf("outside .kdecl-txn, the killed render left, against the new render: %s", diff)
+	}
+
+	kdeclOut := func(args ...string) (string, int, string) {
+		t.Helper()
+		cmd := exec.Command(kdecl, args...)
+		var stdout, stderr strings.Builder
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		return stdout.String(), exitCode(err), stderr.String()
+	}
+	reviewNew, code, stderr := kdeclOut("review", "--from", oldDir, "--to", newDir, "--format", "json")
+	if code != 0 || !strings.Contains(reviewNew, `"change": "removed"`) {
+		t.Fatalf("review of the two renders: exit %d\n%s%s", code, reviewNew, stderr)
+	}
+	importNew, code, stderr := kdeclOut("import", newDir, "--name", "big", "-o", "-")
+	if code != 0 {
+		t.Fatalf("import of the new render: exit %d\n%s", code, stderr)
+	}
+	// DIR stands for the directory of the killed render.
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		stdout string
+	}{
+		{"render --check", []string{"render", newStack, "-o", "DIR", "--check"}, ""},
+		{"diff", []string{"diff", newStack, "-o", "DIR"}, ""},
+		{"review -o", []string{"review", newStack, "-o", "DIR"}, "No change.\n"},
+		{"review --to", []string{"review", "--from", oldDir, "--to", "DIR", "--format", "json"}, reviewNew},
+		{"review --from", []string{"review", "--from", "DIR", "--to", newDir}, "No change.\n"},
+		{"import", []string{"import", "DIR", "--name", "big", "-o", "-"}, importNew},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "deploy")
+			writeFiles(t, dir, killed)
+			args := slices.Clone(tc.args)
+			args[slices.Index(args, "DIR")] = dir
+			stdout, code, stderr := kdeclOut(args...)
+			if code != 0 || stdout != tc.stdout {
+				t.Errorf("exit %d, want 0; stdout as expected: %v\nstdout (first lines): %.600s\nstderr: %s", code, stdout == tc.stdout, stdout, stderr)
+			}
+			if ok, diff := sameTree(want, readFiles(t, dir)); !ok {
+				t.Errorf("the directory is not the new render: %s", diff)
+			}
+		})
+	}
+}

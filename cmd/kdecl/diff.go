@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path"
@@ -18,7 +17,9 @@ const diffDoc = `usage: kdecl diff [flags] STACK_DIR -o DIR
 
 Diff shows what 'kdecl render STACK_DIR -o DIR' would change in the
 deploy directory DIR, and writes nothing: a unified diff per file, files
-the render adds and removes included.
+the render adds and removes included. (A render that a crash interrupted
+in DIR after its commit point is finished first, as the next render
+would finish it.)
 
 Exit codes, as diff(1) and kubectl diff: 0 no change, 1 differences, 2
 an invalid stack, bad usage or any other error.
@@ -91,9 +92,7 @@ func diff(ctx context.Context, dir string, f diffFlags, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	d, err := deploydir.Open(ctx, f.output, deploydir.Options{
-		Waiting: func() { fmt.Fprintf(stderr, "kdecl: waiting for another kdecl to finish with %s\n", f.output) },
-	})
+	d, err := deploydir.Open(ctx, f.output, deploydir.Options{Waiting: waiting(stderr, f.output)})
 	if err != nil {
 		return openError(ctx, err)
 	}
@@ -111,7 +110,7 @@ func diff(ctx context.Context, dir string, f diffFlags, stdout, stderr io.Writer
 		case c.New == nil:
 			newName = "/dev/null"
 		}
-		if _, err := textdiff.Unified(stdout, oldName, newName, c.Old, c.New, colors); err != nil {
+		if _, err := textdiff.Unified(stdout, printable(oldName), printable(newName), c.Old, c.New, colors); err != nil {
 			return err
 		}
 	}

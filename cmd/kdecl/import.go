@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/kdecl/kdecl/internal/deploydir"
 	"github.com/kdecl/kdecl/internal/importer"
 	"github.com/kdecl/kdecl/internal/manifest"
 )
@@ -27,7 +28,9 @@ objects. What kdecl's fields say goes into them, the rest into overrides.
 
 Manifests are YAML or JSON, several documents to a file, List objects
 too; a directory is read recursively, as kubectl apply -R reads it; -
-reads stdin. The output of kubectl get -o yaml is read as what its author
+reads stdin. A kdecl deploy directory among them that holds a render a
+crash interrupted after its commit point is finished first, as the next
+render would finish it (which takes write access to it). The output of kubectl get -o yaml is read as what its author
 wrote: the fields the API server set are dropped, and old API versions
 are moved to the current ones. Secrets are never imported: the stack
 refers to them, and the report lists them.
@@ -73,6 +76,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if err := f.validate(fs.NArg()); err != nil {
+		return err
+	}
+	if err := finishRenders(ctx, fs.Args(), stderr); err != nil {
 		return err
 	}
 	docs, notes, err := readManifests(fs.Args())
@@ -157,6 +163,55 @@ func readManifests(paths []string) ([]manifest.Doc, []string, error) {
 		return nil, nil, errors.New("no Kubernetes objects in " + strings.Join(paths, ", "))
 	}
 	return docs, notes, nil
+}
+
+// finishRenders finishes, before import reads them, the renders that a
+// crash interrupted after their commit point in the deploy directories
+// import reads (see deploydir), so that it never reads one half old,
+// half new, or refuses if it cannot: for a directory, in it, below it
+// (hidden directories aside, as import reads them) and above it, where
+// it may be an app's directory of a render; for a file, in the directory
+// that holds it and the one above.
+func finishRenders(ctx context.Context, paths []string, stderr io.Writer) error {
+	var dirs []string
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if p == "-" || err != nil {
+			continue // stdin, or an error import reports itself
+		}
+		if !info.IsDir() {
+			p = filepath.Dir(p)
+		}
+		dirs = append(dirs, p, filepath.Dir(p))
+		if !info.IsDir() {
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			switch {
+			case err != nil:
+				return nil // import reports it when it reads
+			case path != p && d.IsDir() && strings.HasPrefix(d.Name(), "."):
+				return filepath.SkipDir
+			case path != p && d.IsDir():
+				dirs = append(dirs, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, dir := range dirs {
+		if _, err := os.Lstat(filepath.Join(dir, deploydir.Journal)); err != nil {
+			continue
+		}
+		d, err := deploydir.Open(ctx, dir, deploydir.Options{Waiting: waiting(stderr, dir)})
+		if err != nil {
+			return openError(ctx, err)
+		}
+		d.Close()
+	}
+	return nil
 }
 
 func writeReport(w io.Writer, r *importer.Report, format string) error {

@@ -99,6 +99,8 @@ func interrupted(ctx context.Context) error {
 // errReported is an error whose details are already on stderr.
 var errReported = errors.New("reported")
 
+// exitCode is the exit code of err, which it prints on stderr: printable,
+// since errors quote file names and values of stacks and files.
 func exitCode(err error, stderr io.Writer) int {
 	var usage *usageError
 	var trouble *troubleError
@@ -109,16 +111,16 @@ func exitCode(err error, stderr io.Writer) int {
 		return 1
 	case errors.As(err, &trouble):
 		if !errors.Is(err, errReported) {
-			fmt.Fprintf(stderr, "kdecl: %s\n", err)
+			fmt.Fprintf(stderr, "kdecl: %s\n", printableLines(err.Error()))
 		}
 		return 2
 	case errors.As(err, &usage):
-		fmt.Fprintf(stderr, "kdecl: %s\n", strings.TrimRight(usage.msg, "\n"))
+		fmt.Fprintf(stderr, "kdecl: %s\n", printableLines(strings.TrimRight(usage.msg, "\n")))
 		return 2
 	case errors.Is(err, errReported):
 		return 1
 	default:
-		fmt.Fprintf(stderr, "kdecl: %s\n", err)
+		fmt.Fprintf(stderr, "kdecl: %s\n", printableLines(err.Error()))
 		return 1
 	}
 }

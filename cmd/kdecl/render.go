@@ -66,7 +66,7 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	d, err := deploydir.Open(ctx, f.output, deploydir.Options{
 		Create:  !f.check,
-		Waiting: func() { fmt.Fprintf(stderr, "kdecl: waiting for another kdecl to finish with %s\n", f.output) },
+		Waiting: waiting(stderr, f.output),
 	})
 	if err != nil {
 		return openError(ctx, err)
@@ -82,9 +82,9 @@ func runRender(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		for _, c := range p.Changes {
 			if c.New == nil {
-				fmt.Fprintf(stderr, "not produced any more: %s\n", c.Path)
+				fmt.Fprintf(stderr, "not produced any more: %s\n", printable(c.Path))
 			} else {
-				fmt.Fprintf(stderr, "stale: %s\n", c.Path)
+				fmt.Fprintf(stderr, "stale: %s\n", printable(c.Path))
 			}
 		}
 		return fmt.Errorf("%s is not up to date with %s; run: kdecl render %s%s -o %s", f.output, dir, dir, tagArgs(f.tags), f.output)

@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
@@ -34,7 +32,12 @@ does in a cluster, in these classes:
   data-loss  a claim or claim template goes, a statefulset scales down, a
              persistent volume becomes an emptyDir
   exposure   a Service becomes NodePort or LoadBalancer, a port is newly
-             exposed, host networking or a host port appears
+             exposed; pods get their node's network, processes or IPC, a
+             host port, a privileged container, a read-write hostPath of
+             the node's root or of a container runtime's socket; a binding
+             grants cluster-admin, or a role to anyone (system:anonymous,
+             system:unauthenticated, system:authenticated,
+             system:serviceaccounts)
   scale      replicas or resources change
   secret     a Secret or key is newly required: it must exist first
   removed    no longer rendered: kubectl apply does not delete it
@@ -43,7 +46,16 @@ does in a cluster, in these classes:
 With a stack, it compares what the stack renders now with the deploy
 directory DIR as committed at the git revision REV (read through git,
 never touching the working tree or the index), or, without --base, as it
-is on disk. With --from and --to, it compares two deploy directories.
+is on disk. With --from and --to, it compares two deploy directories,
+which must exist: an empty one is an empty render, one with files but
+none that kdecl generated is an error.
+
+It reads of a deploy directory what a render writes there: the YAML
+files kdecl generated at its top and in its app directories, nothing
+deeper, nothing hidden, no symbolic link. A render that a crash
+interrupted after its commit point is finished first, as the next render
+would finish it, which takes write access to the directory; a git
+revision that holds one is refused.
 
 Flags:
   -o, --output DIR           the stack's deploy directory
@@ -125,13 +137,24 @@ func reviewRun(ctx context.Context, args []string, f reviewFlags, stdout, stderr
 	var base, head []review.File
 	var err error
 	if f.from != "" {
-		if base, err = readRender(f.from, ""); err != nil {
+		for _, dir := range []struct{ flag, dir string }{{"--from", f.from}, {"--to", f.to}} {
+			if _, err := checkDeployDir("review", dir.flag, dir.dir, true); err != nil {
+				return err
+			}
+		}
+		if base, err = readDeployDir(ctx, f.from, "", stderr); err != nil {
 			return err
 		}
-		if head, err = readRender(f.to, ""); err != nil {
+		if head, err = readDeployDir(ctx, f.to, "", stderr); err != nil {
 			return err
 		}
 	} else {
+		if f.output == "-" {
+			return usageErrorf("review: -o - is a stream; give the stack's deploy directory")
+		}
+		if err := checkOutput("review", f.output, args[0]); err != nil {
+			return err
+		}
 		s, files, err := build(ctx, args[0], f.stackFlags, stderr)
 		if err != nil {
 			return err
@@ -142,7 +165,7 @@ func reviewRun(ctx context.Context, args []string, f reviewFlags, stdout, stderr
 		if f.base != "" {
 			base, err = gitRender(ctx, f.base, f.output, s.Name)
 		} else {
-			base, err = readRender(f.output, s.Name)
+			base, err = readDeployDir(ctx, f.output, s.Name, stderr)
 		}
 		if err != nil {
 			return err
@@ -176,50 +199,32 @@ func reviewRun(ctx context.Context, args []string, f reviewFlags, stdout, stderr
 	return nil
 }
 
-// owned is whether data is a file kdecl rendered from stack ("" for any
-// stack).
-func owned(data []byte, stack string) bool {
-	owner, generated := deploydir.Owner(data)
-	return generated && (stack == "" || owner == stack || owner == "")
-}
-
-// readRender reads the files of a render in a deploy directory: the YAML
-// files kdecl generated (from stack, unless it is ""), below it, but not
-// in hidden directories. A directory that does not exist is empty.
-func readRender(dir, stack string) ([]review.File, error) {
-	var files []review.File
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		switch {
-		case errors.Is(err, fs.ErrNotExist) && p == dir:
-			return fs.SkipAll
-		case err != nil:
-			return err
-		case p != dir && strings.HasPrefix(d.Name(), "."):
-			if d.IsDir() {
-				return fs.SkipDir
-			}
-			return nil
-		case !d.Type().IsRegular() || !strings.HasSuffix(d.Name(), ".yaml"):
-			return nil
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if info.Size() > deploydir.MaxFileSize {
-			return fmt.Errorf("%s: %d bytes, more than a render writes", p, info.Size())
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if owned(data, stack) {
-			rel, _ := filepath.Rel(dir, p)
-			files = append(files, review.File{Path: filepath.ToSlash(rel), Data: data})
-		}
-		return nil
-	})
-	return files, err
+// readDeployDir reads the files of renders in the deploy directory dir,
+// those of stack, as a render reads them (see deploydir.Dir.Files). It
+// opens the directory as a render does: it waits for a render into it to
+// end, and finishes one that a crash interrupted after its commit point,
+// or refuses to read the directory half old, half new when it cannot.
+// With stack "", dir was given as a render (--from, --to) and holds the
+// files of any stack; then a directory with other files but none of
+// kdecl's is an error, not an empty render.
+func readDeployDir(ctx context.Context, dir, stack string, stderr io.Writer) ([]review.File, error) {
+	d, err := deploydir.Open(ctx, dir, deploydir.Options{Waiting: waiting(stderr, dir)})
+	if err != nil {
+		return nil, openError(ctx, err)
+	}
+	defer d.Close()
+	files, other, err := d.Files(stack)
+	if err != nil {
+		return nil, err
+	}
+	if stack == "" && len(files) == 0 && other {
+		return nil, fmt.Errorf("%s holds no file kdecl generated: it is not a deploy directory", dir)
+	}
+	out := make([]review.File, len(files))
+	for i, f := range files {
+		out[i] = review.File{Path: f.Path, Data: f.Data}
+	}
+	return out, nil
 }
 
 // gitRender reads the files of a render in the deploy directory dir as
@@ -255,55 +260,116 @@ func gitRender(ctx context.Context, rev, dir, stack string) ([]review.File, erro
 	if _, err := git(nil, "rev-parse", "--verify", "--quiet", rev+"^{commit}"); err != nil {
 		return nil, fmt.Errorf("--base %s: no such revision in %s", rev, root)
 	}
-	list, err := git(nil, "ls-tree", "-r", "-z", "--full-tree", rev, "--", filepath.ToSlash(rel))
+	list, err := git(nil, "ls-tree", "-r", "-l", "-z", "--full-tree", rev, "--", filepath.ToSlash(rel))
 	if err != nil {
 		return nil, err
 	}
-	type blob struct{ path, sha string }
-	var blobs []blob
 	prefix := filepath.ToSlash(rel) + "/"
 	if rel == "." {
 		prefix = ""
 	}
+	// What a render owns, as deploydir reads it on disk: the .yaml files
+	// of the top and of its subdirectories, nothing hidden, no link.
+	var blobs []gitBlob
 	for entry := range bytes.SplitSeq(list, []byte{0}) {
 		meta, p, ok := strings.Cut(string(entry), "\t")
-		f := strings.Fields(meta)
-		if !ok || len(f) != 3 || f[1] != "blob" || !strings.HasPrefix(f[0], "100") {
+		f := strings.Fields(meta) // mode, type, object, size
+		if !ok || len(f) != 4 {
 			continue
 		}
-		p, ok = strings.CutPrefix(p, prefix)
-		if !ok || !strings.HasSuffix(p, ".yaml") || slices.ContainsFunc(strings.Split(p, "/"), func(s string) bool { return strings.HasPrefix(s, ".") }) {
+		if p, ok = strings.CutPrefix(p, prefix); !ok {
 			continue
 		}
-		blobs = append(blobs, blob{p, f[2]})
+		parts := strings.Split(p, "/")
+		switch {
+		case p == ".kdecl-txn/journal":
+			return nil, fmt.Errorf("--base %s: %s holds a render that was interrupted after its commit point, committed with its journal (.kdecl-txn/journal); kdecl cannot finish a render in a git revision: let kdecl finish it on disk (any kdecl command that reads %s does) and commit the directory then", rev, dir, dir)
+		case len(parts) > 2 || !strings.HasSuffix(p, ".yaml") || slices.ContainsFunc(parts, func(s string) bool { return strings.HasPrefix(s, ".") }):
+			continue
+		case f[0] == "120000":
+			return nil, fmt.Errorf("--base %s: %s is a symbolic link; kdecl reads only regular files in a deploy directory", rev, path.Join(prefix, p))
+		case f[1] != "blob" || !strings.HasPrefix(f[0], "100"):
+			continue // a submodule, or a directory named like a file
+		}
+		size, err := strconv.ParseInt(f[3], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("git ls-tree: unexpected output for %s", path.Join(prefix, p))
+		}
+		blobs = append(blobs, gitBlob{p, f[2], size})
 	}
 	if len(blobs) == 0 {
 		return nil, nil
 	}
+	var files []review.File
+	err = catBlobs(ctx, blobs, func(b gitBlob, data []byte) error {
+		owner, generated := deploydir.Owner(data)
+		switch {
+		case !generated || stack != owner && owner != "":
+		case b.size > deploydir.MaxFileSize:
+			return fmt.Errorf("--base %s: %s is larger than %d MiB: not a file kdecl wrote", rev, path.Join(prefix, b.path), deploydir.MaxFileSize>>20)
+		default:
+			files = append(files, review.File{Path: b.path, Data: data})
+		}
+		return nil
+	})
+	return files, err
+}
+
+// gitBlob is a file of a git tree.
+type gitBlob struct {
+	path, sha string
+	size      int64
+}
+
+// catBlobs reads blobs with one git cat-file and calls fn with each one's
+// content in turn: whole, or only its first bytes, enough for a header,
+// when it is larger than a file kdecl writes.
+func catBlobs(ctx context.Context, blobs []gitBlob, fn func(b gitBlob, data []byte) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var in bytes.Buffer
 	for _, b := range blobs {
 		in.WriteString(b.sha + "\n")
 	}
-	out, err := git(&in, "cat-file", "--batch")
+	cmd := exec.CommandContext(ctx, "git", "cat-file", "--batch")
+	cmd.Stdin = &in
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var files []review.File
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	r := bufio.NewReader(out)
+	read := func(b gitBlob) error {
+		header, err := r.ReadString('\n')
+		if f := strings.Fields(header); err != nil || len(f) != 3 || f[0] != b.sha || f[2] != strconv.FormatInt(b.size, 10) {
+			return fmt.Errorf("git cat-file: unexpected output for %s", b.path)
+		}
+		n := b.size
+		if n > deploydir.MaxFileSize {
+			n = min(n, 256)
+		}
+		data := make([]byte, n)
+		if _, err := io.ReadFull(r, data); err != nil {
+			return fmt.Errorf("git cat-file: %s: %w", b.path, err)
+		}
+		if _, err := r.Discard(int(b.size - n + 1)); err != nil { // and the newline after it
+			return fmt.Errorf("git cat-file: %s: %w", b.path, err)
+		}
+		return fn(b, data)
+	}
 	for _, b := range blobs {
-		header, rest, ok := bytes.Cut(out, []byte("\n"))
-		f := strings.Fields(string(header))
-		if !ok || len(f) != 3 {
-			return nil, fmt.Errorf("git cat-file: unexpected output for %s", path.Join(prefix, b.path))
-		}
-		size, err := strconv.Atoi(f[2])
-		if err != nil || size > len(rest) {
-			return nil, fmt.Errorf("git cat-file: unexpected output for %s", path.Join(prefix, b.path))
-		}
-		data := rest[:size]
-		out = rest[min(size+1, len(rest)):]
-		if owned(data, stack) {
-			files = append(files, review.File{Path: b.path, Data: data})
+		if err := read(b); err != nil {
+			cancel()
+			cmd.Wait()
+			return err
 		}
 	}
-	return files, nil
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("git cat-file --batch: %v: %s", err, strings.TrimSpace(errOut.String()))
+	}
+	return nil
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // writeText writes changes for a terminal: a line per object, its
-// details indented below, and a summary.
+// details indented below, and a summary. What comes from the renders is
+// printable: an image or a name cannot send a terminal its escapes.
 func writeText(w io.Writer, changes []review.Change) {
 	if len(changes) == 0 {
 		fmt.Fprintln(w, "No change.")
@@ -21,19 +22,20 @@ func writeText(w io.Writer, changes []review.Change) {
 		if len(c.Classes) > 0 {
 			classes = ": " + strings.Join(c.Classes, ", ")
 		}
-		fmt.Fprintf(w, "%s %s (%s)%s\n", mark, c.Object, c.Change, classes)
+		fmt.Fprintf(w, "%s %s (%s)%s\n", mark, printable(c.Object), c.Change, classes)
 		for _, d := range c.Details {
-			fmt.Fprintf(w, "    %s\n", detail(d))
+			fmt.Fprintf(w, "    %s\n", printable(detail(d)))
 		}
 		if c.Change == review.KindChanged && len(c.Classes) == 0 {
-			fmt.Fprintf(w, "    changes %s, in place, touching no pod\n", fieldList(c.Fields))
+			fmt.Fprintf(w, "    changes %s, in place, touching no pod\n", printable(fieldList(c.Fields)))
 		}
 	}
 	fmt.Fprintln(w, summary(changes))
 }
 
 // writeMarkdown writes changes as a pull-request comment: a table of the
-// objects, then their details, folded.
+// objects, then their details, folded; printable, as writeText, since a
+// comment shows bidi overrides too.
 func writeMarkdown(w io.Writer, changes []review.Change) {
 	fmt.Fprintln(w, "### kdecl review")
 	fmt.Fprintln(w)
@@ -53,18 +55,18 @@ func writeMarkdown(w io.Writer, changes []review.Change) {
 				classes[i] = k
 			}
 		}
-		fmt.Fprintf(w, "| `%s` | %s | %s |\n", c.Object, c.Change, strings.Join(classes, ", "))
+		fmt.Fprintf(w, "| `%s` | %s | %s |\n", printable(c.Object), c.Change, strings.Join(classes, ", "))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "<details><summary>What each change does</summary>")
 	fmt.Fprintln(w)
 	for _, c := range changes {
-		fmt.Fprintf(w, "**`%s`** (%s, `%s`)\n", c.Object, c.Change, c.File)
+		fmt.Fprintf(w, "**`%s`** (%s, `%s`)\n", printable(c.Object), c.Change, printable(c.File))
 		for _, d := range c.Details {
-			fmt.Fprintf(w, "- %s\n", markdownEscape(detail(d)))
+			fmt.Fprintf(w, "- %s\n", markdownEscape(printable(detail(d))))
 		}
 		if c.Change == review.KindChanged && len(c.Classes) == 0 {
-			fmt.Fprintf(w, "- changes %s, in place, touching no pod\n", markdownEscape(fieldList(c.Fields)))
+			fmt.Fprintf(w, "- changes %s, in place, touching no pod\n", markdownEscape(printable(fieldList(c.Fields))))
 		}
 		fmt.Fprintln(w)
 	}

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/kdecl/kdecl/internal/deploydir"
 )
 
 // gitRepo makes a git repository in a new directory and returns a
@@ -37,17 +39,26 @@ func gitRepo(t *testing.T) (string, func(args ...string) string) {
 	return dir, git
 }
 
-// TestReviewBase: --base reads the deploy directory as committed, and
-// leaves the working tree and the index as they were.
-func TestReviewBase(t *testing.T) {
+// renderedRepo makes a git repository, works in it, and renders webStack
+// there from stack into deploy; it returns a function that runs git.
+func renderedRepo(t *testing.T) func(args ...string) string {
+	t.Helper()
 	dir, git := gitRepo(t)
 	t.Chdir(dir)
 	writeFile(t, "stack/app.cue", []byte(webStack))
-	ctx := context.Background()
 	var stderr bytes.Buffer
-	if err := run(ctx, []string{"render", "stack", "-o", "deploy"}, &stderr, &stderr); err != nil {
+	if err := run(context.Background(), []string{"render", "stack", "-o", "deploy"}, &stderr, &stderr); err != nil {
 		t.Fatal(err, stderr.String())
 	}
+	return git
+}
+
+// TestReviewBase: --base reads the deploy directory as committed, and
+// leaves the working tree and the index as they were.
+func TestReviewBase(t *testing.T) {
+	git := renderedRepo(t)
+	ctx := context.Background()
+	var stderr bytes.Buffer
 	git("add", ".")
 	git("commit", "-q", "-m", "one")
 	writeFile(t, "stack/app.cue", []byte(strings.Replace(webStack, "nginx:1.27", "nginx:1.28", 1)))
@@ -105,6 +116,63 @@ func TestReviewBaseErrors(t *testing.T) {
 			if code := exitCode(err, &stderr); code != 2 || !strings.Contains(stderr.String(), tc.want) {
 				t.Errorf("exit %d, stderr %q; want 2 and %q", code, stderr.String(), tc.want)
 			}
+		})
+	}
+}
+
+// TestReviewBaseBounds: --base reads of the revision what a render owns,
+// as review reads a directory on disk: the top and one level of app
+// directories, no hidden entry, no link, no file larger than a render
+// writes; and it refuses a revision that holds a render interrupted after
+// its commit point, which cannot be finished there.
+func TestReviewBaseBounds(t *testing.T) {
+	git := renderedRepo(t)
+	ctx := context.Background()
+	deployment := readFile(t, "deploy/web/05-deployment-web.yaml")
+	other := func(name string) []byte {
+		return bytes.Replace(deployment, []byte("name: web\n"), []byte("name: "+name+"\n"), 1)
+	}
+	writeFile(t, "deploy/web/staging/05-deployment-web.yaml", other("too-deep"))
+	writeFile(t, "deploy/.backup/05-deployment-web.yaml", other("hidden"))
+	writeFile(t, "deploy/web/.05-deployment-web.yaml", other("hidden-file"))
+	// Large, but not kdecl's: not read past its first bytes; the files
+	// after it are read as they are.
+	writeFile(t, "deploy/0-large.yaml", bytes.Repeat([]byte("# by hand\n"), deploydir.MaxFileSize/10+1))
+	git("add", ".")
+	git("commit", "-q", "-m", "one")
+	review := func() (string, int, string) {
+		var stdout, stderr bytes.Buffer
+		code := exitCode(run(ctx, []string{"review", "stack", "-o", "deploy", "--base", "HEAD"}, &stdout, &stderr), &stderr)
+		return stdout.String(), code, stderr.String()
+	}
+	if out, code, errOut := review(); out != "No change.\n" || code != 0 {
+		t.Errorf("review --base of a render beside other files: exit %d, stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+
+	for _, tc := range []struct {
+		name, file string
+		data       []byte
+		want       string
+	}{
+		{"a committed journal", "deploy/.kdecl-txn/journal", []byte("kdecl journal 1\nremove \"web/05-deployment-web.yaml\"\n"),
+			"--base HEAD: deploy holds a render that was interrupted after its commit point, committed with its journal (.kdecl-txn/journal); kdecl cannot finish a render in a git revision"},
+		{"a large generated file", "deploy/web/06-large.yaml", append(other("large"), bytes.Repeat([]byte("#\n"), deploydir.MaxFileSize/2)...),
+			"--base HEAD: deploy/web/06-large.yaml is larger than 8 MiB: not a file kdecl wrote"},
+		{"a symbolic link", "deploy/web/06-link.yaml", nil, "--base HEAD: deploy/web/06-link.yaml is a symbolic link"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.data != nil {
+				writeFile(t, tc.file, tc.data)
+			} else if err := os.Symlink("05-deployment-web.yaml", tc.file); err != nil {
+				t.Fatal(err)
+			}
+			git("add", ".")
+			git("commit", "-q", "-m", tc.name)
+			if out, code, errOut := review(); code != 2 || !strings.Contains(errOut, tc.want) || out != "" {
+				t.Errorf("exit %d, stdout %q, stderr:\n%s\nwant exit 2 and %q", code, out, errOut, tc.want)
+			}
+			git("rm", "-q", tc.file)
+			git("commit", "-q", "-m", "without "+tc.name)
 		})
 	}
 }

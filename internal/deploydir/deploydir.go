@@ -20,7 +20,10 @@
 // reads); after it, the journal is carried out. A process killed after the
 // commit point leaves the journal, and the next Open finishes it; a
 // process killed before leaves .kdecl-txn without a journal, and the next
-// Open removes it.
+// Open removes it. Every command that reads a deploy directory opens it
+// too, so that it never reads a render half carried out: one that cannot
+// write to the directory is refused with an error that says so, before
+// anything changes.
 package deploydir
 
 import (
@@ -39,6 +42,12 @@ import (
 	"strings"
 	"sync"
 )
+
+// Journal is where a render that a crash interrupted after its commit
+// point leaves its journal, relative to the deploy directory: a command
+// that reads directories it does not know to be deploy directories opens
+// those that hold one.
+const Journal = journalFile
 
 const (
 	txnDir         = ".kdecl-txn"
@@ -66,9 +75,10 @@ type Dir struct {
 	path string   // as the user gave it, for messages
 	root *os.Root // nil when the directory does not exist (read-only use)
 	lock *os.File
-	// fail, when set, runs before each step that changes the directory;
-	// an error it returns makes the step fail. Tests use it to break a
-	// render at every point.
+	// fail, when set, runs before each step that changes the directory,
+	// and before each check that recovery can change it; an error it
+	// returns makes the step fail. Tests use it to break a render at
+	// every point.
 	fail   func(step string) error
 	stepMu sync.Mutex
 }
@@ -82,6 +92,8 @@ type Options struct {
 	// Waiting is called once when another process holds the directory's
 	// lock, before Open waits for it.
 	Waiting func()
+	// fail becomes the Dir's fail: tests break the recovery Open does.
+	fail func(step string) error
 }
 
 // Open opens the deploy directory at path and locks it against other
@@ -89,7 +101,7 @@ type Options struct {
 // is done). A render that a crash left unfinished is finished first (or,
 // if it had not reached its commit point, undone).
 func Open(ctx context.Context, path string, opt Options) (*Dir, error) {
-	d := &Dir{path: path}
+	d := &Dir{path: path, fail: opt.fail}
 	if opt.Create {
 		if err := os.MkdirAll(path, 0o755); err != nil {
 			return nil, err
@@ -324,13 +336,112 @@ func (d *Dir) add(found map[string]entry, name string, e fs.DirEntry, strict boo
 		return err
 	}
 	defer f.Close()
-	head, err := io.ReadAll(io.LimitReader(f, headerSize))
+	head, err := d.readHead(f, name)
 	if err != nil {
-		return fmt.Errorf("%s: %w", d.path, err)
+		return err
 	}
 	owner, generated := Owner(head)
 	found[name] = entry{generated: generated, owner: owner}
 	return nil
+}
+
+// Files reads what renders left in the directory: the files kdecl
+// generated at the two depths a render writes, by path, those of stack,
+// or of every stack when stack is "" (a file whose old header names no
+// stack is every stack's). It reads no hidden entry and follows no
+// symbolic link; a .yaml entry there that is not a regular file, a
+// subdirectory it cannot read and a generated file larger than
+// MaxFileSize are errors that name them. other is whether the directory
+// holds anything else, hidden entries and subdirectories aside.
+func (d *Dir) Files(stack string) (files []File, other bool, err error) {
+	if d.root == nil {
+		return nil, false, nil
+	}
+	top, err := d.readDir(".")
+	if err != nil {
+		return nil, false, err
+	}
+	var names []string
+	// candidate adds the entry e at name to names when it can be a file
+	// kdecl generated, and tells whether it is something else.
+	candidate := func(name string, e fs.DirEntry) (bool, error) {
+		switch t := e.Type(); {
+		case strings.HasPrefix(e.Name(), "."):
+			return false, nil
+		case t.IsDir() || !strings.HasSuffix(name, ".yaml"):
+			return true, nil
+		case !t.IsRegular():
+			return false, fmt.Errorf("%s: %s is %s; kdecl reads only regular files in a deploy directory", d.path, name, describe(t))
+		}
+		names = append(names, name)
+		return false, nil
+	}
+	for _, e := range top {
+		var o bool
+		switch name := e.Name(); {
+		case strings.HasPrefix(name, "."):
+		case e.IsDir():
+			sub, err := d.readDir(name)
+			if err != nil {
+				return nil, false, err
+			}
+			for _, s := range sub {
+				if o, err = candidate(name+"/"+s.Name(), s); err != nil {
+					return nil, false, err
+				}
+				other = other || o
+			}
+		default:
+			if o, err = candidate(name, e); err != nil {
+				return nil, false, err
+			}
+		}
+		other = other || o
+	}
+	read := make([]*File, len(names))
+	var otherMu sync.Mutex
+	err = parallel(context.Background(), len(names), func(i int) error {
+		data, owner, generated, err := d.readGenerated(names[i])
+		switch {
+		case err != nil:
+			return err
+		case !generated:
+			otherMu.Lock()
+			other = true
+			otherMu.Unlock()
+		case stack == "" || owner == stack || owner == "":
+			read[i] = &File{Path: names[i], Data: data}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	for _, f := range read {
+		if f != nil {
+			files = append(files, *f)
+		}
+	}
+	return files, other, nil
+}
+
+// readGenerated reads the file at name if kdecl generated it: its header
+// first, then, for a generated file only, the whole file.
+func (d *Dir) readGenerated(name string) (data []byte, owner string, generated bool, err error) {
+	f, err := d.open(name)
+	if err != nil {
+		return nil, "", false, err
+	}
+	defer f.Close()
+	head, err := d.readHead(f, name)
+	if err != nil {
+		return nil, "", false, err
+	}
+	if owner, generated = Owner(head); !generated {
+		return nil, "", false, nil
+	}
+	data, err = d.readRest(f, name, head)
+	return data, owner, true, err
 }
 
 func describe(t fs.FileMode) string {
@@ -383,12 +494,27 @@ func (d *Dir) read(name string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return d.readRest(f, name, nil)
+}
+
+// readHead reads the start of f, enough to hold a header.
+func (d *Dir) readHead(f *os.File, name string) ([]byte, error) {
+	head, err := io.ReadAll(io.LimitReader(f, headerSize))
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot read %s: %w", d.path, name, unwrapPath(err))
+	}
+	return head, nil
+}
+
+// readRest reads the rest of f, whose first bytes, head, are read
+// already: the whole file, at most MaxFileSize bytes.
+func (d *Dir) readRest(f *os.File, name string, head []byte) ([]byte, error) {
 	size := int64(512)
 	if info, err := f.Stat(); err == nil {
 		size = min(info.Size()+1, MaxFileSize+1)
 	}
-	data := make([]byte, 0, size)
-	data, err = readAll(io.LimitReader(f, MaxFileSize+1), data)
+	data := append(make([]byte, 0, max(size, int64(len(head)))), head...)
+	data, err := readAll(io.LimitReader(f, MaxFileSize+1-int64(len(head))), data)
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("%s: cannot read %s: %w", d.path, name, unwrapPath(err))
@@ -624,8 +750,44 @@ func (d *Dir) recover() error {
 		}
 		return nil
 	}
+	data, err := d.root.ReadFile(journalFile)
+	if err != nil {
+		return fmt.Errorf("%s: finishing an interrupted render: %w", d.path, err)
+	}
+	ops, err := parseJournal(data)
+	if err != nil {
+		return fmt.Errorf("%s: finishing an interrupted render: %w", d.path, err)
+	}
+	if err := d.finishable(ops); err != nil {
+		return fmt.Errorf("%s: a render into it was interrupted after its commit point, and kdecl cannot finish it: %w; until it is finished, the directory holds part of the old render and part of the new one: run any kdecl command that reads it (kdecl render --check, say) with write access to it", d.path, err)
+	}
 	if err := d.replay(); err != nil {
 		return fmt.Errorf("%s: finishing an interrupted render: %w", d.path, err)
+	}
+	return nil
+}
+
+// finishable checks that the journal's operations, ops, can be carried
+// out: that the directories they change can be written. A reader that cannot write is
+// refused before any step, not halfway.
+func (d *Dir) finishable(ops []op) error {
+	dirs := map[string]bool{".": true, txnDir: true}
+	for _, o := range ops {
+		if o.verb != "mkdir" {
+			dirs[path.Dir(o.path)] = true
+		}
+	}
+	for _, dir := range slices.Sorted(maps.Keys(dirs)) {
+		if _, err := d.root.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+			continue // an app directory the journal makes
+		}
+		err := d.step("access " + dir)
+		if err == nil {
+			err = canWrite(filepath.Join(d.root.Name(), dir))
+		}
+		if err != nil {
+			return fmt.Errorf("cannot write to %s: %w", dir, err)
+		}
 	}
 	return nil
 }

@@ -510,8 +510,8 @@ func TestOwnership(t *testing.T) {
 
 // TestUnexpectedEntries: where a render owns the location, anything but
 // a regular file or a directory is an error that names it, found without
-// reading it (a named pipe would block, /dev/zero never ends); elsewhere
-// it is left alone.
+// reading it (a named pipe would block, /dev/zero never ends), for a
+// render and for a reader (Files); elsewhere a render leaves it alone.
 func TestUnexpectedEntries(t *testing.T) {
 	web := render("shop", map[string]string{"web/05-deployment-web.yaml": "new\n"})
 	outside := t.TempDir()
@@ -558,6 +558,22 @@ func TestUnexpectedEntries(t *testing.T) {
 			}
 			if diff := cmp.Diff(map[string]string{"05-deployment-web.yaml": Header("shop") + "outside\n"}, readTree(t, outside)); diff != "" {
 				t.Errorf("the render changed a file outside the deploy directory (-want +got):\n%s", diff)
+			}
+
+			// A reader refuses the same files, and follows no link to a
+			// directory: what it links to is not read, and not an error.
+			d, err := Open(context.Background(), dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer d.Close()
+			files, _, err := d.Files("")
+			if linkedDir := strings.HasPrefix(tc.wantErr, "web must be"); linkedDir {
+				if err != nil || len(files) > 0 {
+					t.Errorf("Files through a link: %v, %v; want none and no error", files, err)
+				}
+			} else if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("Files: got %v, want an error containing %q", err, tc.wantErr)
 			}
 		})
 	}

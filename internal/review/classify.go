@@ -1,8 +1,10 @@
 package review
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
+	"path"
 	"reflect"
 	"slices"
 	"strings"
@@ -353,6 +355,8 @@ func exposure(b *builder, old, new *object) {
 				b.add(Exposure, "the load balancer takes connections from %s too", strings.Join(n, ", "))
 			}
 		}
+	case "ClusterRoleBinding", "RoleBinding":
+		grants(b, oldFields, new)
 	case "Ingress":
 		oldHosts, newHosts := ingressHosts(oldFields), ingressHosts(new.fields)
 		var added []string
@@ -370,8 +374,14 @@ func exposure(b *builder, old, new *object) {
 		return
 	}
 	ot, nt := manifest.Get(oldFields, path...), manifest.Get(new.fields, path...)
-	if manifest.Get(nt, "spec", "hostNetwork") == true && manifest.Get(ot, "spec", "hostNetwork") != true {
-		b.add(Exposure, "host networking: the pods listen on their nodes' addresses")
+	for _, ns := range []struct{ field, text string }{
+		{"hostNetwork", "host networking: the pods listen on their nodes' addresses"},
+		{"hostPID", "the host's process namespace: the pods see every process of their node, and root in them can signal and trace it"},
+		{"hostIPC", "the host's IPC namespace: the pods share their node's shared memory and semaphores"},
+	} {
+		if manifest.Get(nt, "spec", ns.field) == true && manifest.Get(ot, "spec", ns.field) != true {
+			b.add(Exposure, "%s", ns.text)
+		}
 	}
 	oldHP, newHP := hostPorts(ot), hostPorts(nt)
 	for _, p := range newHP {
@@ -379,6 +389,173 @@ func exposure(b *builder, old, new *object) {
 			b.add(Exposure, "host port %s: reachable on the address of every node that runs a pod", p)
 		}
 	}
+	oldPriv := privileged(ot)
+	for _, c := range privileged(nt) {
+		if !slices.Contains(oldPriv, c) {
+			b.add(Exposure, "%s runs privileged: with every capability and every device of its node, it is root on the node", c)
+		}
+	}
+	oldMounts := nodeMounts(ot)
+	for _, m := range nodeMounts(nt) {
+		if !slices.ContainsFunc(oldMounts, func(o nodeMount) bool { return o.path == m.path }) {
+			b.add(Exposure, "%s mounts %s of its node read-write (volume %s at %s): %s", m.container, m.path, m.volume, m.at, m.what)
+		}
+	}
+}
+
+// wideSubjects are the groups and users of a binding that stand for
+// anyone, by what they stand for.
+var wideSubjects = map[string]string{
+	"system:unauthenticated": "anyone who reaches the API server, without credentials",
+	"system:anonymous":       "anyone who reaches the API server, without credentials",
+	"system:authenticated":   "every user and every service account of the cluster",
+	"system:serviceaccounts": "every service account of every namespace, which any pod there can use",
+}
+
+// grants finds what a RoleBinding or ClusterRoleBinding, new, grants that
+// old (nil when added) did not: the role cluster-admin to anyone, or any
+// role to subjects that stand for anyone.
+func grants(b *builder, old map[string]any, new *object) {
+	role := func(binding map[string]any) string {
+		return fmt.Sprintf("%v %v", manifest.Get(binding, "roleRef", "kind"), manifest.Get(binding, "roleRef", "name"))
+	}
+	r := role(new.fields)
+	admin := r == "ClusterRole cluster-admin"
+	scope := "in the whole cluster"
+	switch {
+	case new.kind == "RoleBinding" && new.ns != "":
+		scope = "in namespace " + new.ns
+	case new.kind == "RoleBinding":
+		scope = "in the binding's namespace"
+	}
+	var had []string
+	if old != nil && role(old) == r {
+		had = subjects(old, new.ns)
+	}
+	for _, s := range subjects(new.fields, new.ns) {
+		kind, name, _ := strings.Cut(s, " ")
+		wide := wideSubjects[name]
+		if kind != "User" && kind != "Group" {
+			wide = ""
+		}
+		switch {
+		case slices.Contains(had, s):
+		case admin && wide != "":
+			b.add(Exposure, "grants %s, every permission %s, to %s: %s", r, scope, s, wide)
+		case admin:
+			b.add(Exposure, "grants %s, every permission %s, to %s", r, scope, s)
+		case wide != "":
+			b.add(Exposure, "grants %s %s to %s: %s", r, scope, s, wide)
+		}
+	}
+}
+
+// subjects are the subjects of a binding as kind and name, a service
+// account's name with its namespace (ns, the binding's, when unset).
+func subjects(binding map[string]any, ns string) []string {
+	var out []string
+	list, _ := manifest.Get(binding, "subjects").([]any)
+	for _, s := range list {
+		kind, _ := manifest.Get(s, "kind").(string)
+		name, _ := manifest.Get(s, "name").(string)
+		if kind == "ServiceAccount" {
+			saNS, _ := manifest.Get(s, "namespace").(string)
+			name = cmp.Or(saNS, ns) + "/" + name
+		}
+		out = append(out, kind+" "+name)
+	}
+	return out
+}
+
+// podContainer is a container or init container of a pod template.
+type podContainer struct {
+	what   string // "container NAME" or "init container NAME"
+	fields map[string]any
+}
+
+func podContainers(tmpl any) []podContainer {
+	var out []podContainer
+	for _, key := range []struct{ field, what string }{{"containers", "container "}, {"initContainers", "init container "}} {
+		list, _ := manifest.Get(tmpl, "spec", key.field).([]any)
+		for _, c := range list {
+			if m, ok := c.(map[string]any); ok {
+				out = append(out, podContainer{key.what + fmt.Sprint(m["name"]), m})
+			}
+		}
+	}
+	return out
+}
+
+// privileged are the containers of a pod template that run privileged.
+func privileged(tmpl any) []string {
+	var out []string
+	for _, c := range podContainers(tmpl) {
+		if manifest.Get(c.fields, "securityContext", "privileged") == true {
+			out = append(out, c.what)
+		}
+	}
+	return out
+}
+
+// runtimeSockets are where container runtimes listen on a node: whoever
+// can write to one starts containers with every privilege there.
+var runtimeSockets = []string{
+	"/run/containerd/containerd.sock", "/var/run/containerd/containerd.sock",
+	"/run/crio/crio.sock", "/var/run/crio/crio.sock",
+	"/run/docker.sock", "/var/run/docker.sock",
+	"/run/cri-dockerd.sock", "/var/run/cri-dockerd.sock",
+	"/run/podman/podman.sock", "/var/run/podman/podman.sock",
+	"/run/k3s/containerd/containerd.sock",
+}
+
+// nodeMount is a read-write mount of a path of the node that gives a
+// container the node.
+type nodeMount struct {
+	container, volume, at string
+	path                  string // on the node
+	what                  string // what the path gives
+}
+
+// nodeMounts are the mounts of a pod template's containers, read-write,
+// of hostPath volumes of the node's root, of a container runtime's socket
+// or of a directory that holds one (a subPath narrows the path mounted;
+// a subPathExpr, unknown here, does not).
+func nodeMounts(tmpl any) []nodeMount {
+	hostPaths := map[string]string{}
+	for name, v := range volumes(tmpl) {
+		if p, ok := manifest.Get(v, "hostPath", "path").(string); ok {
+			hostPaths[name] = p
+		}
+	}
+	var out []nodeMount
+	for _, c := range podContainers(tmpl) {
+		mounts, _ := c.fields["volumeMounts"].([]any)
+		for _, m := range mounts {
+			name, _ := manifest.Get(m, "name").(string)
+			p, ok := hostPaths[name]
+			if !ok || manifest.Get(m, "readOnly") == true {
+				continue
+			}
+			if sub, _ := manifest.Get(m, "subPath").(string); sub != "" && manifest.Get(m, "subPathExpr") == nil {
+				p = path.Join(p, sub)
+			}
+			p = path.Clean(p)
+			what := ""
+			switch {
+			case p == "/":
+				what = "the node's whole file system, to change as root"
+			case slices.Contains(runtimeSockets, p):
+				what = "the container runtime's socket, which starts containers with every privilege on the node"
+			case slices.ContainsFunc(runtimeSockets, func(s string) bool { return strings.HasPrefix(s, p+"/") }):
+				what = "it holds the container runtime's socket, which starts containers with every privilege on the node"
+			default:
+				continue
+			}
+			at, _ := manifest.Get(m, "mountPath").(string)
+			out = append(out, nodeMount{c.what, name, at, p, what})
+		}
+	}
+	return out
 }
 
 // servicePorts are a Service's ports as port/protocol.

@@ -1,7 +1,9 @@
 package review
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -80,6 +82,64 @@ func TestSourceRanges(t *testing.T) {
 			}
 			if len(changes) != 1 || !slices.Equal(changes[0].Classes, tc.want) {
 				t.Errorf("changes: %+v, want one of classes %v", changes, tc.want)
+			}
+		})
+	}
+}
+
+// TestNodeExposure: a pod that newly gets its node (a read-write mount of
+// its root or of a container runtime's socket, a privileged container) is
+// exposure, in any pod template and any container; what it had before,
+// and mounts that give no node, are none.
+func TestNodeExposure(t *testing.T) {
+	cronJob := func(pod string) []File {
+		return []File{{"a/cj.yaml", []byte("kind: CronJob\nmetadata: {name: a}\nspec:\n  jobTemplate:\n    spec:\n      template:\n        spec: " + pod + "\n")}}
+	}
+	const (
+		vol    = `volumes: [{name: h, hostPath: {path: %q}}], `
+		mounts = `initContainers: [{name: init, image: x, volumeMounts: [{name: h, mountPath: /h%s}]}], containers: [{name: a, image: x}]`
+	)
+	pod := func(hostPath, mount string) string {
+		return "{" + fmt.Sprintf(vol, hostPath) + fmt.Sprintf(mounts, mount) + "}"
+	}
+	plain := `{containers: [{name: a, image: x}]}`
+	for _, tc := range []struct {
+		name, old, new string
+		want           string // the exposure's text, "" for none
+	}{
+		{"the node's root", plain, pod("/", ""), "init container init mounts / of its node read-write"},
+		{"a runtime's socket", plain, pod("/run/containerd/containerd.sock", ""), "mounts /run/containerd/containerd.sock of its node read-write"},
+		{"the directory of a socket", plain, pod("/var/run/", ""), "mounts /var/run of its node read-write (volume h at /h): it holds the container runtime's socket"},
+		{"a socket by subPath", plain, pod("/var", ", subPath: run/docker.sock"), "mounts /var/run/docker.sock of its node"},
+		{"a subPathExpr", plain, pod("/var/run", ", subPathExpr: $(POD)"), "mounts /var/run of its node"},
+		{"read-only made read-write", pod("/", ", readOnly: true"), pod("/", ""), "mounts / of its node read-write"},
+		{"read-only", plain, pod("/", ", readOnly: true"), ""},
+		{"a subPath away from the sockets", plain, pod("/", ", subPath: var/log"), ""},
+		{"a directory without a socket", plain, pod("/var/lib/app", ""), ""},
+		{"the same mount, another image", pod("/", ""), strings.Replace(pod("/", ""), "image: x}", "image: y}", 1), ""},
+		{"privileged", plain, `{containers: [{name: a, image: x, securityContext: {privileged: true}}]}`, "container a runs privileged"},
+		{"privileged already", `{containers: [{name: a, image: x, securityContext: {privileged: true}}]}`,
+			`{containers: [{name: a, image: y, securityContext: {privileged: true}}]}`, ""},
+		{"the host's processes", plain, `{hostPID: true, containers: [{name: a, image: x}]}`, "the host's process namespace"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			changes, err := Compare(cronJob(tc.old), cronJob(tc.new))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, c := range changes {
+				for _, d := range c.Details {
+					if d.Class == Exposure {
+						got = append(got, d.Text)
+					}
+				}
+			}
+			switch {
+			case tc.want == "" && len(got) > 0:
+				t.Errorf("exposure %q, want none", got)
+			case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
+				t.Errorf("exposure %q, want one with %q", got, tc.want)
 			}
 		})
 	}
