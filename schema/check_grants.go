@@ -6,38 +6,25 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/kdecl/kdecl/internal/grants"
 )
 
 // What a render grants that a reviewer must see, whatever field it comes
 // from, is a warning (an error with --strict): the API server accepts
 // it, but it hands a pod the node or the cluster.
 
-// runtimeSockets are the sockets of the container runtimes a kubelet
-// drives, and the directories that hold them: whoever reaches one
-// starts any container on the node. A read-only mount does not help:
-// connecting to a socket writes nothing.
-var runtimeSockets = []string{
-	"/var/run/docker.sock", "/run/docker.sock", "/var/run/cri-dockerd.sock", "/run/cri-dockerd.sock",
-	"/var/run/containerd/containerd.sock", "/run/containerd/containerd.sock", "/var/run/containerd", "/run/containerd",
-	"/var/run/crio/crio.sock", "/run/crio/crio.sock", "/var/run/crio", "/run/crio",
-	"/var/run/podman/podman.sock", "/run/podman/podman.sock", "/var/run", "/run",
-}
-
 // hostPathGrant says what mounting the node's path p gives a pod, or "".
 func hostPathGrant(p string, readOnly bool) string {
-	switch p = path.Clean(p); {
-	case slices.Contains(runtimeSockets, p):
-		return fmt.Sprintf("mounts %s, the node's container runtime: the pod can start any container on the node, privileged ones too, read-only or not", p)
-	case p == "/" && !readOnly:
-		return "mounts the node's root file system read-write: the pod can change anything on the node; mount it readOnly, or only the directory it needs"
+	what := grants.HostPath(p, readOnly)
+	if what == "" {
+		return ""
 	}
-	return ""
-}
-
-// everyone are the subjects that stand for whoever reaches the API server.
-var everyone = map[string]string{
-	"system:unauthenticated": "everyone who reaches the API server without credentials",
-	"system:anonymous":       "anonymous requests, without credentials",
+	how := "read-write"
+	if readOnly {
+		how = "read-only, which keeps no one from connecting to a socket"
+	}
+	return fmt.Sprintf("mounts %s of the node %s: %s", path.Clean(p), how, what)
 }
 
 // bindingGrant says what a RoleBinding or ClusterRoleBinding grants that
@@ -52,14 +39,14 @@ func bindingGrant(kind string, o map[string]any) string {
 	for _, s := range asList(o["subjects"]) {
 		name, _ := asMap(s)["name"].(string)
 		subject := fmt.Sprintf("%v %s", asMap(s)["kind"], name)
-		if who, ok := everyone[name]; ok {
+		if who, ok := grants.WideSubjects[name]; ok && (asMap(s)["kind"] == "User" || asMap(s)["kind"] == "Group") {
 			subject += " (" + who + ")"
 			to = append(to, subject)
 		}
 		all = append(all, subject)
 	}
 	switch {
-	case roleKind == "ClusterRole" && role == "cluster-admin":
+	case roleKind == "ClusterRole" && role == grants.ClusterAdmin:
 		where := "in the whole cluster"
 		if kind == "RoleBinding" {
 			where = "in its namespace"

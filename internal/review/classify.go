@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kdecl/kdecl/internal/grants"
 	"github.com/kdecl/kdecl/internal/manifest"
 )
 
@@ -356,7 +357,7 @@ func exposure(b *builder, old, new *object) {
 			}
 		}
 	case "ClusterRoleBinding", "RoleBinding":
-		grants(b, oldFields, new)
+		bindingGrants(b, oldFields, new)
 	case "Ingress":
 		oldHosts, newHosts := ingressHosts(oldFields), ingressHosts(new.fields)
 		var added []string
@@ -398,29 +399,24 @@ func exposure(b *builder, old, new *object) {
 	oldMounts := nodeMounts(ot)
 	for _, m := range nodeMounts(nt) {
 		if !slices.ContainsFunc(oldMounts, func(o nodeMount) bool { return o.path == m.path }) {
-			b.add(Exposure, "%s mounts %s of its node read-write (volume %s at %s): %s", m.container, m.path, m.volume, m.at, m.what)
+			how := "read-write"
+			if m.readOnly {
+				how = "read-only"
+			}
+			b.add(Exposure, "%s mounts %s of its node %s (volume %s at %s): %s", m.container, m.path, how, m.volume, m.at, m.what)
 		}
 	}
 }
 
-// wideSubjects are the groups and users of a binding that stand for
-// anyone, by what they stand for.
-var wideSubjects = map[string]string{
-	"system:unauthenticated": "anyone who reaches the API server, without credentials",
-	"system:anonymous":       "anyone who reaches the API server, without credentials",
-	"system:authenticated":   "every user and every service account of the cluster",
-	"system:serviceaccounts": "every service account of every namespace, which any pod there can use",
-}
-
-// grants finds what a RoleBinding or ClusterRoleBinding, new, grants that
+// bindingGrants finds what a RoleBinding or ClusterRoleBinding, new, grants that
 // old (nil when added) did not: the role cluster-admin to anyone, or any
 // role to subjects that stand for anyone.
-func grants(b *builder, old map[string]any, new *object) {
+func bindingGrants(b *builder, old map[string]any, new *object) {
 	role := func(binding map[string]any) string {
 		return fmt.Sprintf("%v %v", manifest.Get(binding, "roleRef", "kind"), manifest.Get(binding, "roleRef", "name"))
 	}
 	r := role(new.fields)
-	admin := r == "ClusterRole cluster-admin"
+	admin := r == "ClusterRole "+grants.ClusterAdmin
 	scope := "in the whole cluster"
 	switch {
 	case new.kind == "RoleBinding" && new.ns != "":
@@ -434,7 +430,7 @@ func grants(b *builder, old map[string]any, new *object) {
 	}
 	for _, s := range subjects(new.fields, new.ns) {
 		kind, name, _ := strings.Cut(s, " ")
-		wide := wideSubjects[name]
+		wide := grants.WideSubjects[name]
 		if kind != "User" && kind != "Group" {
 			wide = ""
 		}
@@ -497,29 +493,19 @@ func privileged(tmpl any) []string {
 	return out
 }
 
-// runtimeSockets are where container runtimes listen on a node: whoever
-// can write to one starts containers with every privilege there.
-var runtimeSockets = []string{
-	"/run/containerd/containerd.sock", "/var/run/containerd/containerd.sock",
-	"/run/crio/crio.sock", "/var/run/crio/crio.sock",
-	"/run/docker.sock", "/var/run/docker.sock",
-	"/run/cri-dockerd.sock", "/var/run/cri-dockerd.sock",
-	"/run/podman/podman.sock", "/var/run/podman/podman.sock",
-	"/run/k3s/containerd/containerd.sock",
-}
-
-// nodeMount is a read-write mount of a path of the node that gives a
-// container the node.
+// nodeMount is a mount of a path of the node that gives a container the
+// node.
 type nodeMount struct {
 	container, volume, at string
 	path                  string // on the node
+	readOnly              bool
 	what                  string // what the path gives
 }
 
-// nodeMounts are the mounts of a pod template's containers, read-write,
-// of hostPath volumes of the node's root, of a container runtime's socket
-// or of a directory that holds one (a subPath narrows the path mounted;
-// a subPathExpr, unknown here, does not).
+// nodeMounts are the mounts of a pod template's containers of hostPath
+// volumes that give the node (grants.HostPath): its root read-write, a
+// container runtime's socket or a directory that holds one. A subPath
+// narrows the path mounted; a subPathExpr, unknown here, does not.
 func nodeMounts(tmpl any) []nodeMount {
 	hostPaths := map[string]string{}
 	for name, v := range volumes(tmpl) {
@@ -533,26 +519,20 @@ func nodeMounts(tmpl any) []nodeMount {
 		for _, m := range mounts {
 			name, _ := manifest.Get(m, "name").(string)
 			p, ok := hostPaths[name]
-			if !ok || manifest.Get(m, "readOnly") == true {
+			if !ok {
 				continue
 			}
 			if sub, _ := manifest.Get(m, "subPath").(string); sub != "" && manifest.Get(m, "subPathExpr") == nil {
 				p = path.Join(p, sub)
 			}
 			p = path.Clean(p)
-			what := ""
-			switch {
-			case p == "/":
-				what = "the node's whole file system, to change as root"
-			case slices.Contains(runtimeSockets, p):
-				what = "the container runtime's socket, which starts containers with every privilege on the node"
-			case slices.ContainsFunc(runtimeSockets, func(s string) bool { return strings.HasPrefix(s, p+"/") }):
-				what = "it holds the container runtime's socket, which starts containers with every privilege on the node"
-			default:
+			readOnly := manifest.Get(m, "readOnly") == true
+			what := grants.HostPath(p, readOnly)
+			if what == "" {
 				continue
 			}
 			at, _ := manifest.Get(m, "mountPath").(string)
-			out = append(out, nodeMount{c.what, name, at, p, what})
+			out = append(out, nodeMount{c.what, name, at, p, readOnly, what})
 		}
 	}
 	return out
