@@ -102,7 +102,7 @@ func (l *loader) load() (*Stack, error) {
 	}
 	insts := load.Instances([]string{"."}, &load.Config{
 		Dir:  l.abs,
-		Env:  []string{}, // hermetic: a user's CUE_* variables change nothing
+		Env:  cueEnv(),
 		Tags: l.tags,
 	})
 	if len(insts) != 1 {
@@ -176,6 +176,20 @@ func (l *loader) load() (*Stack, error) {
 	}
 	s.Warnings = sortErrors(l.warnings)
 	return s, nil
+}
+
+// cueEnv is the environment CUE's loader sees: where CUE modules come from
+// and where they are cached, which a user may need to set (CUE_REGISTRY=none
+// forbids any fetch), and nothing else, so that other CUE_* variables
+// change no result.
+func cueEnv() []string {
+	env := []string{}
+	for _, name := range []string{"CUE_REGISTRY", "CUE_CACHE_DIR"} {
+		if v, ok := os.LookupEnv(name); ok {
+			env = append(env, name+"="+v)
+		}
+	}
+	return env
 }
 
 // utf8 checks that every file of inst and of the packages it imports is
@@ -487,6 +501,9 @@ func (l *loader) fromLoad(err error) error {
 		if strings.Contains(msg, "no language version declared in module.cue") {
 			err.Msg += fmt.Sprintf(`; add the line language: version: %q`, cueVersion())
 			err.File = l.relative(moduleFile(l.abs))
+		}
+		if strings.Contains(msg, "cannot fetch ") && os.Getenv("CUE_REGISTRY") == "none" {
+			err.Msg += "; CUE_REGISTRY=none forbids fetching a module, and CUE's cache (CUE_CACHE_DIR) does not hold it: unset CUE_REGISTRY to have it fetched"
 		}
 		l.errs = append(l.errs, err)
 	}
