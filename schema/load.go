@@ -20,7 +20,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/build"
@@ -63,7 +62,7 @@ func loadWith(dir string, opt loadOptions) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &loader{dir: dir, abs: abs, tags: opt.tags, noFast: opt.noFast}
+	l := &loader{dir: dir, abs: abs, tags: opt.tags, noFast: opt.noFast, embedFields: map[token.Position][]string{}}
 	return l.load()
 }
 
@@ -86,6 +85,9 @@ type loader struct {
 	// configs are the stack's configs, and usedConfigs those an app uses.
 	configs     map[string]*Config
 	usedConfigs map[string]bool
+	// embedFields are the paths of the stack's @embed attributes, by
+	// position: CUE's errors of an attribute give none.
+	embedFields map[token.Position][]string
 }
 
 func (l *loader) load() (*Stack, error) {
@@ -113,6 +115,9 @@ func (l *loader) load() (*Stack, error) {
 		return nil, l.fromLoad(inst.Err)
 	}
 	if err := l.utf8(inst, map[*build.Instance]bool{}); err != nil {
+		return nil, err
+	}
+	if err := l.embeds(inst); err != nil {
 		return nil, err
 	}
 	ctx := cuecontext.New()
@@ -201,19 +206,13 @@ func (l *loader) utf8(inst *build.Instance, seen map[*build.Instance]bool) error
 	seen[inst] = true
 	for _, f := range inst.BuildFiles {
 		data, err := os.ReadFile(f.Filename)
-		if err != nil || utf8.Valid(data) {
-			continue // a file CUE read from elsewhere, or a valid one
+		if err != nil {
+			continue // a file CUE read from elsewhere
 		}
-		i := 0
-		for i < len(data) {
-			r, n := utf8.DecodeRune(data[i:])
-			if r == utf8.RuneError && n == 1 {
-				break
-			}
-			i += n
+		i, line, col := invalidUTF8(data)
+		if i < 0 {
+			continue
 		}
-		line := 1 + bytes.Count(data[:i], []byte("\n"))
-		col := 1 + i - (bytes.LastIndexByte(data[:i], '\n') + 1)
 		return Errors{{Position: Position{File: l.relative(f.Filename), Line: line, Column: col},
 			Msg: fmt.Sprintf("byte %#x is not UTF-8; CUE files are UTF-8 text", data[i])}}
 	}
@@ -593,6 +592,9 @@ func (l *loader) addCUEAt(prefix []string, err error) {
 	byPath := map[string]*group{}
 	for _, e := range cueerrors.Errors(err) {
 		path := slices.Clone(e.Path())
+		if len(path) == 0 {
+			path = slices.Clone(l.embedFields[e.Position().Position()])
+		}
 		if len(path) > 0 && path[0] == "#Stack" {
 			path = path[1:]
 		}
