@@ -12,7 +12,6 @@ import (
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/load"
-	"cuelang.org/go/cue/token"
 )
 
 // embedModule writes a module with the stack shop, whose app web embeds
@@ -191,7 +190,10 @@ func TestEmbedAllowed(t *testing.T) {
 // checked, not what the file holds when CUE gets to it.
 func TestEmbedReadsCheckedBytes(t *testing.T) {
 	_, stack := embedModule(t, "file=app.conf, type=text", map[string]string{"shop/app.conf": "checked\n"})
-	l := &loader{dir: stack, abs: stack, embedFields: map[token.Position][]string{}}
+	l, err := newLoader(stack, loadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	inst := load.Instances([]string{"."}, &load.Config{Dir: stack, Env: []string{}})[0]
 	if inst.Err != nil {
 		t.Fatal(inst.Err)

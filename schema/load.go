@@ -58,12 +58,20 @@ type loadOptions struct {
 }
 
 func loadWith(dir string, opt loadOptions) (*Stack, error) {
+	l, err := newLoader(dir, opt)
+	if err != nil {
+		return nil, err
+	}
+	return l.load()
+}
+
+func newLoader(dir string, opt loadOptions) (*loader, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
-	l := &loader{dir: dir, abs: abs, tags: opt.tags, noFast: opt.noFast, embedFields: map[token.Position][]string{}}
-	return l.load()
+	return &loader{dir: dir, abs: abs, tags: opt.tags, noFast: opt.noFast,
+		embedFields: map[token.Position][]string{}, schemaValues: map[string]cue.Value{}, schemaFieldNames: map[string][]string{}}, nil
 }
 
 type loader struct {
@@ -88,6 +96,10 @@ type loader struct {
 	// embedFields are the paths of the stack's @embed attributes, by
 	// position: CUE's errors of an attribute give none.
 	embedFields map[token.Position][]string
+	// schemaValues and schemaFieldNames are the schema's values, and
+	// their fields, that errors looked up, by path.
+	schemaValues     map[string]cue.Value
+	schemaFieldNames map[string][]string
 }
 
 func (l *loader) load() (*Stack, error) {
@@ -619,16 +631,44 @@ func (l *loader) addCUEAt(prefix []string, err error) {
 		}
 		g.errs = append(g.errs, e)
 	}
+	paths := pathTrie{}
 	for _, g := range groups {
-		if mismatchesOnly(g.errs) && slices.ContainsFunc(groups, func(o *group) bool {
-			return len(o.path) > len(g.path) && slices.Equal(o.path[:len(g.path)], g.path)
-		}) {
+		paths.add(g.path)
+	}
+	for _, g := range groups {
+		if mismatchesOnly(g.errs) && paths.extends(g.path) {
 			// A value that may be a number or a struct, with a wrong field
 			// inside: the field's error says what is wrong, not the type.
 			continue
 		}
 		l.addGroup(g.path, g.errs)
 	}
+}
+
+// pathTrie holds paths by their elements: whether one path extends another
+// is then a walk along it, not a comparison with every other.
+type pathTrie map[string]pathTrie
+
+func (t pathTrie) add(path []string) {
+	for _, p := range path {
+		next := t[p]
+		if next == nil {
+			next = pathTrie{}
+			t[p] = next
+		}
+		t = next
+	}
+}
+
+// extends is whether the trie holds a path longer than path that starts
+// with it.
+func (t pathTrie) extends(path []string) bool {
+	for _, p := range path {
+		if t = t[p]; t == nil {
+			return false
+		}
+	}
+	return len(t) > 0
 }
 
 // mismatchesOnly is whether errs are only type mismatches, as those of
@@ -644,10 +684,14 @@ func mismatchesOnly(errs []cueerrors.Error) bool {
 }
 
 func (l *loader) addGroup(path []string, errs []cueerrors.Error) {
+	user := l.lookup(path)
 	var pos token.Pos
 	var fails []failure
 	var conflict []string // where the user set the values of a conflict
-	value := fmt.Sprint(l.lookup(path))
+	var value string      // as CUE writes it in messages, to tell the user's side
+	if !composite(user) {
+		value = fmt.Sprint(user) // a scalar: its text costs what it is
+	}
 	for _, e := range errs {
 		format, args := e.Msg()
 		if strings.HasSuffix(format, "errors in empty disjunction:") {
@@ -656,7 +700,7 @@ func (l *loader) addGroup(path []string, errs []cueerrors.Error) {
 		if !pos.IsValid() {
 			pos = l.userPos(append([]token.Pos{e.Position()}, e.InputPositions()...))
 		}
-		f := l.classify(path, value, format, args)
+		f := l.classify(path, value, user.IncompleteKind(), format, args)
 		if reason := errors.Unwrap(e); reason != nil {
 			f.text += ": " + cueText(reason) // CUE's why, as for a bad @embed
 		}
@@ -682,7 +726,7 @@ func (l *loader) addGroup(path []string, errs []cueerrors.Error) {
 	if !pos.IsValid() {
 		pos = l.nearestPos(path)
 	}
-	msg := phrase(excerpt(value), fails)
+	msg := phrase(valueText(user), fails)
 	if conflict = slices.Compact(slices.Sorted(slices.Values(conflict))); len(conflict) > 1 {
 		msg += " (set at " + list(conflict) + ")"
 	}
@@ -708,19 +752,23 @@ const (
 	boundFormat    = "invalid value %v (out of bound %s)"
 )
 
-// classify sorts out one failure at path, where the user wrote value.
-func (l *loader) classify(path []string, value, format string, args []any) failure {
+// classify sorts out one failure at path, where the user wrote value, of
+// kind.
+func (l *loader) classify(path []string, value string, kind cue.Kind, format string, args []any) failure {
 	f := failure{text: l.message(path, format, args)}
 	switch {
 	case (format == conflictFormat || format == mismatchFormat) && len(args) >= 2:
 		// CUE names both sides; find the user's.
 		a, b := fmt.Sprint(args[0]), fmt.Sprint(args[1])
 		user := 0
-		switch value {
-		case a:
+		switch {
+		case value == a:
 			f.other = b
-		case b:
+		case value == b:
 			f.other, user = a, 1
+		case len(args) == 4 && args[3] == kind && args[2] != kind:
+			// a struct or list, which CUE writes otherwise: by its type
+			user = 1
 		}
 		if format == mismatchFormat && len(args) == 4 {
 			f.mismatch = true
@@ -838,45 +886,67 @@ const (
 // from the schema alone: through maps and lists, and into each struct of
 // a disjunction (a port is a number or {port, protocol}).
 func (l *loader) schemaFields(path []string) []string {
+	key := strings.Join(path, "\x00")
+	if names, ok := l.schemaFieldNames[key]; ok {
+		return names // the fields of one struct may all be wrong
+	}
 	names := structFields(l.schemaValue(path), 0)
 	slices.Sort(names)
-	return slices.Compact(names)
+	names = slices.Compact(names)
+	l.schemaFieldNames[key] = names
+	return names
 }
 
 // schemaValue is the schema's value at path of a stack, a struct.
-func (l *loader) schemaValue(path []string) cue.Value {
+func (l *loader) schemaValue(path []string) cue.Value { return l.schemaAt(path, "{}") }
+
+// schemaAt is the schema's value at path of a stack where the stack's
+// value is leaf, CUE. It is computed once per path: the fields of one
+// struct may all be wrong.
+func (l *loader) schemaAt(path []string, leaf string) cue.Value {
+	for n := 1; n < len(path); n++ {
+		// Below a field the schema leaves open (overrides, objects) it
+		// says nothing, however deep the path: stop there, as CUE's
+		// unification with a deep path costs its depth squared.
+		if v := l.schemaAt(path[:n], "_"); v.IncompleteKind() == cue.TopKind {
+			return v
+		}
+	}
 	// CUE's errors give a list index as a bare number, and quote a label
-	// that is a number.
-	index := func(p string) (int, bool) {
-		n, err := strconv.Atoi(strings.Trim(p, "[]"))
-		return n, err == nil
+	// that is a number. Every element of a list of the schema's has the
+	// same type ([...T] or [T, ...T]), so any index is the first.
+	index := func(p string) bool {
+		_, err := strconv.Atoi(strings.Trim(p, "[]"))
+		return err == nil
 	}
-	var skeleton func(path []string) string // a struct at path
-	skeleton = func(path []string) string {
-		if len(path) == 0 {
-			return "{}"
-		}
-		if n, ok := index(path[0]); ok {
-			return "[" + strings.Repeat("_, ", n) + skeleton(path[1:]) + ", ...]"
-		}
-		name := path[0]
-		if u, err := strconv.Unquote(name); err == nil {
-			name = u
-		}
-		return "{" + strconv.Quote(name) + ": " + skeleton(path[1:]) + "}"
-	}
+	var skeleton strings.Builder // a struct at path
+	var closing []string
 	sels := make([]cue.Selector, len(path))
 	for i, p := range path {
-		if n, ok := index(p); ok {
-			sels[i] = cue.Index(n)
+		if index(p) {
+			skeleton.WriteString("[")
+			closing = append(closing, ", ...]")
+			sels[i] = cue.Index(0)
 			continue
 		}
 		if u, err := strconv.Unquote(p); err == nil {
 			p = u
 		}
+		skeleton.WriteString("{" + strconv.Quote(p) + ": ")
+		closing = append(closing, "}")
 		sels[i] = cue.Str(p)
 	}
-	return l.def.Unify(l.def.Context().CompileString(skeleton(path))).LookupPath(cue.MakePath(sels...))
+	key := cue.MakePath(sels...).String() + " " + leaf
+	if v, ok := l.schemaValues[key]; ok {
+		return v
+	}
+	skeleton.WriteString(leaf)
+	for i := len(closing) - 1; i >= 0; i-- {
+		skeleton.WriteString(closing[i])
+	}
+	v := l.def.Unify(l.def.Context().CompileString(skeleton.String())).LookupPath(cue.MakePath(sels...))
+	l.schemaValues[key] = v
+	return v
 }
 
 // schemaAllows is whether the schema alone allows a field name at path:
@@ -1009,11 +1079,10 @@ func (l *loader) userPos(ps []token.Pos) token.Pos {
 // ancestor that the user wrote: a missing field is reported where its
 // struct is.
 func (l *loader) nearestPos(path []string) token.Pos {
-	for n := len(path); n >= 0; n-- {
-		if v := l.lookup(path[:n]); v.Exists() {
-			if p := v.Pos(); p.IsValid() {
-				return p
-			}
+	values, _ := l.lookupAll(path)
+	for i := len(values) - 1; i >= 0; i-- {
+		if p := values[i].Pos(); p.IsValid() {
+			return p
 		}
 	}
 	return token.NoPos
@@ -1051,26 +1120,36 @@ func (l *loader) relative(file string) string {
 // lookup finds path, as CUE's errors give it, in the user's CUE. An
 // element that is a number is a list index where no field has that name.
 func (l *loader) lookup(path []string) cue.Value {
+	_, v := l.lookupAll(path)
+	return v
+}
+
+// lookupAll is the user's values along path, from the stack itself, as
+// far as they exist, in one walk whatever the depth; and the value at
+// path, which does not exist when values ends before it.
+func (l *loader) lookupAll(path []string) (values []cue.Value, last cue.Value) {
 	v := l.user
+	values = []cue.Value{v}
 	for _, p := range path {
-		if !v.Exists() {
-			break
-		}
 		if isIndex(p) {
 			i, _ := strconv.Atoi(p[1 : len(p)-1])
 			v = v.LookupPath(cue.MakePath(cue.Index(i)))
-			continue
+		} else {
+			if u, err := strconv.Unquote(p); err == nil {
+				p = u
+			}
+			next := v.LookupPath(cue.MakePath(cue.Str(p)))
+			if i, err := strconv.Atoi(p); err == nil && !next.Exists() {
+				next = v.LookupPath(cue.MakePath(cue.Index(i))) // CUE's errors give indices as numbers
+			}
+			v = next
 		}
-		if u, err := strconv.Unquote(p); err == nil {
-			p = u
+		if !v.Exists() {
+			break
 		}
-		next := v.LookupPath(cue.MakePath(cue.Str(p)))
-		if i, err := strconv.Atoi(p); err == nil && !next.Exists() {
-			next = v.LookupPath(cue.MakePath(cue.Index(i))) // CUE's errors give indices as numbers
-		}
-		v = next
+		values = append(values, v)
 	}
-	return v
+	return values, v
 }
 
 // errorAt records an error at the user's value v.

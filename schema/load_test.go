@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -263,4 +264,61 @@ func TestLoadRegistryNone(t *testing.T) {
 		}
 		return err
 	})
+}
+
+// TestDeepErrorCost checks that the cost of reporting an error is bounded
+// by the size of the stack, not its depth squared: an error at or about a
+// value 9,000 levels deep allocates at most twice what loading a valid
+// value as deep does (CUE's own formatting of the value allocated 960 MB),
+// and the schema is looked up along no more of an error's path than the
+// schema has depth (CUE's unification along the whole path took seconds).
+func TestDeepErrorCost(t *testing.T) {
+	const depth = 9000
+	deep := strings.Repeat("a: ", depth)
+	allocated := func(src string) (uint64, error) {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		_, err := loadString(t, "package shop\n\n"+src+"\n")
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc, err
+	}
+	valid, err := allocated(`apps: web: {image: "nginx:1.27", objects: x: {apiVersion: "example.com/v1", kind: "Thing", spec: {` + deep + `1}}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, src := range map[string]string{
+		"a struct for a string":    `apps: web: {image: "nginx:1.27", env: X: {` + deep + `1}}`,
+		"a list for a string":      `apps: web: {image: "nginx:1.27", env: X: ` + strings.Repeat("[", depth) + "1" + strings.Repeat("]", depth) + `}`,
+		"a struct for the stack's": `namespace: {` + deep + "1}\napps: web: image: \"nginx:1.27\"",
+		"a conflict deep inside":   `apps: web: {image: "nginx:1.27", overrides: pod: {` + deep + `1 & "s"}}`,
+	} {
+		n, err := allocated(src)
+		if err == nil {
+			t.Errorf("%s: no error", name)
+		}
+		if n > 2*valid {
+			t.Errorf("%s: the error allocated %d MB, more than twice the %d MB of a valid value as deep", name, n>>20, valid>>20)
+		}
+	}
+
+	// A field a closed definition of the stack's refuses, deep inside an
+	// override, is looked up in the schema (to tell the stack's definition
+	// from the schema's) only as deep as the schema goes.
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"app.cue": "package shop\n\n#T: {" + strings.Repeat("a: ", 2000) + "x: 1}\n" +
+		`apps: web: {image: "nginx:1.27", overrides: pod: #T & {` + strings.Repeat("a: ", 2000) + "y: 1}}\n"})
+	l, err := newLoader(dir, loadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.load(); err == nil {
+		t.Fatal("a field the closed #T refuses: no error")
+	}
+	for key := range l.schemaValues {
+		if path, _, _ := strings.Cut(key, " "); strings.Count(path, ".") > 16 {
+			t.Errorf("the schema was looked up along %d labels", strings.Count(path, ".")+1)
+			break
+		}
+	}
 }
