@@ -22,6 +22,7 @@ import (
 	"sync"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
@@ -505,6 +506,10 @@ func (l *loader) sharedConfigs(s *Stack) {
 // gives, and a hint where kdecl knows one.
 func (l *loader) fromLoad(err error) error {
 	for _, e := range cueerrors.Errors(err) {
+		if pkgs := (*load.MultiplePackageError)(nil); errors.As(e, &pkgs) {
+			l.errs = append(l.errs, l.packages(pkgs))
+			continue
+		}
 		// CUE names files by absolute path in some messages.
 		msg := strings.ReplaceAll(cueText(e), l.abs+string(filepath.Separator), l.dir+string(filepath.Separator))
 		pos := l.userPos(append([]token.Pos{e.Position()}, e.InputPositions()...))
@@ -519,6 +524,23 @@ func (l *loader) fromLoad(err error) error {
 		l.errs = append(l.errs, err)
 	}
 	return Errors(sortErrors(l.errs))
+}
+
+// packages reports a directory of several packages, which CUE names by
+// two of its files.
+func (l *loader) packages(e *load.MultiplePackageError) *Error {
+	dir := e.Dir
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(l.abs, dir)
+	}
+	var pkgs []string
+	for i, name := range e.Packages {
+		if i < len(e.Files) {
+			pkgs = append(pkgs, fmt.Sprintf("%q (%s)", name, e.Files[i]))
+		}
+	}
+	return &Error{Position: Position{File: l.relative(dir)},
+		Msg: fmt.Sprintf("two CUE packages in one directory, %s: a stack is the one package of its directory; give the files one package name, or move the other package to a directory of its own", list(pkgs))}
 }
 
 // cueText is the whole message of a CUE error without its position: its
@@ -610,8 +632,9 @@ func (l *loader) addCUEAt(prefix []string, err error) {
 		if len(path) > 0 && path[0] == "#Stack" {
 			path = path[1:]
 		}
-		if len(prefix) == 2 && len(path) >= 2 && path[0] == prefix[0] && path[1] == "_" {
-			// the schema's pattern of the value at prefix: apps._ for an app
+		if len(prefix) == 2 && len(path) >= 2 && path[0] == prefix[0] && (path[1] == "_" || path[1] == "[_]") {
+			// the schema's pattern of the value at prefix: apps._ for an
+			// app, apps.[_] for an error of the app as a whole
 			path[1] = prefix[1]
 		}
 		for i, p := range path {
@@ -685,6 +708,9 @@ func mismatchesOnly(errs []cueerrors.Error) bool {
 
 func (l *loader) addGroup(path []string, errs []cueerrors.Error) {
 	user := l.lookup(path)
+	if user.Err() != nil && l.userConflict(path, user, errs) {
+		return
+	}
 	var pos token.Pos
 	var fails []failure
 	var conflict []string // where the user set the values of a conflict
@@ -731,6 +757,140 @@ func (l *loader) addGroup(path []string, errs []cueerrors.Error) {
 		msg += " (set at " + list(conflict) + ")"
 	}
 	l.errs = append(l.errs, l.newError(pos, app, field, msg))
+}
+
+// userConflict reports an error at path that is the stack's own: values
+// of the stack's that conflict (a template's and an app's), before the
+// schema has a say. It says what each value is and where, and reports
+// false for an error of another kind.
+func (l *loader) userConflict(path []string, user cue.Value, errs []cueerrors.Error) bool {
+	lists, mismatch := false, false
+	var texts []string // CUE's words
+	var pos token.Pos
+	for _, e := range errs {
+		format, args := e.Msg()
+		switch {
+		case strings.HasSuffix(format, "errors in empty disjunction:"):
+			continue
+		case strings.HasPrefix(format, "incompatible list lengths"):
+			lists = true
+		case format == mismatchFormat:
+			mismatch = true
+		case format != conflictFormat:
+			return false
+		}
+		texts = append(texts, fmt.Sprintf(format, excerpts(args)...))
+		if !pos.IsValid() {
+			pos = l.userPos(append([]token.Pos{e.Position()}, e.InputPositions()...))
+		}
+	}
+	if len(texts) == 0 {
+		return false
+	}
+	app, field := splitPath(path)
+	parts := l.conjuncts(user)
+	var msg string
+	switch {
+	case len(parts) < 2:
+		slices.Sort(texts)
+		msg = strings.Join(slices.Compact(texts), "; ")
+	case lists:
+		msg = fmt.Sprintf("two lists conflict, %s: lists unify only when they are equal (the same length, elements that unify); set the list in one place, or make one a default: *[...] | [...string]", parts.list())
+	case mismatch:
+		want := l.schemaAt(path, "_").IncompleteKind()
+		var wrong, others conjuncts
+		for _, p := range parts {
+			if p.kind&want == 0 {
+				wrong = append(wrong, p)
+			} else {
+				others = append(others, p)
+			}
+		}
+		if len(wrong) == 1 && want != cue.TopKind {
+			pos = wrong[0].pos
+			msg = fmt.Sprintf("%s is %s, want %s; it conflicts with %s", wrong[0].text, article(kindName(wrong[0].kind)), kindNames(want), others.list())
+			break
+		}
+		msg = fmt.Sprintf("conflicting values %s, which a field cannot be at once", parts.list())
+	default:
+		msg = fmt.Sprintf("conflicting values %s: a field has one value; set it in one place, or make one a default with *", parts.list())
+	}
+	l.errs = append(l.errs, l.newError(pos, app, field, msg))
+	return true
+}
+
+// conjunct is one of the values the stack unifies at a field.
+type conjunct struct {
+	text string
+	kind cue.Kind
+	pos  token.Pos
+	at   string // pos as the user reads it
+}
+
+type conjuncts []conjunct
+
+// list writes "a (file:line:col) and b (file:line:col)".
+func (cs conjuncts) list() string {
+	var items []string
+	for _, c := range cs {
+		items = append(items, fmt.Sprintf("%s (%s)", c.text, c.at))
+	}
+	return list(items)
+}
+
+// conjuncts are the values the stack unifies into v, where it writes
+// them, in file order; none when v is not a unification of several.
+func (l *loader) conjuncts(v cue.Value) conjuncts {
+	op, args := v.Expr()
+	if op != cue.AndOp {
+		return nil
+	}
+	var cs conjuncts
+	for _, a := range args {
+		pos := a.Pos()
+		if f, ok := a.Source().(*ast.Field); ok && f.Value != nil {
+			pos = f.Value.Pos() // the value, not its label
+		}
+		if !pos.IsValid() || pos.Filename() == schemaFile {
+			continue
+		}
+		cs = append(cs, conjunct{text: valueText(a), kind: a.IncompleteKind(), pos: pos, at: l.position(pos).String()})
+	}
+	slices.SortStableFunc(cs, func(a, b conjunct) int { return a.pos.Compare(b.pos) })
+	return cs
+}
+
+// notConcrete says why the value v of the stack's, where the schema
+// wants a value, is not one.
+func notConcrete(v cue.Value) string {
+	if op, _ := v.Expr(); op == cue.OrOp {
+		return fmt.Sprintf("%s is not concrete: a choice of values, not one; pick one, or mark the default with *", valueText(v))
+	}
+	return fmt.Sprintf("%s is not concrete: a constraint, not a value; set a value", valueText(v))
+}
+
+// kindName names one kind of value.
+func kindName(k cue.Kind) string {
+	if k == cue.NumberKind {
+		return "number"
+	}
+	return k.String()
+}
+
+// kindNames names the kinds of value in want: "an int or a struct".
+func kindNames(want cue.Kind) string {
+	var names []string
+	if want&cue.NumberKind == cue.NumberKind {
+		names = append(names, article("number"))
+		want &^= cue.NumberKind
+	}
+	for _, k := range []cue.Kind{cue.NullKind, cue.BoolKind, cue.IntKind, cue.FloatKind, cue.StringKind, cue.BytesKind, cue.ListKind, cue.StructKind} {
+		if want&k != 0 {
+			names = append(names, article(k.String()))
+		}
+	}
+	slices.Sort(names)
+	return joinWith(names, "or")
 }
 
 // failure is one of CUE's failures at a field, sorted out before it is put
@@ -842,6 +1002,9 @@ func (l *loader) message(path []string, format string, args []any) string {
 		}
 		return msg
 	case strings.HasPrefix(format, "incomplete value"):
+		if user := l.lookup(path); user.Exists() {
+			return notConcrete(user)
+		}
 		return "missing required field"
 	case strings.HasPrefix(format, "incompatible list lengths"):
 		return "must not be empty" // the only fixed-length prefix in the schema is [x, ...x]
