@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"cuelang.org/go/cue"
 )
 
 // Position is a place in the stack's CUE.
@@ -181,6 +183,109 @@ func shorten(s string) (cut, size string) {
 		n++
 	}
 	return s, ""
+}
+
+// valueText is v as an error shows it, a value of the stack's: excerpt of
+// its CUE, a struct or list written on one line, {a: 1, b: [2, 3]}. It
+// stops at maxExcerpt runes, so its cost is bounded whatever v's size and
+// depth: CUE's own formatting of a struct nested thousands of levels deep
+// takes seconds and hundreds of MB, all to be cut to a line.
+func valueText(v cue.Value) string {
+	if !composite(v) {
+		if v.Err() != nil {
+			return "_|_" // the error is the message's, not the value's
+		}
+		return excerpt(fmt.Sprint(v))
+	}
+	w := &valueWriter{}
+	w.value(v)
+	if w.full {
+		return w.text.String() + "…"
+	}
+	return excerpt(w.text.String())
+}
+
+// valueWriter writes a value for valueText, until it has enough.
+type valueWriter struct {
+	text strings.Builder
+	n    int // the runes written
+	full bool
+}
+
+func (w *valueWriter) write(s string) {
+	for _, r := range s {
+		if w.n == maxExcerpt-10 {
+			w.full = true
+			return
+		}
+		w.text.WriteRune(r)
+		w.n++
+	}
+}
+
+func (w *valueWriter) value(v cue.Value) {
+	switch v.Kind() {
+	case cue.StructKind:
+		it, err := v.Fields()
+		if err != nil {
+			break
+		}
+		w.write("{")
+		for i := 0; !w.full && it.Next(); i++ {
+			if i > 0 {
+				w.write(", ")
+			}
+			w.write(it.Selector().String() + ": ")
+			w.value(it.Value())
+		}
+		w.write("}")
+		return
+	case cue.ListKind:
+		it, err := v.List()
+		if err != nil {
+			break
+		}
+		w.write("[")
+		for i := 0; !w.full && it.Next(); i++ {
+			if i > 0 {
+				w.write(", ")
+			}
+			w.value(it.Value())
+		}
+		w.write("]")
+		return
+	}
+	if err := v.Err(); err != nil {
+		w.write("_|_")
+		return
+	}
+	if composite(v) {
+		// not concrete, such as a disjunction of structs
+		op, args := v.Expr()
+		sep := map[cue.Op]string{cue.OrOp: " | ", cue.AndOp: " & "}[op]
+		if sep == "" || len(args) < 2 {
+			w.write("_")
+			return
+		}
+		for i, a := range args {
+			if i > 0 {
+				w.write(sep)
+			}
+			w.value(a)
+		}
+		return
+	}
+	s, size := shorten(fmt.Sprint(v)) // a scalar, or a constraint such as >=2
+	if strings.HasPrefix(s, `"`) && size != "" {
+		s += `"`
+	}
+	w.write(s)
+}
+
+// composite is whether v may be a struct or a list, which valueWriter
+// writes in bounded steps.
+func composite(v cue.Value) bool {
+	return v.IncompleteKind()&(cue.StructKind|cue.ListKind) != 0
 }
 
 // excerpts shortens the values among args of a CUE message.

@@ -20,9 +20,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
@@ -59,12 +59,20 @@ type loadOptions struct {
 }
 
 func loadWith(dir string, opt loadOptions) (*Stack, error) {
+	l, err := newLoader(dir, opt)
+	if err != nil {
+		return nil, err
+	}
+	return l.load()
+}
+
+func newLoader(dir string, opt loadOptions) (*loader, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
-	l := &loader{dir: dir, abs: abs, tags: opt.tags, noFast: opt.noFast}
-	return l.load()
+	return &loader{dir: dir, abs: abs, tags: opt.tags, noFast: opt.noFast,
+		embedFields: map[token.Position][]string{}, schemaValues: map[string]cue.Value{}, schemaFieldNames: map[string][]string{}}, nil
 }
 
 type loader struct {
@@ -86,6 +94,13 @@ type loader struct {
 	// configs are the stack's configs, and usedConfigs those an app uses.
 	configs     map[string]*Config
 	usedConfigs map[string]bool
+	// embedFields are the paths of the stack's @embed attributes, by
+	// position: CUE's errors of an attribute give none.
+	embedFields map[token.Position][]string
+	// schemaValues and schemaFieldNames are the schema's values, and
+	// their fields, that errors looked up, by path.
+	schemaValues     map[string]cue.Value
+	schemaFieldNames map[string][]string
 }
 
 func (l *loader) load() (*Stack, error) {
@@ -102,7 +117,7 @@ func (l *loader) load() (*Stack, error) {
 	}
 	insts := load.Instances([]string{"."}, &load.Config{
 		Dir:  l.abs,
-		Env:  []string{}, // hermetic: a user's CUE_* variables change nothing
+		Env:  cueEnv(),
 		Tags: l.tags,
 	})
 	if len(insts) != 1 {
@@ -113,6 +128,9 @@ func (l *loader) load() (*Stack, error) {
 		return nil, l.fromLoad(inst.Err)
 	}
 	if err := l.utf8(inst, map[*build.Instance]bool{}); err != nil {
+		return nil, err
+	}
+	if err := l.embeds(inst); err != nil {
 		return nil, err
 	}
 	ctx := cuecontext.New()
@@ -178,6 +196,20 @@ func (l *loader) load() (*Stack, error) {
 	return s, nil
 }
 
+// cueEnv is the environment CUE's loader sees: where CUE modules come from
+// and where they are cached, which a user may need to set (CUE_REGISTRY=none
+// forbids any fetch), and nothing else, so that other CUE_* variables
+// change no result.
+func cueEnv() []string {
+	env := []string{}
+	for _, name := range []string{"CUE_REGISTRY", "CUE_CACHE_DIR"} {
+		if v, ok := os.LookupEnv(name); ok {
+			env = append(env, name+"="+v)
+		}
+	}
+	return env
+}
+
 // utf8 checks that every file of inst and of the packages it imports is
 // UTF-8: CUE turns invalid bytes into U+FFFD without a word.
 func (l *loader) utf8(inst *build.Instance, seen map[*build.Instance]bool) error {
@@ -187,19 +219,13 @@ func (l *loader) utf8(inst *build.Instance, seen map[*build.Instance]bool) error
 	seen[inst] = true
 	for _, f := range inst.BuildFiles {
 		data, err := os.ReadFile(f.Filename)
-		if err != nil || utf8.Valid(data) {
-			continue // a file CUE read from elsewhere, or a valid one
+		if err != nil {
+			continue // a file CUE read from elsewhere
 		}
-		i := 0
-		for i < len(data) {
-			r, n := utf8.DecodeRune(data[i:])
-			if r == utf8.RuneError && n == 1 {
-				break
-			}
-			i += n
+		i, line, col := invalidUTF8(data)
+		if i < 0 {
+			continue
 		}
-		line := 1 + bytes.Count(data[:i], []byte("\n"))
-		col := 1 + i - (bytes.LastIndexByte(data[:i], '\n') + 1)
 		return Errors{{Position: Position{File: l.relative(f.Filename), Line: line, Column: col},
 			Msg: fmt.Sprintf("byte %#x is not UTF-8; CUE files are UTF-8 text", data[i])}}
 	}
@@ -480,6 +506,10 @@ func (l *loader) sharedConfigs(s *Stack) {
 // gives, and a hint where kdecl knows one.
 func (l *loader) fromLoad(err error) error {
 	for _, e := range cueerrors.Errors(err) {
+		if pkgs := (*load.MultiplePackageError)(nil); errors.As(e, &pkgs) {
+			l.errs = append(l.errs, l.packages(pkgs))
+			continue
+		}
 		// CUE names files by absolute path in some messages.
 		msg := strings.ReplaceAll(cueText(e), l.abs+string(filepath.Separator), l.dir+string(filepath.Separator))
 		pos := l.userPos(append([]token.Pos{e.Position()}, e.InputPositions()...))
@@ -488,9 +518,29 @@ func (l *loader) fromLoad(err error) error {
 			err.Msg += fmt.Sprintf(`; add the line language: version: %q`, cueVersion())
 			err.File = l.relative(moduleFile(l.abs))
 		}
+		if strings.Contains(msg, "cannot fetch ") && os.Getenv("CUE_REGISTRY") == "none" {
+			err.Msg += "; CUE_REGISTRY=none forbids fetching a module, and CUE's cache (CUE_CACHE_DIR) does not hold it: unset CUE_REGISTRY to have it fetched"
+		}
 		l.errs = append(l.errs, err)
 	}
 	return Errors(sortErrors(l.errs))
+}
+
+// packages reports a directory of several packages, which CUE names by
+// two of its files.
+func (l *loader) packages(e *load.MultiplePackageError) *Error {
+	dir := e.Dir
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(l.abs, dir)
+	}
+	var pkgs []string
+	for i, name := range e.Packages {
+		if i < len(e.Files) {
+			pkgs = append(pkgs, fmt.Sprintf("%q (%s)", name, e.Files[i]))
+		}
+	}
+	return &Error{Position: Position{File: l.relative(dir)},
+		Msg: fmt.Sprintf("two CUE packages in one directory, %s: a stack is the one package of its directory; give the files one package name, or move the other package to a directory of its own", list(pkgs))}
 }
 
 // cueText is the whole message of a CUE error without its position: its
@@ -576,11 +626,15 @@ func (l *loader) addCUEAt(prefix []string, err error) {
 	byPath := map[string]*group{}
 	for _, e := range cueerrors.Errors(err) {
 		path := slices.Clone(e.Path())
+		if len(path) == 0 {
+			path = slices.Clone(l.embedFields[e.Position().Position()])
+		}
 		if len(path) > 0 && path[0] == "#Stack" {
 			path = path[1:]
 		}
-		if len(prefix) == 2 && len(path) >= 2 && path[0] == prefix[0] && path[1] == "_" {
-			// the schema's pattern of the value at prefix: apps._ for an app
+		if len(prefix) == 2 && len(path) >= 2 && path[0] == prefix[0] && (path[1] == "_" || path[1] == "[_]") {
+			// the schema's pattern of the value at prefix: apps._ for an
+			// app, apps.[_] for an error of the app as a whole
 			path[1] = prefix[1]
 		}
 		for i, p := range path {
@@ -600,16 +654,44 @@ func (l *loader) addCUEAt(prefix []string, err error) {
 		}
 		g.errs = append(g.errs, e)
 	}
+	paths := pathTrie{}
 	for _, g := range groups {
-		if mismatchesOnly(g.errs) && slices.ContainsFunc(groups, func(o *group) bool {
-			return len(o.path) > len(g.path) && slices.Equal(o.path[:len(g.path)], g.path)
-		}) {
+		paths.add(g.path)
+	}
+	for _, g := range groups {
+		if mismatchesOnly(g.errs) && paths.extends(g.path) {
 			// A value that may be a number or a struct, with a wrong field
 			// inside: the field's error says what is wrong, not the type.
 			continue
 		}
 		l.addGroup(g.path, g.errs)
 	}
+}
+
+// pathTrie holds paths by their elements: whether one path extends another
+// is then a walk along it, not a comparison with every other.
+type pathTrie map[string]pathTrie
+
+func (t pathTrie) add(path []string) {
+	for _, p := range path {
+		next := t[p]
+		if next == nil {
+			next = pathTrie{}
+			t[p] = next
+		}
+		t = next
+	}
+}
+
+// extends is whether the trie holds a path longer than path that starts
+// with it.
+func (t pathTrie) extends(path []string) bool {
+	for _, p := range path {
+		if t = t[p]; t == nil {
+			return false
+		}
+	}
+	return len(t) > 0
 }
 
 // mismatchesOnly is whether errs are only type mismatches, as those of
@@ -625,10 +707,17 @@ func mismatchesOnly(errs []cueerrors.Error) bool {
 }
 
 func (l *loader) addGroup(path []string, errs []cueerrors.Error) {
+	user := l.lookup(path)
+	if user.Err() != nil && l.userConflict(path, user, errs) {
+		return
+	}
 	var pos token.Pos
 	var fails []failure
 	var conflict []string // where the user set the values of a conflict
-	value := fmt.Sprint(l.lookup(path))
+	var value string      // as CUE writes it in messages, to tell the user's side
+	if !composite(user) {
+		value = fmt.Sprint(user) // a scalar: its text costs what it is
+	}
 	for _, e := range errs {
 		format, args := e.Msg()
 		if strings.HasSuffix(format, "errors in empty disjunction:") {
@@ -637,7 +726,7 @@ func (l *loader) addGroup(path []string, errs []cueerrors.Error) {
 		if !pos.IsValid() {
 			pos = l.userPos(append([]token.Pos{e.Position()}, e.InputPositions()...))
 		}
-		f := l.classify(path, value, format, args)
+		f := l.classify(path, value, user.IncompleteKind(), format, args)
 		if reason := errors.Unwrap(e); reason != nil {
 			f.text += ": " + cueText(reason) // CUE's why, as for a bad @embed
 		}
@@ -663,11 +752,145 @@ func (l *loader) addGroup(path []string, errs []cueerrors.Error) {
 	if !pos.IsValid() {
 		pos = l.nearestPos(path)
 	}
-	msg := phrase(excerpt(value), fails)
+	msg := phrase(valueText(user), fails)
 	if conflict = slices.Compact(slices.Sorted(slices.Values(conflict))); len(conflict) > 1 {
 		msg += " (set at " + list(conflict) + ")"
 	}
 	l.errs = append(l.errs, l.newError(pos, app, field, msg))
+}
+
+// userConflict reports an error at path that is the stack's own: values
+// of the stack's that conflict (a template's and an app's), before the
+// schema has a say. It says what each value is and where, and reports
+// false for an error of another kind.
+func (l *loader) userConflict(path []string, user cue.Value, errs []cueerrors.Error) bool {
+	lists, mismatch := false, false
+	var texts []string // CUE's words
+	var pos token.Pos
+	for _, e := range errs {
+		format, args := e.Msg()
+		switch {
+		case strings.HasSuffix(format, "errors in empty disjunction:"):
+			continue
+		case strings.HasPrefix(format, "incompatible list lengths"):
+			lists = true
+		case format == mismatchFormat:
+			mismatch = true
+		case format != conflictFormat:
+			return false
+		}
+		texts = append(texts, fmt.Sprintf(format, excerpts(args)...))
+		if !pos.IsValid() {
+			pos = l.userPos(append([]token.Pos{e.Position()}, e.InputPositions()...))
+		}
+	}
+	if len(texts) == 0 {
+		return false
+	}
+	app, field := splitPath(path)
+	parts := l.conjuncts(user)
+	var msg string
+	switch {
+	case len(parts) < 2:
+		slices.Sort(texts)
+		msg = strings.Join(slices.Compact(texts), "; ")
+	case lists:
+		msg = fmt.Sprintf("two lists conflict, %s: lists unify only when they are equal (the same length, elements that unify); set the list in one place, or make one a default: *[...] | [...string]", parts.list())
+	case mismatch:
+		want := l.schemaAt(path, "_").IncompleteKind()
+		var wrong, others conjuncts
+		for _, p := range parts {
+			if p.kind&want == 0 {
+				wrong = append(wrong, p)
+			} else {
+				others = append(others, p)
+			}
+		}
+		if len(wrong) == 1 && want != cue.TopKind {
+			pos = wrong[0].pos
+			msg = fmt.Sprintf("%s is %s, want %s; it conflicts with %s", wrong[0].text, article(kindName(wrong[0].kind)), kindNames(want), others.list())
+			break
+		}
+		msg = fmt.Sprintf("conflicting values %s, which a field cannot be at once", parts.list())
+	default:
+		msg = fmt.Sprintf("conflicting values %s: a field has one value; set it in one place, or make one a default with *", parts.list())
+	}
+	l.errs = append(l.errs, l.newError(pos, app, field, msg))
+	return true
+}
+
+// conjunct is one of the values the stack unifies at a field.
+type conjunct struct {
+	text string
+	kind cue.Kind
+	pos  token.Pos
+	at   string // pos as the user reads it
+}
+
+type conjuncts []conjunct
+
+// list writes "a (file:line:col) and b (file:line:col)".
+func (cs conjuncts) list() string {
+	var items []string
+	for _, c := range cs {
+		items = append(items, fmt.Sprintf("%s (%s)", c.text, c.at))
+	}
+	return list(items)
+}
+
+// conjuncts are the values the stack unifies into v, where it writes
+// them, in file order; none when v is not a unification of several.
+func (l *loader) conjuncts(v cue.Value) conjuncts {
+	op, args := v.Expr()
+	if op != cue.AndOp {
+		return nil
+	}
+	var cs conjuncts
+	for _, a := range args {
+		pos := a.Pos()
+		if f, ok := a.Source().(*ast.Field); ok && f.Value != nil {
+			pos = f.Value.Pos() // the value, not its label
+		}
+		if !pos.IsValid() || pos.Filename() == schemaFile {
+			continue
+		}
+		cs = append(cs, conjunct{text: valueText(a), kind: a.IncompleteKind(), pos: pos, at: l.position(pos).String()})
+	}
+	slices.SortStableFunc(cs, func(a, b conjunct) int { return a.pos.Compare(b.pos) })
+	return cs
+}
+
+// notConcrete says why the value v of the stack's, where the schema
+// wants a value, is not one.
+func notConcrete(v cue.Value) string {
+	if op, _ := v.Expr(); op == cue.OrOp {
+		return fmt.Sprintf("%s is not concrete: a choice of values, not one; pick one, or mark the default with *", valueText(v))
+	}
+	return fmt.Sprintf("%s is not concrete: a constraint, not a value; set a value", valueText(v))
+}
+
+// kindName names one kind of value.
+func kindName(k cue.Kind) string {
+	if k == cue.NumberKind {
+		return "number"
+	}
+	return k.String()
+}
+
+// kindNames names the kinds of value in want: "an int or a struct".
+func kindNames(want cue.Kind) string {
+	var names []string
+	if want&cue.NumberKind == cue.NumberKind {
+		names = append(names, article("number"))
+		want &^= cue.NumberKind
+	}
+	for _, k := range []cue.Kind{cue.NullKind, cue.BoolKind, cue.IntKind, cue.FloatKind, cue.StringKind, cue.BytesKind, cue.ListKind, cue.StructKind} {
+		if want&k != 0 {
+			names = append(names, article(k.String()))
+		}
+	}
+	slices.Sort(names)
+	return joinWith(names, "or")
 }
 
 // failure is one of CUE's failures at a field, sorted out before it is put
@@ -689,19 +912,23 @@ const (
 	boundFormat    = "invalid value %v (out of bound %s)"
 )
 
-// classify sorts out one failure at path, where the user wrote value.
-func (l *loader) classify(path []string, value, format string, args []any) failure {
+// classify sorts out one failure at path, where the user wrote value, of
+// kind.
+func (l *loader) classify(path []string, value string, kind cue.Kind, format string, args []any) failure {
 	f := failure{text: l.message(path, format, args)}
 	switch {
 	case (format == conflictFormat || format == mismatchFormat) && len(args) >= 2:
 		// CUE names both sides; find the user's.
 		a, b := fmt.Sprint(args[0]), fmt.Sprint(args[1])
 		user := 0
-		switch value {
-		case a:
+		switch {
+		case value == a:
 			f.other = b
-		case b:
+		case value == b:
 			f.other, user = a, 1
+		case len(args) == 4 && args[3] == kind && args[2] != kind:
+			// a struct or list, which CUE writes otherwise: by its type
+			user = 1
 		}
 		if format == mismatchFormat && len(args) == 4 {
 			f.mismatch = true
@@ -775,6 +1002,9 @@ func (l *loader) message(path []string, format string, args []any) string {
 		}
 		return msg
 	case strings.HasPrefix(format, "incomplete value"):
+		if user := l.lookup(path); user.Exists() {
+			return notConcrete(user)
+		}
 		return "missing required field"
 	case strings.HasPrefix(format, "incompatible list lengths"):
 		return "must not be empty" // the only fixed-length prefix in the schema is [x, ...x]
@@ -819,45 +1049,67 @@ const (
 // from the schema alone: through maps and lists, and into each struct of
 // a disjunction (a port is a number or {port, protocol}).
 func (l *loader) schemaFields(path []string) []string {
+	key := strings.Join(path, "\x00")
+	if names, ok := l.schemaFieldNames[key]; ok {
+		return names // the fields of one struct may all be wrong
+	}
 	names := structFields(l.schemaValue(path), 0)
 	slices.Sort(names)
-	return slices.Compact(names)
+	names = slices.Compact(names)
+	l.schemaFieldNames[key] = names
+	return names
 }
 
 // schemaValue is the schema's value at path of a stack, a struct.
-func (l *loader) schemaValue(path []string) cue.Value {
+func (l *loader) schemaValue(path []string) cue.Value { return l.schemaAt(path, "{}") }
+
+// schemaAt is the schema's value at path of a stack where the stack's
+// value is leaf, CUE. It is computed once per path: the fields of one
+// struct may all be wrong.
+func (l *loader) schemaAt(path []string, leaf string) cue.Value {
+	for n := 1; n < len(path); n++ {
+		// Below a field the schema leaves open (overrides, objects) it
+		// says nothing, however deep the path: stop there, as CUE's
+		// unification with a deep path costs its depth squared.
+		if v := l.schemaAt(path[:n], "_"); v.IncompleteKind() == cue.TopKind {
+			return v
+		}
+	}
 	// CUE's errors give a list index as a bare number, and quote a label
-	// that is a number.
-	index := func(p string) (int, bool) {
-		n, err := strconv.Atoi(strings.Trim(p, "[]"))
-		return n, err == nil
+	// that is a number. Every element of a list of the schema's has the
+	// same type ([...T] or [T, ...T]), so any index is the first.
+	index := func(p string) bool {
+		_, err := strconv.Atoi(strings.Trim(p, "[]"))
+		return err == nil
 	}
-	var skeleton func(path []string) string // a struct at path
-	skeleton = func(path []string) string {
-		if len(path) == 0 {
-			return "{}"
-		}
-		if n, ok := index(path[0]); ok {
-			return "[" + strings.Repeat("_, ", n) + skeleton(path[1:]) + ", ...]"
-		}
-		name := path[0]
-		if u, err := strconv.Unquote(name); err == nil {
-			name = u
-		}
-		return "{" + strconv.Quote(name) + ": " + skeleton(path[1:]) + "}"
-	}
+	var skeleton strings.Builder // a struct at path
+	var closing []string
 	sels := make([]cue.Selector, len(path))
 	for i, p := range path {
-		if n, ok := index(p); ok {
-			sels[i] = cue.Index(n)
+		if index(p) {
+			skeleton.WriteString("[")
+			closing = append(closing, ", ...]")
+			sels[i] = cue.Index(0)
 			continue
 		}
 		if u, err := strconv.Unquote(p); err == nil {
 			p = u
 		}
+		skeleton.WriteString("{" + strconv.Quote(p) + ": ")
+		closing = append(closing, "}")
 		sels[i] = cue.Str(p)
 	}
-	return l.def.Unify(l.def.Context().CompileString(skeleton(path))).LookupPath(cue.MakePath(sels...))
+	key := cue.MakePath(sels...).String() + " " + leaf
+	if v, ok := l.schemaValues[key]; ok {
+		return v
+	}
+	skeleton.WriteString(leaf)
+	for i := len(closing) - 1; i >= 0; i-- {
+		skeleton.WriteString(closing[i])
+	}
+	v := l.def.Unify(l.def.Context().CompileString(skeleton.String())).LookupPath(cue.MakePath(sels...))
+	l.schemaValues[key] = v
+	return v
 }
 
 // schemaAllows is whether the schema alone allows a field name at path:
@@ -990,11 +1242,10 @@ func (l *loader) userPos(ps []token.Pos) token.Pos {
 // ancestor that the user wrote: a missing field is reported where its
 // struct is.
 func (l *loader) nearestPos(path []string) token.Pos {
-	for n := len(path); n >= 0; n-- {
-		if v := l.lookup(path[:n]); v.Exists() {
-			if p := v.Pos(); p.IsValid() {
-				return p
-			}
+	values, _ := l.lookupAll(path)
+	for i := len(values) - 1; i >= 0; i-- {
+		if p := values[i].Pos(); p.IsValid() {
+			return p
 		}
 	}
 	return token.NoPos
@@ -1032,26 +1283,36 @@ func (l *loader) relative(file string) string {
 // lookup finds path, as CUE's errors give it, in the user's CUE. An
 // element that is a number is a list index where no field has that name.
 func (l *loader) lookup(path []string) cue.Value {
+	_, v := l.lookupAll(path)
+	return v
+}
+
+// lookupAll is the user's values along path, from the stack itself, as
+// far as they exist, in one walk whatever the depth; and the value at
+// path, which does not exist when values ends before it.
+func (l *loader) lookupAll(path []string) (values []cue.Value, last cue.Value) {
 	v := l.user
+	values = []cue.Value{v}
 	for _, p := range path {
-		if !v.Exists() {
-			break
-		}
 		if isIndex(p) {
 			i, _ := strconv.Atoi(p[1 : len(p)-1])
 			v = v.LookupPath(cue.MakePath(cue.Index(i)))
-			continue
+		} else {
+			if u, err := strconv.Unquote(p); err == nil {
+				p = u
+			}
+			next := v.LookupPath(cue.MakePath(cue.Str(p)))
+			if i, err := strconv.Atoi(p); err == nil && !next.Exists() {
+				next = v.LookupPath(cue.MakePath(cue.Index(i))) // CUE's errors give indices as numbers
+			}
+			v = next
 		}
-		if u, err := strconv.Unquote(p); err == nil {
-			p = u
+		if !v.Exists() {
+			break
 		}
-		next := v.LookupPath(cue.MakePath(cue.Str(p)))
-		if i, err := strconv.Atoi(p); err == nil && !next.Exists() {
-			next = v.LookupPath(cue.MakePath(cue.Index(i))) // CUE's errors give indices as numbers
-		}
-		v = next
+		values = append(values, v)
 	}
-	return v
+	return values, v
 }
 
 // errorAt records an error at the user's value v.
