@@ -291,7 +291,7 @@ func TestCredentialInFileMany(t *testing.T) {
 	}
 }
 
-// FuzzCredentials: no text or name makes the checks panic, and
+// FuzzCredentials: no text, name or object makes the checks panic, and
 // what they find is said in a message.
 func FuzzCredentials(f *testing.F) {
 	for _, s := range []string{"password = hunter2", "- name: DB_PASSWORD\n  value: x", "<entry key=\"password\">x</entry>",
@@ -307,6 +307,8 @@ func FuzzCredentials(f *testing.F) {
 		fileFindings(name, text)
 		k, _ := recordingChecker()
 		k.args(inApp, strings.Fields(text), []string{"args"})
+		k.object("ConfigMap", map[string]any{"data": map[string]any{name: text}, "metadata": map[string]any{"annotations": map[string]any{name: text}}})
+		k.podSpec(map[string]any{"containers": []any{map[string]any{"env": []any{map[string]any{"name": name, "value": text}}, "args": []any{name, text}}}})
 	})
 }
 
