@@ -72,6 +72,9 @@ var credentialNames sync.Map // string → nameClass
 
 // nameClassOf is what name says of its value.
 func nameClassOf(name string) nameClass {
+	if !credentialNeedle(name) {
+		return plainName // most names: no lookup, which boxes the name
+	}
 	if c, ok := credentialNames.Load(name); ok {
 		return c.(nameClass)
 	}
