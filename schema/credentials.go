@@ -3,123 +3,91 @@ package schema
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 )
 
 // What kdecl writes is committed to git, so a stack may not hold a
-// credential in plain text. These patterns find the usual ones; a value
-// they find that is not a credential says so with @kdecl(notsecret) on its
-// field.
-var (
-	// credentialName finds names of variables and config keys that hold
-	// credentials: PASSWORD, PASSWD, PASSPHRASE, CREDENTIAL(S) anywhere in
-	// the name (DBPASSWORD); PASS, TOKEN, SECRET and API, ACCESS, PRIVATE,
-	// SECRET or CLIENT KEY ending a word (GITHUB_TOKEN, GITHUBTOKEN, but
-	// not TOKENIZER or PASSTHROUGH).
-	credentialName = regexp.MustCompile(`(?i)PASSWORD|PASSWD|PASSPHRASE|CREDENTIALS?|(^|[-_.])PASS([-_.]|$)|TOKEN([-_.]|$)|SECRET([-_.]|$)|(API|ACCESS|PRIVATE|SECRET|CLIENT)[-_.]?KEY([-_.]|$)`)
-	// urlPassword finds a password in a URL: scheme://user:password@host.
-	urlPassword = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:([^/\s@]+)@`)
-	// privateKey finds a PEM private key.
-	privateKey = regexp.MustCompile(`-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----`)
-	// awsKey finds an AWS access key id.
-	awsKey = regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`)
-	// fileEntry finds an entry of a config file (ini, properties, YAML,
-	// TOML, .env) whose key names a credential: client_secret = ...
-	fileEntry = regexp.MustCompile(`(?im)^[ \t]*["']?([\w.-]*(password|passwd|passphrase|secret|token|credentials?|api[_-]?key|access[_-]?key|private[_-]?key)[\w.-]*)["']?[ \t]*[:=][ \t]*(.*?)[ \t]*$`)
-)
+// credential in plain text. A credential is found by the name that holds
+// it (credentials_names.go), by whether its value holds one itself
+// rather than a placeholder, a reference or a path
+// (credentials_values.go), and by its form in any text
+// (credentials_content.go). A value that looks like a credential but is
+// none says so with @kdecl(notsecret) on its field.
 
 // NotSecret is the attribute that marks a field as no credential.
 const NotSecret = "@kdecl(notsecret)"
 
 // CredentialIn says what in a value looks like a credential, or "": a
-// password in a URL, a private key, an AWS access key id.
+// password in a URL, a private key, a token of a known service (AWS,
+// GitHub, GitLab, Slack, Stripe, Google, a JSON Web Token), an HTTP
+// Authorization value with a token (Bearer x, Basic and base64), or an
+// entry of a credential inside it (-Djavax.net.ssl.keyStorePassword=x,
+// password="x" in a JAAS line), with its line when the value has
+// several.
 func CredentialIn(value string) string {
-	// Each pattern only where the string it needs is: most values hold
-	// none, and a regular expression costs more than a search.
-	if strings.Contains(value, "://") && strings.Contains(value, "@") {
-		if m := urlPassword.FindStringSubmatch(value); m != nil && !placeholder(m[1]) {
-			return "has a password in a URL (scheme://user:password@host)"
-		}
-	}
-	if strings.Contains(value, "PRIVATE KEY-----") && privateKey.MatchString(value) {
-		return "holds a private key"
-	}
-	if (strings.Contains(value, "AKIA") || strings.Contains(value, "ASIA")) && awsKey.MatchString(value) {
-		return "holds an AWS access key id"
-	}
-	return ""
+	return describe(credentialsIn(value), strings.Contains(value, "\n"))
 }
 
 // CredentialName is whether the name of a variable or config key with
-// value says it holds a credential. A path in a variable named ..._FILE,
-// ..._PATH or ..._DIR, and a value that is only a reference, hold none.
+// value says it holds a credential, and the value holds one: not a
+// placeholder, not wholly references, not a path where the name says it
+// holds a path (DB_PASSWORD_FILE, PWD).
 func CredentialName(name, value string) bool {
-	if !credentialNamed(name) || placeholder(value) {
-		return false
-	}
-	upper := strings.ToUpper(name)
-	for _, suffix := range []string{"_FILE", "_PATH", "_DIR", "-FILE", "-PATH", "-DIR", ".FILE", ".PATH", ".DIR"} {
-		if strings.HasSuffix(upper, suffix) && strings.HasPrefix(value, "/") {
-			return false
-		}
-	}
-	return true
+	return holdsCredential(nameClassOf(name), value)
 }
 
-// credentialNames caches credentialName's matches: the same names come
-// back in app after app, and the expression backtracks.
-var credentialNames sync.Map // string → bool
-
-func credentialNamed(name string) bool {
-	if m, ok := credentialNames.Load(name); ok {
-		return m.(bool)
-	}
-	m := credentialName.MatchString(name)
-	if len(name) <= 128 {
-		credentialNames.Store(name, m)
-	}
-	return m
-}
-
-// CredentialInFile says where in the content of a config file a
-// credential is, or "": an entry whose key names one, with a value that
-// is not a placeholder, or what CredentialIn finds.
+// CredentialInFile says on which lines of the content of a config file
+// a credential is, and what it is, or "": an entry whose key names a
+// credential with a value that holds one, in the forms of ini,
+// properties, YAML, TOML, JSON, XML, .env and shell files, and what
+// CredentialIn finds, on every line.
 func CredentialInFile(content string) string {
-	for _, m := range fileEntry.FindAllStringSubmatchIndex(content, -1) {
-		value := strings.Trim(content[m[6]:m[7]], `"',;`)
-		if placeholder(value) {
-			continue
-		}
-		line := strings.Count(content[:m[0]], "\n") + 1
-		return fmt.Sprintf("line %d: %s looks like a credential", line, content[m[2]:m[3]])
-	}
-	if what := CredentialIn(content); what != "" {
-		return what
-	}
-	return ""
+	return describe(credentialsIn(content), true)
 }
 
-// placeholder is whether a value holds no credential itself: empty, a
-// number or boolean, or a reference the program or Kubernetes resolves
-// ($(VAR), ${VAR}, {{ .Values.x }}, %(x)s, <password>).
-func placeholder(v string) bool {
-	v = strings.TrimSpace(v)
-	if v == "" || v == "null" || v == "~" || strings.EqualFold(v, "true") || strings.EqualFold(v, "false") {
+// fileFindings are the credentials in a config file: those of its lines,
+// or the whole of a file of one line whose name says it holds one
+// (db-password, api.key).
+func fileFindings(name, content string) []finding {
+	fs := credentialsIn(content)
+	if len(fs) > 0 {
+		return fs
+	}
+	one := strings.TrimSpace(content)
+	if one != "" && !strings.Contains(one, "\n") && holdsCredential(nameClassOf(fileBase(name)), one) {
+		return []finding{{1, "holds a credential, as its name says"}}
+	}
+	return nil
+}
+
+// fileExtensions are the extensions of files of config, scripts and
+// keys: a ConfigMap key with one is a file, not a variable.
+var fileExtensions = setOf("conf", "cfg", "cnf", "ini", "yaml", "yml", "json", "json5", "toml", "properties", "props",
+	"xml", "env", "txt", "sh", "bash", "py", "js", "mjs", "ts", "rb", "php", "pl", "lua", "sql", "hcl", "tf", "tfvars",
+	"tpl", "tmpl", "j2", "html", "htm", "css", "csv", "md", "service", "rules", "acl", "list", "config", "flags",
+	"pem", "crt", "cer", "key", "pub", "der", "p12", "pfx", "jks", "htpasswd", "pgpass", "netrc", "token", "secret")
+
+// fileKey is whether a ConfigMap key names a file: a dot file, or a name
+// with one of fileExtensions. Other keys, spring.datasource.password
+// among them, are variables or properties.
+func fileKey(key string) bool {
+	if strings.HasPrefix(key, ".") {
 		return true
 	}
-	if _, err := strconv.ParseFloat(v, 64); err == nil {
-		return true
+	i := strings.LastIndexByte(key, '.')
+	return i > 0 && fileExtensions[strings.ToLower(key[i+1:])]
+}
+
+// fileBase is the part of a file's name that says what it holds: the
+// name without its extension, but api.key and db.password whole.
+func fileBase(name string) string {
+	name = strings.TrimLeft(name, ".")
+	i := strings.LastIndexByte(name, '.')
+	if ext := name[i+1:]; i <= 0 || strings.EqualFold(ext, "key") || nameClassOf(ext) != plainName {
+		return name
 	}
-	for _, p := range []string{"$(", "${", "{{", "%(", "<"} {
-		if strings.HasPrefix(v, p) {
-			return true
-		}
-	}
-	return false
+	return name[:i]
 }
 
 // credentialChecker reports credentials in plain config.
@@ -129,36 +97,119 @@ type credentialChecker struct {
 	notSecret func(field ...string) bool
 }
 
-func (k credentialChecker) nameHint(name string) string {
-	return fmt.Sprintf("looks like a credential, which must not be committed; reference a Secret instead: secrets: env: %s: {secret: %q, key: %q} (or mark the field %s)",
-		name, k.secret, strings.ToLower(strings.ReplaceAll(name, "_", "-")), NotSecret)
+// where says where a credential was found, for the hint that says where
+// it belongs.
+type where uint8
+
+const (
+	inApp       where = iota // the app's variables, commands and args
+	inAppFile                // the app's or a shared config's files
+	inContainer              // variables, commands and args of containers in overrides and objects
+	inField                  // annotations, and any other field of an override or object
+	inConfigMap              // the data of a ConfigMap among objects
+)
+
+const markHint = " (or mark the field " + NotSecret + ")"
+
+// nameHint is the hint for a variable or key named like a credential
+// that holds one.
+func (k credentialChecker) nameHint(w where, name string) string {
+	key := strings.ToLower(strings.ReplaceAll(name, "_", "-"))
+	switch w {
+	case inApp:
+		return fmt.Sprintf("looks like a credential, which must not be committed; reference a Secret instead: secrets: env: %s: {secret: %q, key: %q}", name, k.secret, key) + markHint
+	case inContainer:
+		return fmt.Sprintf("looks like a credential, which must not be committed; read it from a Secret instead: valueFrom: secretKeyRef: {name: %q, key: %q}", k.secret, key) + markHint
+	case inConfigMap:
+		return "looks like a credential, which must not be committed; keep it in a Secret, not a ConfigMap" + markHint
+	}
+	return "looks like a credential, which must not be committed; keep it in a Secret" + markHint
 }
 
-// value checks a value, of a variable or config key name ("" for an
-// argument). The mark on the field, a lookup in CUE, is read only for
-// what looks like a credential.
-func (k credentialChecker) value(name, value string, field ...string) {
-	switch {
-	case name != "" && CredentialName(name, value):
-		if !k.notSecret(field...) {
-			k.fail(k.nameHint(name), field...)
-		}
-	default:
-		if what := CredentialIn(value); what != "" && !k.notSecret(field...) {
-			k.fail(what+", which must not be committed; keep it in a Secret, pass it in a variable of secrets.env and write $(NAME) where it goes (or mark the field "+NotSecret+")", field...)
-		}
+// contentHint follows what was found in a value or file.
+func contentHint(w where) string {
+	switch w {
+	case inApp:
+		return ", which must not be committed; keep it in a Secret, pass it in a variable of secrets.env and write $(NAME) where it goes" + markHint
+	case inAppFile:
+		return ", which must not be committed; mount such a file from a Secret (secrets.files), or have the program read the value from a variable of secrets.env" + markHint
+	case inContainer:
+		return ", which must not be committed; keep it in a Secret, pass it in a variable (valueFrom: secretKeyRef) and write $(NAME) where it goes" + markHint
+	case inConfigMap:
+		return ", which must not be committed; keep it in a Secret, not a ConfigMap" + markHint
+	}
+	return ", which must not be committed; keep it in a Secret" + markHint
+}
+
+// report fails field with msg unless the field is marked: the mark, a
+// lookup in CUE, is read only for what looks like a credential.
+func (k credentialChecker) report(msg string, field []string) {
+	if !k.notSecret(field...) {
+		k.fail(msg, field...)
 	}
 }
 
+// check checks a value of a variable or key name ("" for none) at
+// field: by its name, or else by what it holds.
+func (k credentialChecker) check(w where, name, value string, field []string) {
+	if name != "" && CredentialName(name, value) {
+		k.report(k.nameHint(w, name), field)
+		return
+	}
+	if fs := credentialsIn(value); len(fs) > 0 {
+		k.report(describe(fs, strings.Contains(value, "\n"))+contentHint(w), field)
+	}
+}
+
+// value checks a value of the app's, of a variable or config key name
+// ("" for an argument).
+func (k credentialChecker) value(name, value string, field ...string) {
+	k.check(inApp, name, value, field)
+}
+
 func (k credentialChecker) env(m map[string]string, field ...string) {
+	if len(m) == 0 {
+		return
+	}
 	for _, name := range slices.Sorted(maps.Keys(m)) {
-		k.value(name, m[name], at(field, name)...)
+		k.check(inApp, name, m[name], at(field, name))
 	}
 }
 
 func (k credentialChecker) list(l []string, field ...string) {
+	k.args(inApp, l, field)
+}
+
+// args checks a command or its args: each, and the value after a flag
+// of a credential (--password hunter2, -u user:password).
+func (k credentialChecker) args(w where, l []string, field []string) {
 	for i, s := range l {
-		k.value("", s, at(field, index(i))...)
+		f := at(field, index(i))
+		if flagCredential(l, i) {
+			k.report(k.flagHint(w, l[i-1]), f)
+			continue
+		}
+		k.check(w, "", s, f)
+	}
+}
+
+// flagHint is the hint for the value of flag that holds a credential.
+func (k credentialChecker) flagHint(w where, flag string) string {
+	name := strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(cleanKey(flag)))
+	if name == "U" || name == "USER" || name == "P" {
+		name = "PASSWORD"
+	}
+	msg := "the value of " + excerpt(flag) + " looks like a credential, which must not be committed; "
+	if w == inApp {
+		return msg + fmt.Sprintf("pass it in a variable of secrets.env (secrets: env: %s: {secret: %q, key: %q}) and write $(%s) here", name, k.secret, strings.ToLower(strings.ReplaceAll(name, "_", "-")), name) + markHint
+	}
+	return msg + "pass it in a variable from a Secret (valueFrom: secretKeyRef) and write $(" + name + ") here" + markHint
+}
+
+// file checks a config file, every line of it.
+func (k credentialChecker) file(w where, name, content string, field []string) {
+	if fs := fileFindings(name, content); len(fs) > 0 {
+		k.report(describe(fs, true)+contentHint(w), field)
 	}
 }
 
@@ -166,10 +217,7 @@ func (k credentialChecker) list(l []string, field ...string) {
 func (k credentialChecker) config(cfg *Config, field ...string) {
 	k.env(cfg.Env, at(field, "env")...)
 	for _, file := range slices.Sorted(maps.Keys(cfg.Files)) {
-		f := at(field, "files", file)
-		if what := CredentialInFile(cfg.Files[file]); what != "" && !k.notSecret(f...) {
-			k.fail(what+", which must not be committed; mount such a file from a Secret (secrets.files), or have the program read the value from a variable of secrets.env (or mark the field "+NotSecret+")", f...)
-		}
+		k.file(inAppFile, file, cfg.Files[file], at(field, "files", file))
 	}
 }
 
@@ -200,6 +248,20 @@ func (c *appChecker) credentials() {
 		k.env(s.Env, "initContainers", index(i), "env")
 		k.list(s.Command, "initContainers", index(i), "command")
 		k.list(s.Args, "initContainers", index(i), "args")
+	}
+	k.annotations(a.Annotations, "annotations")
+	k.annotations(a.PodAnnotations, "podAnnotations")
+	k.annotations(a.Expose.Annotations, "expose", "annotations")
+}
+
+// annotations checks annotations by what they hold: their keys name
+// Secrets and paths (nginx.ingress.kubernetes.io/auth-secret).
+func (k credentialChecker) annotations(m map[string]string, field ...string) {
+	if len(m) == 0 {
+		return // sorting no keys costs allocations, app after app
+	}
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		k.check(inField, "", m[name], at(field, name))
 	}
 }
 
