@@ -129,6 +129,7 @@ func (c *appChecker) overrides() {
 		if bad {
 			continue
 		}
+		c.overrideCredentials(key, target, frag)
 		switch key {
 		case OverridePod:
 			c.overridePod(frag, field)

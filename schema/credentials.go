@@ -226,12 +226,7 @@ func (k credentialChecker) config(cfg *Config, field ...string) {
 // stack's configs are checked once, by Load.
 func (c *appChecker) credentials() {
 	a := c.app
-	k := credentialChecker{secret: a.Name + "-secrets", fail: c.fail,
-		notSecret: func(field ...string) bool {
-			c.l.mu.Lock()
-			defer c.l.mu.Unlock()
-			return c.l.notSecret(append([]string{"apps", a.Name}, field...))
-		}}
+	k := c.credentialChecker()
 	k.env(a.Env, "env")
 	k.list(a.Command, "command")
 	k.list(a.Args, "args")
@@ -252,6 +247,31 @@ func (c *appChecker) credentials() {
 	k.annotations(a.Annotations, "annotations")
 	k.annotations(a.PodAnnotations, "podAnnotations")
 	k.annotations(a.Expose.Annotations, "expose", "annotations")
+}
+
+// credentialChecker checks the app's fields for credentials.
+func (c *appChecker) credentialChecker() credentialChecker {
+	return credentialChecker{secret: c.app.Name + "-secrets", fail: c.fail,
+		notSecret: func(field ...string) bool {
+			c.l.mu.Lock()
+			defer c.l.mu.Unlock()
+			return c.l.notSecret(append([]string{"apps", c.app.Name}, field...))
+		}}
+}
+
+// overrideCredentials checks an override for credentials as the app's
+// own fields are: the containers it changes or adds, their variables,
+// commands and probes, annotations and what an object's fragment holds.
+func (c *appChecker) overrideCredentials(key string, target ObjectRef, frag map[string]any) {
+	k := c.credentialChecker()
+	switch key {
+	case OverridePod:
+		k.podSpec(frag, "overrides", key)
+	case OverrideContainer:
+		k.container(frag, "overrides", key)
+	default:
+		k.object(target.Kind, frag, "overrides", key)
+	}
 }
 
 // annotations checks annotations by what they hold: their keys name

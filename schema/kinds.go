@@ -120,6 +120,11 @@ func (l *loader) checkObjects(app string, objs map[string]map[string]any, field 
 			}
 		}
 		fail := func(path []string, msg string) { report(errs, path, msg) }
+		if kind != "Secret" { // a Secret's values are refused as such
+			creds := credentialChecker{secret: name, fail: func(msg string, path ...string) { fail(path, msg) },
+				notSecret: func(path ...string) bool { return l.notSecret(at(path)) }}
+			creds.object(kind, o, f...)
+		}
 		obj, known := NewObject(apiVersion, kind)
 		switch {
 		case known:
