@@ -95,6 +95,12 @@ func cancelable[T any](ctx context.Context, fn func() (T, error)) (T, error) {
 		v   T
 		err error
 	}
+	if ctx.Err() != nil {
+		// select would pick at random between a done context and a
+		// result that came at once
+		var zero T
+		return zero, interrupted(ctx)
+	}
 	done := make(chan result, 1)
 	go func() {
 		v, err := fn()
