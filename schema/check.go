@@ -439,14 +439,28 @@ func (c *appChecker) serviceShape() {
 		port     int32
 		protocol string
 	}
-	seen := map[number]string{}
-	for _, name := range slices.Sorted(maps.Keys(c.app.ServicePorts())) {
-		p := c.app.Ports[name]
-		n := number{p.ServiceNumber(), p.Protocol}
-		if other, ok := seen[n]; ok && e.Type != ExposeNone && (p.ServicePort != 0 || c.app.Ports[other].ServicePort != 0) {
-			c.fail(fmt.Sprintf("the Service's port %d/%s is also port %s's", n.port, n.protocol, other), "ports", name)
+	// The ports of a Service are unique by number and protocol: the
+	// app's Service has its ports, a statefulset's headless Service all
+	// of them. (Two ports of one number the container has refuse ports.)
+	services := map[string]map[string]Port{}
+	if e.Type != ExposeNone {
+		services["the Service's"] = c.app.ServicePorts()
+	}
+	if c.app.Kind == KindStatefulSet {
+		services["the headless Service's"] = c.app.Ports
+	}
+	reported := map[string]bool{}
+	for _, svc := range slices.Sorted(maps.Keys(services)) {
+		seen := map[number]string{}
+		for _, name := range slices.Sorted(maps.Keys(services[svc])) {
+			p := c.app.Ports[name]
+			n := number{p.ServiceNumber(), p.Protocol}
+			if other, ok := seen[n]; ok && !reported[name] && (p.ServicePort != 0 || c.app.Ports[other].ServicePort != 0) {
+				c.fail(fmt.Sprintf("%s port %d/%s is also port %s's", svc, n.port, n.protocol, other), "ports", name)
+				reported[name] = true
+			}
+			seen[n] = name
 		}
-		seen[n] = name
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.app.Ports)) {
 		if p := c.app.Ports[name]; !p.OnService() && p.ServicePort != 0 {

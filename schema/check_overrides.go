@@ -485,12 +485,26 @@ func (c *appChecker) overrideObject(o ObjectRef, frag map[string]any, field []st
 		c.overrideService(o, frag, field)
 	case "Job":
 		spec, _ := frag["spec"].(map[string]any)
-		jobRules(spec, c.app.RestartPolicy, at(field, "spec"), c.failAt)
+		jobRules(spec, c.app.RestartPolicy, c.jobCounts().defaulted(true), at(field, "spec"), c.failAt)
 	case "CronJob":
 		spec, _ := get(frag, "spec", "jobTemplate", "spec")
 		m, _ := spec.(map[string]any)
-		jobRules(m, c.app.RestartPolicy, at(field, "spec", "jobTemplate", "spec"), c.failAt)
+		jobRules(m, c.app.RestartPolicy, c.jobCounts(), at(field, "spec", "jobTemplate", "spec"), c.failAt)
 	}
+}
+
+// jobCounts are the app's job's completions and parallelism.
+func (c *appChecker) jobCounts() jobCounts {
+	counts := jobCounts{completionsField: "job.completions"}
+	if n := c.app.Job.Completions; n != nil {
+		v := int64(*n)
+		counts.completions = &v
+	}
+	if n := c.app.Job.Parallelism; n != nil {
+		v := int64(*n)
+		counts.parallelism = &v
+	}
+	return counts
 }
 
 // overrideService checks a fragment of a Service: the ports kdecl makes

@@ -138,6 +138,11 @@ func (c *appChecker) hostPorts() {
 	for _, name := range slices.Sorted(maps.Keys(c.app.Sidecars)) {
 		check(c.app.Sidecars[name].PortMap(), "sidecars", name, "ports")
 	}
+	// Init containers run one by one: each opens its host ports once.
+	for i, ctr := range c.app.InitContainers {
+		seen = map[key]string{}
+		check(ctr.PortMap(), "initContainers", index(i), "ports")
+	}
 }
 
 // autoscale checks the app's autoscaler: it, not replicas, sets the

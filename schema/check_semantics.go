@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,6 +73,48 @@ func podRules(kind string, spec map[string]any, field []string, fail failFunc) {
 		t, _ := x.(map[string]any)
 		tolerationRules(t, at(field, "tolerations", index(i)), fail)
 	}
+	sysctls, _ := get(spec, "securityContext", "sysctls")
+	names := map[string]bool{}
+	for i, x := range asList(sysctls) {
+		name, _ := asMap(x)["name"].(string)
+		f := at(field, "securityContext", "sysctls", index(i), "name")
+		switch {
+		case len(name) > 253 || !sysctlName.MatchString(name):
+			fail(f, fmt.Sprintf("%s is not a sysctl's name: at most 253 characters, segments of lowercase letters, digits, '-' and '_' between '.' or '/'", quote(name)))
+			continue
+		case names[name]:
+			fail(f, fmt.Sprintf("the pod sets %s twice", name))
+		}
+		names[name] = true
+		ns, shared := sysctlNamespace(name), ""
+		switch {
+		case ns == "Net" && spec["hostNetwork"] == true:
+			shared = "hostNetwork"
+		case ns == "IPC" && spec["hostIPC"] == true:
+			shared = "hostIPC"
+		}
+		if shared != "" {
+			fail(f, fmt.Sprintf("%s is a sysctl of the pod's %s namespace, which %s shares with the node: the API server refuses it", name, ns, shared))
+		}
+	}
+}
+
+// sysctlName is the form of a sysctl's name (SysctlContainSlashFmt).
+var sysctlName = regexp.MustCompile(`^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$`)
+
+// sysctlNamespace is the kernel namespace a sysctl belongs to, as
+// ValidateHostSysctl reads it (k8s.io/component-helpers/node/util/sysctl):
+// Net, IPC, or "" for the others.
+func sysctlNamespace(name string) string {
+	name = strings.ReplaceAll(name, "/", ".")
+	switch {
+	case strings.HasPrefix(name, "net."):
+		return "Net"
+	case strings.HasPrefix(name, "fs.mqueue."), slices.Contains([]string{"kernel.sem", "kernel.shmall", "kernel.shmmax",
+		"kernel.shmmni", "kernel.shm_rmid_forced", "kernel.shm", "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.msg"}, name):
+		return "IPC"
+	}
+	return ""
 }
 
 // tolerationRules checks one toleration.
@@ -104,7 +147,8 @@ func tolerationRules(t map[string]any, field []string, fail failFunc) {
 
 // jobRules checks a Job's spec, whole or a fragment, whose pods restart
 // as restartPolicy says ("" for not known).
-func jobRules(spec map[string]any, restartPolicy string, field []string, fail failFunc) {
+func jobRules(spec map[string]any, restartPolicy string, counts jobCounts, field []string, fail failFunc) {
+	indexedRules(spec, counts, field, fail)
 	if _, ok := spec["podFailurePolicy"]; !ok {
 		return
 	}
@@ -113,6 +157,95 @@ func jobRules(spec map[string]any, restartPolicy string, field []string, fail fa
 	}
 	if p, ok := spec["podReplacementPolicy"].(string); ok && p != "Failed" {
 		fail(at(field, "podReplacementPolicy"), fmt.Sprintf(`unsupported value %s with a podFailurePolicy: want "Failed"`, quote(p)))
+	}
+}
+
+// jobCounts are a Job's completions and parallelism, nil when unset: the
+// app's job fields for an override, the object's own for an object.
+type jobCounts struct {
+	completions, parallelism *int64
+	// where to set them, for a message
+	completionsField string
+}
+
+// countsOf reads a Job's counts from its spec; of a Job, not a CronJob's
+// template, the API server defaults both to 1 when neither is set.
+func countsOf(spec map[string]any, job bool) jobCounts {
+	c := jobCounts{completionsField: "spec.completions"}
+	if n, ok := spec["completions"].(int64); ok {
+		c.completions = &n
+	}
+	if n, ok := spec["parallelism"].(int64); ok {
+		c.parallelism = &n
+	}
+	return c.defaulted(job)
+}
+
+// defaulted are the counts after the API server's defaults of a Job
+// (SetDefaults_Job), when job: 1 and 1 when neither is set.
+func (c jobCounts) defaulted(job bool) jobCounts {
+	if job && c.completions == nil && c.parallelism == nil {
+		one := int64(1)
+		c.completions, c.parallelism = &one, &one
+	}
+	return c
+}
+
+// The limits of an Indexed Job, as pkg/apis/batch/validation has them.
+const (
+	maxIndexedParallelism = 100_000
+	maxFailedIndexes      = 100_000
+	completionsSoftLimit  = 100_000
+	maxHighParallelism    = 10_000
+	maxHighFailedIndexes  = 10_000
+	indexedCompletion     = "Indexed"
+)
+
+// indexedRules checks the fields of a Job's completion mode: an Indexed
+// Job needs completions, and bounds its parallelism and failed indexes;
+// a per-index backoff and failed indexes need one.
+func indexedRules(spec map[string]any, counts jobCounts, field []string, fail failFunc) {
+	mode, _ := spec["completionMode"].(string)
+	_, hasPerIndex := spec["backoffLimitPerIndex"].(int64)
+	failed, hasFailed := spec["maxFailedIndexes"].(int64)
+	if hasFailed && !hasPerIndex {
+		fail(at(field, "maxFailedIndexes"), "needs backoffLimitPerIndex")
+	}
+	if mode != indexedCompletion {
+		for _, f := range []struct {
+			name string
+			set  bool
+		}{{"backoffLimitPerIndex", hasPerIndex}, {"maxFailedIndexes", hasFailed}} {
+			if f.set {
+				fail(at(field, f.name), `needs completionMode "Indexed"`)
+			}
+		}
+		return
+	}
+	if counts.completions == nil {
+		fail(at(field, "completionMode"), fmt.Sprintf("an Indexed Job needs completions: set %s", counts.completionsField))
+		return
+	}
+	completions := *counts.completions
+	if p := counts.parallelism; p != nil && *p > maxIndexedParallelism {
+		fail(at(field, "completionMode"), fmt.Sprintf("an Indexed Job runs at most %d pods at once, and parallelism is %d", maxIndexedParallelism, *p))
+	}
+	switch {
+	case hasFailed && failed > completions:
+		fail(at(field, "maxFailedIndexes"), fmt.Sprintf("%d is more than the Job's %d completions", failed, completions))
+	case hasFailed && failed > maxFailedIndexes:
+		fail(at(field, "maxFailedIndexes"), fmt.Sprintf("%d is more than %d", failed, maxFailedIndexes))
+	}
+	if completions > completionsSoftLimit && hasPerIndex {
+		switch {
+		case !hasFailed:
+			fail(at(field, "backoffLimitPerIndex"), fmt.Sprintf("with more than %d completions, a per-index backoff needs maxFailedIndexes", completionsSoftLimit))
+		case failed > maxHighFailedIndexes:
+			fail(at(field, "maxFailedIndexes"), fmt.Sprintf("with more than %d completions and a per-index backoff, at most %d", completionsSoftLimit, maxHighFailedIndexes))
+		}
+		if p := counts.parallelism; p != nil && *p > maxHighParallelism {
+			fail(at(field, "backoffLimitPerIndex"), fmt.Sprintf("with more than %d completions, a per-index backoff allows a parallelism of at most %d, and it is %d", completionsSoftLimit, maxHighParallelism, *p))
+		}
 	}
 }
 
@@ -265,7 +398,7 @@ func objectRules(kind, name string, o map[string]any, field []string, fail failF
 	}
 	js, _ := get(o, job...)
 	m, _ := js.(map[string]any)
-	jobRules(m, rp, at(field, job...), fail)
+	jobRules(m, rp, countsOf(m, kind == "Job"), at(field, job...), fail)
 }
 
 // containerRules checks a whole container, of a pod that an object or an
@@ -346,10 +479,24 @@ func podContainers(pod map[string]any, field []string, fail failFunc) {
 		volumes[name] = true
 	}
 	names := map[string]bool{}
+	hostPorts := map[string]bool{} // protocol/IP/port, as AccumulateUniqueHostPorts
 	for _, list := range []string{"initContainers", "containers"} {
 		for i, x := range asList(pod[list]) {
 			ctr, f := asMap(x), at(field, list, index(i))
 			containerRules(ctr, volumes, f, fail)
+			if list == "initContainers" {
+				hostPorts = map[string]bool{} // init containers run one by one
+			}
+			for j, p := range asList(ctr["ports"]) {
+				n, _ := asMap(p)["hostPort"].(int64)
+				proto, _ := asMap(p)["protocol"].(string)
+				ip, _ := asMap(p)["hostIP"].(string)
+				key := fmt.Sprintf("%s/%s/%d", protocolOf(proto), ip, n)
+				if n != 0 && hostPorts[key] {
+					fail(at(f, "ports", index(j), "hostPort"), fmt.Sprintf("host port %d/%s is opened twice in the pod", n, protocolOf(proto)))
+				}
+				hostPorts[key] = n != 0
+			}
 			if name, _ := ctr["name"].(string); name != "" && names[name] {
 				fail(at(f, "name"), fmt.Sprintf("the pod has another container named %s: container names are unique across the pod", name))
 			} else {
