@@ -7,10 +7,12 @@ RENDERS := grep -v '^\#' stacks/renders.txt
 
 export CGO_ENABLED := 0
 
-.PHONY: build render test unit golden verify bench lint e2e e2e-bin e2e-etcd oracle
+.PHONY: build render test unit golden verify bench lint e2e e2e-bin e2e-etcd shells oracle
 
+# -buildvcs=auto stamps the checkout's revision into kdecl version, also
+# where GOFLAGS says -buildvcs=false.
 build:
-	$(GO) build -trimpath -o $(BIN) ./cmd/kdecl
+	$(GO) build -trimpath -buildvcs=auto -o $(BIN) ./cmd/kdecl
 
 # Render the stacks of stacks/renders.txt into their deploy directories.
 render: build
@@ -24,7 +26,7 @@ render: build
 # real API server check.
 test: lint unit verify e2e
 
-unit:
+unit: shells
 	$(GO) test -count=1 ./...
 
 # Regenerate golden files.
@@ -83,3 +85,7 @@ $(CURDIR)/.cache/e2e/%/kube-apiserver: e2e/go.mod e2e/go.sum
 
 e2e-etcd:
 	@command -v etcd >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y etcd-server; }
+
+# The shells whose completion scripts the tests load (bash is there).
+shells:
+	@command -v zsh >/dev/null && command -v fish >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y zsh fish; }

@@ -53,13 +53,15 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"render":  {runRender},
-	"diff":    {runDiff},
-	"review":  {runReview},
-	"vet":     {runVet},
-	"secrets": {runSecrets},
-	"schema":  {runSchema},
-	"import":  {runImport},
+	"render":     {runRender},
+	"diff":       {runDiff},
+	"review":     {runReview},
+	"vet":        {runVet},
+	"secrets":    {runSecrets},
+	"schema":     {runSchema},
+	"import":     {runImport},
+	"version":    {runVersion},
+	"completion": {runCompletion},
 }
 
 // run is kdecl without the process: tests call it in process.
@@ -69,8 +71,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	switch args[0] {
 	case "help", "-h", "--help":
+		if len(args) > 1 && args[0] == "help" {
+			if _, ok := commands[args[1]]; !ok {
+				return usageErrorf("help: unknown command %q; run 'kdecl help'", args[1])
+			}
+			return commands[args[1]].run(ctx, []string{"--help"}, stdout, stderr)
+		}
 		_, err := io.WriteString(stdout, kdeclDoc)
 		return err
+	case "--version":
+		return runVersion(ctx, args[1:], stdout, stderr)
+	case completeCommand:
+		return complete(ctx, args[1:], stdout)
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
@@ -131,6 +143,10 @@ func exitCode(err error, stderr io.Writer) int {
 func parseFlags(fs *pflag.FlagSet, doc string, args []string, nargs int, stdout io.Writer) (ok bool, err error) {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
+	if l, ok := stdout.(*flagLister); ok {
+		fs.VisitAll(func(f *pflag.Flag) { l.flags = append(l.flags, f) })
+		return false, nil
+	}
 	switch err := fs.Parse(args); {
 	case errors.Is(err, pflag.ErrHelp):
 		_, err = io.WriteString(stdout, doc)

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+const completionDoc = `usage: kdecl completion bash|zsh|fish
+
+Completion prints a script that completes kdecl's commands and flags in
+a shell, the stack directories and files they take, and the tags of
+-t: the @tag(NAME) and @if(NAME) of the stack's CUE files.
+
+Load it in the shell's start-up file:
+
+  bash   source <(kdecl completion bash)            in ~/.bashrc
+  zsh    source <(kdecl completion zsh)             in ~/.zshrc
+  fish   kdecl completion fish | source             in ~/.config/fish/config.fish
+
+Examples:
+  kdecl completion bash > /etc/bash_completion.d/kdecl
+  source <(kdecl completion zsh)
+`
+
+func runCompletion(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := pflag.NewFlagSet("completion", pflag.ContinueOnError)
+	if ok, err := parseFlags(fs, completionDoc, args, -1, stdout); !ok {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErrorf("completion takes one shell, bash, zsh or fish; run 'kdecl completion --help'")
+	}
+	script, ok := completionScripts[fs.Arg(0)]
+	if !ok {
+		return usageErrorf("completion: unknown shell %q: want bash, zsh or fish", fs.Arg(0))
+	}
+	_, err := io.WriteString(stdout, script)
+	return err
+}
+
+// What the scripts ask kdecl: 'kdecl __complete WORD...', the words of the
+// command line after kdecl up to the one being completed, which may be
+// empty. kdecl answers with candidates, one a line, and a last line
+// ":N", N the sum of what the shell completes itself besides them.
+const (
+	completeDirs    = 1 // directories
+	completeFiles   = 2 // files and directories
+	completeNoSpace = 4 // no space after the word: a tag KEY= wants its value
+)
+
+// completeCommand is the command the scripts run.
+const completeCommand = "__complete"
+
+// complete answers a script: what may follow the words before the last
+// one and starts with the last one.
+func complete(ctx context.Context, words []string, stdout io.Writer) error {
+	if len(words) == 0 {
+		words = []string{""}
+	}
+	cur, before := words[len(words)-1], words[:len(words)-1]
+	var cands []string
+	directive := 0
+	switch {
+	case len(before) == 0:
+		cands = append(slices.Sorted(func(yield func(string) bool) {
+			for name := range commands {
+				if !yield(name) {
+					return
+				}
+			}
+		}), "help")
+	case before[0] == "help":
+		if len(before) == 1 {
+			for name := range commands {
+				cands = append(cands, name)
+			}
+		}
+	case before[0] == "completion":
+		if len(before) == 1 {
+			cands = []string{"bash", "fish", "zsh"}
+		}
+	default:
+		cmd, ok := commands[before[0]]
+		if !ok {
+			break
+		}
+		flags := commandFlags(ctx, cmd)
+		prev := before[len(before)-1]
+		if f := flagNamed(flags, prev); f != nil && f.NoOptDefVal == "" && f.Value.Type() != "bool" && !strings.Contains(prev, "=") {
+			cands, directive = flagValues(before[0], f, before[1:])
+			break
+		}
+		if strings.HasPrefix(cur, "-") {
+			for _, f := range flags {
+				cands = append(cands, "--"+f.Name)
+				if f.Shorthand != "" {
+					cands = append(cands, "-"+f.Shorthand)
+				}
+			}
+			break
+		}
+		directive = completeDirs
+		if before[0] == "import" {
+			directive = completeFiles
+		}
+	}
+	var b strings.Builder
+	for _, c := range cands {
+		if strings.HasPrefix(c, cur) {
+			fmt.Fprintln(&b, c)
+		}
+	}
+	fmt.Fprintf(&b, ":%d\n", directive)
+	_, err := io.WriteString(stdout, b.String())
+	return err
+}
+
+// flagValues are the candidates for the value of flag f of cmd, whose
+// other words are args.
+func flagValues(cmd string, f *pflag.Flag, args []string) ([]string, int) {
+	switch f.Name {
+	case "tag":
+		return stackTags(stackArg(args)), completeNoSpace
+	case "format":
+		return map[string][]string{"review": {"text", "markdown", "json"}}[cmd], 0
+	case "fail-on":
+		return []string{"rollout", "recreate", "data-loss", "exposure", "scale", "secret", "removed", "added"}, 0
+	case "output", "from", "to":
+		return []string{"-"}, completeDirs
+	}
+	return nil, 0
+}
+
+// stackArg is the first argument among args that is no flag or a flag's
+// value: the stack directory, "." when there is none yet.
+func stackArg(args []string) string {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-t" || a == "-o" || strings.HasPrefix(a, "--") && !strings.Contains(a, "=") && a != "--strict" && a != "--check" && a != "--force":
+			i++ // its value
+		case strings.HasPrefix(a, "-"):
+		default:
+			return a
+		}
+	}
+	return "."
+}
+
+// tagAttr finds the tags of a CUE file: @tag(NAME, ...) and @if(NAME);
+// an @if's condition may combine names (prod && !eu).
+var tagAttr = regexp.MustCompile(`@(tag|if)\(([^)]*)\)`)
+
+// stackTags are the tags of the stack in dir, as -t takes them: KEY= for
+// @tag(KEY), NAME for the names in @if conditions. Reading the files is
+// cheap; what does not read is left out.
+func stackTags(dir string) []string {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.cue"))
+	seen := map[string]bool{}
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil || len(data) > 1<<20 {
+			continue
+		}
+		for _, m := range tagAttr.FindAllStringSubmatch(string(data), -1) {
+			if m[1] == "tag" {
+				key, _, _ := strings.Cut(m[2], ",")
+				seen[strings.TrimSpace(key)+"="] = true
+				continue
+			}
+			for _, word := range regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_-]*`).FindAllString(m[2], -1) {
+				seen[word] = true
+			}
+		}
+	}
+	return slices.Sorted(func(yield func(string) bool) {
+		for t := range seen {
+			if t != "=" && !yield(t) {
+				return
+			}
+		}
+	})
+}
+
+// flagNamed is the flag a word names: -t, --tag or --tag=x.
+func flagNamed(flags []*pflag.Flag, word string) *pflag.Flag {
+	name, _, _ := strings.Cut(word, "=")
+	for _, f := range flags {
+		if name == "--"+f.Name || f.Shorthand != "" && name == "-"+f.Shorthand {
+			return f
+		}
+	}
+	return nil
+}
+
+// flagLister, as the stdout of a command, asks parseFlags for the
+// command's flags instead of parsing: completion reads a command's flags
+// from the command itself.
+type flagLister struct {
+	io.Writer
+	flags []*pflag.Flag
+}
+
+// commandFlags are the flags of cmd.
+func commandFlags(ctx context.Context, cmd command) []*pflag.Flag {
+	l := &flagLister{Writer: io.Discard}
+	cmd.run(ctx, nil, l, io.Discard)
+	return l.flags
+}
+
+var completionScripts = map[string]string{
+	"bash": `# bash completion for kdecl: source <(kdecl completion bash)
+_kdecl() {
+	local cur=${COMP_WORDS[COMP_CWORD]} out directive IFS=$'\n'
+	out=$(kdecl __complete "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null) || return
+	directive=${out##*:}
+	out=${out%:*}
+	COMPREPLY=($(compgen -W "$out" -- "$cur"))
+	if (( directive & 1 )); then
+		COMPREPLY+=($(compgen -d -- "$cur"))
+	elif (( directive & 2 )); then
+		COMPREPLY+=($(compgen -f -- "$cur"))
+	fi
+	if (( directive & 4 )); then
+		compopt -o nospace 2>/dev/null
+	fi
+	if (( directive & 3 )); then
+		compopt -o filenames 2>/dev/null
+	fi
+}
+complete -F _kdecl kdecl
+`,
+	"zsh": `#compdef kdecl
+# zsh completion for kdecl: source <(kdecl completion zsh)
+_kdecl() {
+	local out directive
+	local -a cands
+	out=$(kdecl __complete "${(@)words[2,CURRENT]}" 2>/dev/null) || return
+	directive=${out##*:}
+	cands=(${(f)${out%:*}})
+	if (( directive & 4 )); then
+		compadd -S '' -- $cands
+	else
+		compadd -- $cands
+	fi
+	if (( directive & 1 )); then
+		_files -/
+	elif (( directive & 2 )); then
+		_files
+	fi
+}
+if (( $+functions[compdef] )); then
+	compdef _kdecl kdecl
+else
+	autoload -Uz compinit && compinit && compdef _kdecl kdecl
+fi
+`,
+	"fish": `# fish completion for kdecl: kdecl completion fish | source
+function __kdecl_complete
+	set -l words (commandline -opc)[2..-1] (commandline -ct)
+	set -l out (kdecl __complete $words 2>/dev/null)
+	or return
+	set -l directive (string replace ':' '' -- $out[-1])
+	for c in $out[1..-2]
+		echo $c
+	end
+	if test (math "$directive % 2") -eq 1
+		__fish_complete_directories (commandline -ct)
+	else if test (math "floor($directive / 2) % 2") -eq 1
+		__fish_complete_path (commandline -ct)
+	end
+end
+complete -c kdecl -f -a '(__kdecl_complete)'
+`,
+}
