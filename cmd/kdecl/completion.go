@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -70,18 +71,10 @@ func complete(ctx context.Context, words []string, stdout io.Writer) error {
 	directive := 0
 	switch {
 	case len(before) == 0:
-		cands = append(slices.Sorted(func(yield func(string) bool) {
-			for name := range commands {
-				if !yield(name) {
-					return
-				}
-			}
-		}), "help")
+		cands = append(slices.Sorted(maps.Keys(commands)), "help")
 	case before[0] == "help":
 		if len(before) == 1 {
-			for name := range commands {
-				cands = append(cands, name)
-			}
+			cands = slices.Sorted(maps.Keys(commands))
 		}
 	case before[0] == "completion":
 		if len(before) == 1 {

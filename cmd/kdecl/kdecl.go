@@ -18,15 +18,17 @@ const kdeclDoc = `kdecl turns application stacks written in CUE into Kubernetes 
 usage: kdecl <command> [flags] [arguments]
 
 commands:
-  render   render a stack into a deploy directory or a YAML stream
-  diff     show what a render would change in a deploy directory
-  review   say what a change of a render does in a cluster
-  vet      check a stack and print its errors and warnings
-  secrets  list the Secrets and keys a stack references
-  schema   print the CUE schema every stack is checked against
-  import   turn Kubernetes manifests into a stack, and prove it renders them
+  render      render a stack into a deploy directory or a YAML stream
+  diff        show what a render would change in a deploy directory
+  review      say what a change of a render does in a cluster
+  vet         check a stack and print its errors and warnings
+  secrets     list the Secrets and keys a stack references
+  schema      print the CUE schema every stack is checked against
+  import      turn Kubernetes manifests into a stack, and prove it renders them
+  version     print kdecl's version and the Kubernetes API it generates for
+  completion  print a shell completion script (bash, zsh, fish)
 
-Run 'kdecl <command> --help' for a command's flags.
+Run 'kdecl help <command>' for a command's flags.
 
 Exit codes: 0 success, 1 invalid stack or stale output, 2 bad usage;
 diff exits 1 for differences, review for a change of a --fail-on class,
