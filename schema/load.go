@@ -87,6 +87,9 @@ type loader struct {
 	stack    cue.Value // user unified with def, once needed (unified)
 	errs     []*Error
 	warnings []*Error
+	// vendored is whether the stack's module vendors the schema, which
+	// the load reads as a stub.
+	vendored bool
 	// fast checks the values of a stack that are valid without CUE,
 	// unless noFast.
 	fast   *stackValidators
@@ -115,10 +118,13 @@ func (l *loader) load() (*Stack, error) {
 	if files, _ := filepath.Glob(filepath.Join(l.abs, "*.cue")); len(files) == 0 {
 		return nil, fmt.Errorf("%s: no CUE files", l.dir)
 	}
+	overlay, vendoredFile, current := vendored(l.abs)
+	l.vendored = overlay != nil
 	insts := load.Instances([]string{"."}, &load.Config{
-		Dir:  l.abs,
-		Env:  cueEnv(),
-		Tags: l.tags,
+		Dir:     l.abs,
+		Env:     cueEnv(),
+		Tags:    l.tags,
+		Overlay: overlay,
 	})
 	if len(insts) != 1 {
 		return nil, fmt.Errorf("%s: want one CUE package, found %d", l.dir, len(insts))
@@ -152,6 +158,11 @@ func (l *loader) load() (*Stack, error) {
 		}
 		// CUE names one error of the stack as a whole; each app's own
 		// validation below names them all.
+	}
+	if !current {
+		l.warnings = append(l.warnings, &Error{Position: Position{File: l.relative(vendoredFile)},
+			Msg: fmt.Sprintf("the copy of %s in the stack's module is not this kdecl's schema: cue vet and editors check the stack against another; run: kdecl schema --module %s",
+				ImportPath, l.relative(ModuleRoot(l.abs)))})
 	}
 	s := &Stack{}
 	l.stackFields(fieldNames(def, nil), s)
@@ -283,7 +294,7 @@ func (l *loader) stackFields(known []string, s *Stack) {
 
 // appPos is where the app v, called name, is defined.
 func (l *loader) appPos(v cue.Value, name string) Position {
-	if p := v.Pos(); p.IsValid() {
+	if p := l.pos(v); p.IsValid() {
 		return l.position(p)
 	}
 	return l.position(l.nearestPos([]string{"apps", name}))
@@ -1244,7 +1255,7 @@ func (l *loader) userPos(ps []token.Pos) token.Pos {
 func (l *loader) nearestPos(path []string) token.Pos {
 	values, _ := l.lookupAll(path)
 	for i := len(values) - 1; i >= 0; i-- {
-		if p := values[i].Pos(); p.IsValid() {
+		if p := l.pos(values[i]); p.IsValid() {
 			return p
 		}
 	}
@@ -1317,5 +1328,14 @@ func (l *loader) lookupAll(path []string) (values []cue.Value, last cue.Value) {
 
 // errorAt records an error at the user's value v.
 func (l *loader) errorAt(v cue.Value, app, field, msg string) {
-	l.errs = append(l.errs, l.newError(v.Pos(), app, field, msg))
+	l.errs = append(l.errs, l.newError(l.pos(v), app, field, msg))
+}
+
+// pos is where the user wrote v. Only a stack that imports the vendored
+// schema has patterns of its own that CUE may name first.
+func (l *loader) pos(v cue.Value) token.Pos {
+	if l.vendored {
+		return valuePos(v)
+	}
+	return v.Pos()
 }

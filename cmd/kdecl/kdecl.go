@@ -24,6 +24,7 @@ commands:
   vet         check a stack and print its errors and warnings
   secrets     list the Secrets and keys a stack references
   schema      print the CUE schema every stack is checked against
+  init        start a stack: a CUE module, one app, two environments
   import      turn Kubernetes manifests into a stack, and prove it renders them
   version     print kdecl's version and the Kubernetes API it generates for
   completion  print a shell completion script (bash, zsh, fish)
@@ -64,6 +65,7 @@ var commands = map[string]command{
 	"import":     {runImport},
 	"version":    {runVersion},
 	"completion": {runCompletion},
+	"init":       {runInit},
 }
 
 // run is kdecl without the process: tests call it in process.
