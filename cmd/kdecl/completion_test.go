@@ -22,7 +22,7 @@ func TestComplete(t *testing.T) {
 		words []string
 		want  string
 	}{
-		{[]string{""}, "completion\ndiff\nimport\nrender\nreview\nschema\nsecrets\nversion\nvet\nhelp\n:0\n"},
+		{[]string{""}, "completion\ndiff\nimport\ninit\nrender\nreview\nschema\nsecrets\nversion\nvet\nhelp\n:0\n"},
 		{[]string{"re"}, "render\nreview\n:0\n"},
 		{[]string{"help", "v"}, "version\nvet\n:0\n"},
 		{[]string{"completion", ""}, "bash\nfish\nzsh\n:0\n"},
