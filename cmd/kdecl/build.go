@@ -43,7 +43,9 @@ func (f *stackFlags) register(fs *pflag.FlagSet) {
 // strict, a warning is an error. It returns early when ctx is done.
 func load(ctx context.Context, dir string, f stackFlags, stderr io.Writer) (*schema.Stack, error) {
 	strict := f.strict
+	progressOf(ctx).set("evaluating the CUE of %s", dir)
 	s, err := cancelable(ctx, func() (*schema.Stack, error) { return schema.Load(dir, f.tags...) })
+	progressOf(ctx).pause() // for the warnings and errors
 	var errs schema.Errors
 	if errors.As(err, &errs) {
 		for _, e := range errs {
@@ -73,6 +75,7 @@ func build(ctx context.Context, dir string, f stackFlags, stderr io.Writer) (*sc
 	if err != nil {
 		return nil, nil, err
 	}
+	progressOf(ctx).set("rendering the %d apps of stack %s", len(s.Apps), s.Name)
 	files, err := cancelable(ctx, func() ([]deploydir.File, error) { return render(s) })
 	var errs schema.Errors
 	switch {

@@ -27,7 +27,7 @@ func TestComplete(t *testing.T) {
 		{[]string{"help", "v"}, "version\nvet\n:0\n"},
 		{[]string{"completion", ""}, "bash\nfish\nzsh\n:0\n"},
 		{[]string{"render", "--s"}, "--strict\n:0\n"},
-		{[]string{"render", "-"}, "--check\n--output\n-o\n--strict\n--tag\n-t\n:0\n"},
+		{[]string{"render", "-"}, "--check\n--output\n-o\n--quiet\n-q\n--strict\n--tag\n-t\n:0\n"},
 		{[]string{"render", "shop", "-t", ""}, "dev\neu\nprod\nversion=\n:4\n"},
 		{[]string{"render", "-t", "p"}, ":4\n"}, // no stack yet: "." has no tags
 		{[]string{"render", "sh"}, ":1\n"},

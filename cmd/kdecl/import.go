@@ -47,8 +47,9 @@ Flags:
       --name NAME      the stack's name (default: DIR's name, or imported)
       --check          write no stack; only report, exit 1 on a difference
       --force          write the stack even with differences
-      --report FORMAT  text (default) or json; on stdout, or on stderr when
-                       the stack goes to stdout
+      --format FORMAT  the report's: text (default) or json; on stdout, or on
+                       stderr when the stack goes to stdout (--report FORMAT
+                       is the old spelling, for this release)
 
 Examples:
   kdecl import k8s/ -o stacks/shop
@@ -56,8 +57,9 @@ Examples:
 `
 
 type importFlags struct {
-	output, name, report string
-	check, force         bool
+	formatFlag
+	output, name string
+	check, force bool
 }
 
 // stackName is what a stack's name may be when import writes it: a DNS
@@ -69,10 +71,13 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := pflag.NewFlagSet("import", pflag.ContinueOnError)
 	fs.StringVarP(&f.output, "output", "o", "-", "")
 	fs.StringVar(&f.name, "name", "", "")
-	fs.StringVar(&f.report, "report", "text", "")
+	f.register(fs, "report", "text", "json")
 	fs.BoolVar(&f.check, "check", false, "")
 	fs.BoolVar(&f.force, "force", false, "")
 	if ok, err := parseFlags(fs, importDoc, args, -1, stdout); !ok {
+		return err
+	}
+	if err := f.resolve(fs, stderr); err != nil {
 		return err
 	}
 	if err := f.validate(fs.NArg()); err != nil {
@@ -93,7 +98,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if f.output == "-" && !f.check {
 		report = stderr
 	}
-	if err := writeReport(report, res.Report, f.report); err != nil {
+	if err := writeReport(report, res.Report, f.format); err != nil {
 		return err
 	}
 	if !res.Report.Lossless() && !f.force {
@@ -116,9 +121,6 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func (f *importFlags) validate(nargs int) error {
 	if nargs == 0 {
 		return usageErrorf("import takes manifests to read (files, directories, or - for stdin); run 'kdecl import --help'")
-	}
-	if f.report != "text" && f.report != "json" {
-		return usageErrorf("import: --report must be text or json, not %q", f.report)
 	}
 	if f.check && f.force {
 		return usageErrorf("import: --check writes nothing, --force writes despite differences: give one")

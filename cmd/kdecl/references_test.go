@@ -37,7 +37,7 @@ func TestReferences(t *testing.T) {
 			if err := run(ctx, append([]string{"render", sr.dir, "-o", "-"}, sr.tags...), &stream, &stream); err != nil {
 				t.Fatal(err)
 			}
-			if err := run(ctx, append([]string{"secrets", sr.dir, "-o", "json"}, sr.tags...), &secrets, &secrets); err != nil {
+			if err := run(ctx, append([]string{"secrets", sr.dir, "--format", "json"}, sr.tags...), &secrets, &secrets); err != nil {
 				t.Fatal(err)
 			}
 			var declared []generators.SecretRef

@@ -19,35 +19,36 @@ app, and how each is used: what must exist in the cluster before the
 stack can run. Secret values never pass through kdecl.
 
 Flags:
-  -o, --output FORMAT        text (default) or json
+      --format FORMAT        text (default) or json (-o FORMAT is the old
+                             spelling, for this release)
 ` + stackFlagsDoc + `
 Examples:
   kdecl secrets stacks/celery
-  kdecl secrets stacks/celery -o json
+  kdecl secrets stacks/celery --format json
 `
 
 type secretsFlags struct {
 	stackFlags
-	output string
+	formatFlag
 }
 
 func runSecrets(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f secretsFlags
 	fs := pflag.NewFlagSet("secrets", pflag.ContinueOnError)
-	fs.StringVarP(&f.output, "output", "o", "text", "")
-	f.register(fs)
+	f.stackFlags.register(fs)
+	f.formatFlag.register(fs, "output", "text", "json")
 	if ok, err := parseFlags(fs, secretsDoc, args, 1, stdout); !ok {
 		return err
 	}
-	if f.output != "text" && f.output != "json" {
-		return usageErrorf("secrets: -o must be text or json, not %q", f.output)
+	if err := f.resolve(fs, stderr); err != nil {
+		return err
 	}
 	s, err := load(ctx, fs.Arg(0), f.stackFlags, stderr)
 	if err != nil {
 		return err
 	}
 	refs := generators.SecretRefs(s)
-	if f.output == "json" {
+	if f.format == "json" {
 		if refs == nil {
 			refs = []generators.SecretRef{}
 		}

@@ -96,7 +96,7 @@ func TestRenderTwice(t *testing.T) {
 			var streams [2]string
 			for i := range 2 {
 				out := t.TempDir()
-				if err := run(context.Background(), append([]string{"render", dir, "-o", out}, r.tags...), os.Stdout, os.Stderr); err != nil {
+				if err := run(context.Background(), append([]string{"render", dir, "-o", out, "--quiet"}, r.tags...), os.Stdout, os.Stderr); err != nil {
 					t.Fatal(err)
 				}
 				trees[i] = readTree(t, out)
