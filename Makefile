@@ -43,7 +43,7 @@ verify: build
 	@test -z "$$(git status --porcelain -- testdata deploy)" || { git status --porcelain -- testdata deploy; echo "untracked golden or deploy files"; exit 1; }
 
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./cmd/kdecl ./internal/importer
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./cmd/kdecl ./internal/importer ./schema
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
