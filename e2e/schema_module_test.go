@@ -104,6 +104,23 @@ func TestSchemaModuleAgrees(t *testing.T) {
 		"stack/zz_kdecl.cue": importFile("shop"),
 	}})
 
+	// What a stack builds on the schema's definitions: a definition of
+	// its own made of #App, a value that one of the schema's scalar
+	// definitions constrains, a hidden field in error.
+	cases = append(cases,
+		stackCase{name: "a definition of #App", stack: "stack", files: map[string][]byte{
+			"stack/app.cue":      []byte("package shop\n\nimport \"kdecl.dev/schema\"\n\n#Web: schema.#App & {ports: http: 8080}\napps: web: #Web & {image: \"nginx:1.27\", replicas: 2}\n"),
+			"stack/zz_kdecl.cue": importFile("shop"),
+		}},
+		stackCase{name: "a port past the schema's", stack: "stack", files: map[string][]byte{
+			"stack/app.cue":      []byte("package shop\n\nimport \"kdecl.dev/schema\"\n\n_port: schema.#Port & 99999\napps: web: {image: \"nginx:1.27\", args: [\"--port=\\(_port)\"]}\n"),
+			"stack/zz_kdecl.cue": importFile("shop"),
+		}},
+		stackCase{name: "a hidden field in error", stack: "stack", files: map[string][]byte{
+			"stack/app.cue":      []byte("package shop\n\n_unused: int & \"a\"\napps: web: image: \"nginx:1.27\"\n"),
+			"stack/zz_kdecl.cue": importFile("shop"),
+		}},
+	)
 	var bothRefuse, cueTypo int
 	for _, c := range cases {
 		dir := t.TempDir()

@@ -89,7 +89,8 @@ type loader struct {
 	warnings []*Error
 	// vendored is whether the stack's module vendors the schema, which
 	// the load reads as a stub.
-	vendored bool
+	vendored     bool
+	vendoredFile string
 	// fast checks the values of a stack that are valid without CUE,
 	// unless noFast.
 	fast   *stackValidators
@@ -117,9 +118,20 @@ func (l *loader) load() (*Stack, error) {
 	}
 	if files, _ := filepath.Glob(filepath.Join(l.abs, "*.cue")); len(files) == 0 {
 		return nil, fmt.Errorf("%s: no CUE files", l.dir)
+	} else {
+		// CUE would open a named pipe or a device and wait on it.
+		for _, f := range files {
+			if info, err := os.Stat(f); err == nil && !info.Mode().IsRegular() {
+				return nil, Errors{{Position: Position{File: l.relative(f)},
+					Msg: fmt.Sprintf("is %s, not a regular file: a stack's CUE files are files", fileKind(info.Mode()))}}
+			}
+		}
 	}
-	overlay, vendoredFile, current := vendored(l.abs)
+	overlay, vendoredFile, stale := vendored(l.abs)
 	l.vendored = overlay != nil
+	if l.vendored {
+		l.vendoredFile = vendoredFile // where the stub is, for positions
+	}
 	insts := load.Instances([]string{"."}, &load.Config{
 		Dir:     l.abs,
 		Env:     cueEnv(),
@@ -152,17 +164,17 @@ func (l *loader) load() (*Stack, error) {
 	}
 	l.fast = fast
 	l.user = ctx.BuildInstance(inst)
-	if err := l.user.Err(); err != nil {
+	userErr := l.user.Err()
+	if userErr != nil {
 		if _, fieldsErr := l.user.Fields(); fieldsErr != nil {
-			return nil, l.fromCUE(err) // no stack to look into
+			return nil, l.fromCUE(userErr) // no stack to look into
 		}
 		// CUE names one error of the stack as a whole; each app's own
 		// validation below names them all.
 	}
-	if !current {
-		l.warnings = append(l.warnings, &Error{Position: Position{File: l.relative(vendoredFile)},
-			Msg: fmt.Sprintf("the copy of %s in the stack's module is not this kdecl's schema: cue vet and editors check the stack against another; run: kdecl schema --module %s",
-				ImportPath, l.relative(ModuleRoot(l.abs)))})
+	if stale != "" && slices.Contains(inst.ImportPaths, ImportPath) {
+		l.warnings = append(l.warnings, &Error{Position: Position{File: l.relative(filepath.Dir(vendoredFile))},
+			Msg: fmt.Sprintf("the copy of %s the stack imports %s; cue vet and editors check the stack against it", ImportPath, stale)})
 	}
 	s := &Stack{}
 	l.stackFields(fieldNames(def, nil), s)
@@ -199,6 +211,11 @@ func (l *loader) load() (*Stack, error) {
 	l.objects(s, checkers)
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
 		s.Apps = append(s.Apps, *checkers[name].app)
+	}
+	if userErr != nil && len(l.errs) == 0 {
+		// An error of the stack's that no field kdecl reads holds: a
+		// hidden field's, as cue vet reports it.
+		l.addCUE(userErr)
 	}
 	if len(l.errs) > 0 {
 		return nil, Errors(sortErrors(l.errs))
@@ -750,7 +767,7 @@ func (l *loader) addGroup(path []string, errs []cueerrors.Error) {
 		fails = append(fails, f)
 		if format == conflictFormat {
 			for _, p := range append([]token.Pos{e.Position()}, e.InputPositions()...) {
-				if p.IsValid() && p.Filename() != schemaFile {
+				if l.userFile(p) {
 					conflict = append(conflict, l.position(p).String())
 				}
 			}
@@ -862,7 +879,7 @@ func (l *loader) conjuncts(v cue.Value) conjuncts {
 		if f, ok := a.Source().(*ast.Field); ok && f.Value != nil {
 			pos = f.Value.Pos() // the value, not its label
 		}
-		if !pos.IsValid() || pos.Filename() == schemaFile {
+		if !l.userFile(pos) {
 			continue
 		}
 		cs = append(cs, conjunct{text: valueText(a), kind: a.IncompleteKind(), pos: pos, at: l.position(pos).String()})
@@ -1242,11 +1259,17 @@ func joinPath(path []string) string {
 // userPos picks the first position in the user's files.
 func (l *loader) userPos(ps []token.Pos) token.Pos {
 	for _, p := range ps {
-		if p.IsValid() && p.Filename() != schemaFile {
+		if l.userFile(p) {
 			return p
 		}
 	}
 	return token.NoPos
+}
+
+// userFile is whether p is in a file of the user's: not the schema, nor
+// the stub that stands for its vendored copy.
+func (l *loader) userFile(p token.Pos) bool {
+	return p.IsValid() && p.Filename() != schemaFile && (l.vendoredFile == "" || p.Filename() != l.vendoredFile)
 }
 
 // nearestPos is the position of path in the user's CUE, or of its nearest

@@ -13,7 +13,9 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"cuelabs.dev/go/oci/ociregistry/ocimem"
 	"cuelabs.dev/go/oci/ociregistry/ociserver"
@@ -320,5 +322,27 @@ func TestDeepErrorCost(t *testing.T) {
 			t.Errorf("the schema was looked up along %d labels", strings.Count(path, ".")+1)
 			break
 		}
+	}
+}
+
+// TestLoadSpecialFile: a CUE file of the stack that is a named pipe is
+// refused at once; CUE would wait on it for ever.
+func TestLoadSpecialFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "stack.cue"), []byte("package shop\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.cue"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Load(dir); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "is a named pipe, not a regular file") {
+			t.Errorf("Load: %v, want the pipe refused", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Load waits on a named pipe")
 	}
 }

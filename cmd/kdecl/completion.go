@@ -5,13 +5,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/kdecl/kdecl/schema"
 )
 
 const completionDoc = `usage: kdecl completion bash|zsh|fish
@@ -88,7 +87,7 @@ func complete(ctx context.Context, words []string, stdout io.Writer) error {
 		flags := commandFlags(ctx, cmd)
 		prev := before[len(before)-1]
 		if f := flagNamed(flags, prev); f != nil && f.NoOptDefVal == "" && f.Value.Type() != "bool" && !strings.Contains(prev, "=") {
-			cands, directive = flagValues(before[0], f, before[1:])
+			cands, directive = flagValues(before[0], f, before[1:], flags)
 			break
 		}
 		if strings.HasPrefix(cur, "-") {
@@ -117,70 +116,35 @@ func complete(ctx context.Context, words []string, stdout io.Writer) error {
 }
 
 // flagValues are the candidates for the value of flag f of cmd, whose
-// other words are args.
-func flagValues(cmd string, f *pflag.Flag, args []string) ([]string, int) {
-	switch f.Name {
-	case "tag":
-		return stackTags(stackArg(args)), completeNoSpace
-	case "format":
-		return map[string][]string{"review": {"text", "markdown", "json"}}[cmd], 0
-	case "fail-on":
-		return []string{"rollout", "recreate", "data-loss", "exposure", "scale", "secret", "removed", "added"}, 0
-	case "output", "from", "to":
+// other words are args: the tags of the stack, a directory, or the values
+// a flag of fixed values lists as its usage (text|json).
+func flagValues(cmd string, f *pflag.Flag, args []string, flags []*pflag.Flag) ([]string, int) {
+	switch {
+	case f.Name == "tag":
+		return schema.Tags(stackArg(args, flags)), completeNoSpace
+	case f.Name == "output" && (cmd == "render" || cmd == "import"):
 		return []string{"-"}, completeDirs
+	case f.Name == "output", f.Name == "from", f.Name == "to", f.Name == "module":
+		return nil, completeDirs
+	case strings.Contains(f.Usage, "|"):
+		return strings.Split(f.Usage, "|"), 0
 	}
 	return nil, 0
 }
 
-// stackArg is the first argument among args that is no flag or a flag's
-// value: the stack directory, "." when there is none yet.
-func stackArg(args []string) string {
+// stackArg is the first argument among args that is neither a flag nor
+// a flag's value: the stack directory, "." when there is none yet.
+func stackArg(args []string, flags []*pflag.Flag) string {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		switch {
-		case a == "-t" || a == "-o" || strings.HasPrefix(a, "--") && !strings.Contains(a, "=") && a != "--strict" && a != "--check" && a != "--force":
-			i++ // its value
-		case strings.HasPrefix(a, "-"):
-		default:
+		if !strings.HasPrefix(a, "-") || a == "-" {
 			return a
+		}
+		if f := flagNamed(flags, a); f != nil && f.Value.Type() != "bool" && !strings.Contains(a, "=") {
+			i++ // its value
 		}
 	}
 	return "."
-}
-
-// tagAttr finds the tags of a CUE file: @tag(NAME, ...) and @if(NAME);
-// an @if's condition may combine names (prod && !eu).
-var tagAttr = regexp.MustCompile(`@(tag|if)\(([^)]*)\)`)
-
-// stackTags are the tags of the stack in dir, as -t takes them: KEY= for
-// @tag(KEY), NAME for the names in @if conditions. Reading the files is
-// cheap; what does not read is left out.
-func stackTags(dir string) []string {
-	files, _ := filepath.Glob(filepath.Join(dir, "*.cue"))
-	seen := map[string]bool{}
-	for _, name := range files {
-		data, err := os.ReadFile(name)
-		if err != nil || len(data) > 1<<20 {
-			continue
-		}
-		for _, m := range tagAttr.FindAllStringSubmatch(string(data), -1) {
-			if m[1] == "tag" {
-				key, _, _ := strings.Cut(m[2], ",")
-				seen[strings.TrimSpace(key)+"="] = true
-				continue
-			}
-			for _, word := range regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_-]*`).FindAllString(m[2], -1) {
-				seen[word] = true
-			}
-		}
-	}
-	return slices.Sorted(func(yield func(string) bool) {
-		for t := range seen {
-			if t != "=" && !yield(t) {
-				return
-			}
-		}
-	})
 }
 
 // flagNamed is the flag a word names: -t, --tag or --tag=x.
@@ -212,11 +176,15 @@ func commandFlags(ctx context.Context, cmd command) []*pflag.Flag {
 var completionScripts = map[string]string{
 	"bash": `# bash completion for kdecl: source <(kdecl completion bash)
 _kdecl() {
-	local cur=${COMP_WORDS[COMP_CWORD]} out directive IFS=$'\n'
+	local cur=${COMP_WORDS[COMP_CWORD]} out directive c IFS=$'\n'
 	out=$(kdecl __complete "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null) || return
 	directive=${out##*:}
 	out=${out%:*}
-	COMPREPLY=($(compgen -W "$out" -- "$cur"))
+	COMPREPLY=()
+	# the candidates as they are: never expanded by the shell
+	while IFS= read -r c; do
+		[[ -n $c && $c == "$cur"* ]] && COMPREPLY+=("$c")
+	done <<< "$out"
 	if (( directive & 1 )); then
 		COMPREPLY+=($(compgen -d -- "$cur"))
 	elif (( directive & 2 )); then

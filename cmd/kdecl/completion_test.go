@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -17,6 +18,12 @@ func TestComplete(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "shop", "shop.cue"), []byte("package shop\n_v: *\"1\" | string @tag(version)\n"))
 	writeFile(t, filepath.Join(dir, "shop", "prod.cue"), []byte("@if(prod && !eu)\npackage shop\n"))
 	writeFile(t, filepath.Join(dir, "shop", "dev.cue"), []byte("@if(dev)\n\npackage shop\n"))
+	// what is no attribute is no tag: a comment, a string; a tag's key is
+	// a name
+	writeFile(t, filepath.Join(dir, "shop", "tricks.cue"), []byte("package shop\n// @tag(`touch PWNED`)\n_s: \"@tag(nope)\"\n_e: *\"dev\" | string @tag(env, short=qa|uat)\n"))
+	if err := syscall.Mkfifo(filepath.Join(dir, "shop", "pipe.cue"), 0o644); err != nil {
+		t.Fatal(err) // completion must not wait on a named pipe
+	}
 	t.Chdir(dir)
 	for _, tc := range []struct {
 		words []string
@@ -28,7 +35,12 @@ func TestComplete(t *testing.T) {
 		{[]string{"completion", ""}, "bash\nfish\nzsh\n:0\n"},
 		{[]string{"render", "--s"}, "--strict\n:0\n"},
 		{[]string{"render", "-"}, "--check\n--output\n-o\n--quiet\n-q\n--strict\n--tag\n-t\n:0\n"},
-		{[]string{"render", "shop", "-t", ""}, "dev\neu\nprod\nversion=\n:4\n"},
+		{[]string{"render", "shop", "-t", ""}, "dev\nenv=\neu\nprod\nqa\nuat\nversion=\n:4\n"},
+		{[]string{"render", "--quiet", "shop", "-t", "v"}, "version=\n:4\n"},
+		{[]string{"secrets", "--format", ""}, "text\njson\n:0\n"},
+		{[]string{"diff", "--color", "a"}, "auto\nalways\n:0\n"},
+		{[]string{"diff", "-o", ""}, ":1\n"},
+		{[]string{"schema", "--module", ""}, ":1\n"},
 		{[]string{"render", "-t", "p"}, ":4\n"}, // no stack yet: "." has no tags
 		{[]string{"render", "sh"}, ":1\n"},
 		{[]string{"import", "k"}, ":2\n"},
@@ -59,6 +71,7 @@ func TestCompletionShells(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "stacks", "shop", "prod.cue"), []byte("@if(prod)\npackage shop\n"))
 	writeFile(t, filepath.Join(dir, "manifests.yaml"), nil)
+	writeFile(t, filepath.Join(dir, "evil", "evil.cue"), []byte("package evil\n_x: \"x\" @tag(`touch PWNED`)\n_y: \"y\" @tag($(touch PWNED))\n"))
 	scripts := map[string]string{
 		"bash": `source <(kdecl completion bash)
 read -ra COMP_WORDS <<< "$LINE"
@@ -96,6 +109,7 @@ true
 				{"kdecl render stacks/shop -t ", "prod"},
 				{"kdecl import man", "manifests.yaml"},
 				{"kdecl completion z", "zsh"},
+				{"kdecl render evil -t ", ""}, // no tag, and nothing run
 			} {
 				args := []string{"-c", scripts[shell]}
 				if shell != "fish" {
@@ -113,6 +127,9 @@ true
 				}
 				if got := strings.TrimSuffix(strings.TrimSpace(string(out)), "/"); got != strings.TrimSuffix(tc.want, "/") {
 					t.Errorf("%q completes to %q, want %q", tc.line, got, tc.want)
+				}
+				if _, err := os.Stat(filepath.Join(dir, "PWNED")); err == nil {
+					t.Fatalf("%q ran a command from a stack's file", tc.line)
 				}
 			}
 		})

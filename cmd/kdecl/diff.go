@@ -65,7 +65,7 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var f diffFlags
 	fs := pflag.NewFlagSet("diff", pflag.ContinueOnError)
 	fs.StringVarP(&f.output, "output", "o", "", "")
-	fs.StringVar(&f.color, "color", "auto", "")
+	fs.StringVar(&f.color, "color", "auto", "auto|always|never")
 	f.register(fs)
 	if ok, err := parseFlags(fs, diffDoc, args, 1, stdout); !ok {
 		return err

@@ -24,7 +24,7 @@ type formatFlag struct {
 // none; "output" for -o/--output).
 func (f *formatFlag) register(fs *pflag.FlagSet, oldName string, formats ...string) {
 	f.formats, f.oldName = formats, oldName
-	fs.StringVar(&f.format, "format", formats[0], "")
+	fs.StringVar(&f.format, "format", formats[0], strings.Join(formats, "|")) // the usage lists the values, for completion
 	switch oldName {
 	case "":
 	case "output":
@@ -43,11 +43,17 @@ func (f *formatFlag) resolve(fs *pflag.FlagSet, stderr io.Writer) error {
 		if f.oldName == "output" {
 			old = "-o"
 		}
-		if fs.Changed("format") && f.old != f.format {
+		switch {
+		case f.oldName == "output" && f.old == "-":
+			// -o - names stdout, where the output goes anyway
+		case fs.Changed("format") && f.old != f.format:
 			return usageErrorf("%s: %s %s and --format %s disagree; give --format alone", cmd, old, f.old, f.format)
+		case !slices.Contains(f.formats, f.old):
+			return usageErrorf("%s: %s %q: want --format %s", cmd, old, f.old, strings.Join(f.formats, " or "))
+		default:
+			fmt.Fprintf(stderr, "kdecl: %s: %s %s is deprecated and goes in the next release; use --format %s\n", cmd, old, f.old, f.old)
+			f.format = f.old
 		}
-		fmt.Fprintf(stderr, "kdecl: %s: %s %s is deprecated and goes in the next release; use --format %s\n", cmd, old, f.old, f.old)
-		f.format = f.old
 	}
 	if !slices.Contains(f.formats, f.format) {
 		return usageErrorf("%s: --format %q: want %s", cmd, f.format, strings.Join(f.formats, " or "))

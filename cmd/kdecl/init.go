@@ -52,7 +52,7 @@ func runInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if flags.NArg() != 1 {
-		return usageErrorf("init takes one directory, got %d arguments; run 'kdecl init --help'", flags.NArg())
+		return usageErrorf("init takes one directory, got %s; run 'kdecl init --help'", arguments(flags.NArg()))
 	}
 	dir := flags.Arg(0)
 	name := f.name
@@ -66,6 +66,18 @@ func runInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if !stackNameRE.MatchString(name) || len(name) > 40 {
 		return usageErrorf("init: %q is not a stack name: at most 40 lowercase letters, digits and '-', starting with a letter; give one with --name", name)
 	}
+	if info, err := os.Stat(dir); err == nil && !info.IsDir() {
+		return usageErrorf("init: %s is a file; give a directory", printable(dir))
+	}
+	if cueKeywords[strings.ReplaceAll(name, "-", "")] {
+		return usageErrorf("init: %q is a word of CUE's, which cannot name the stack's package; give another with --name", name)
+	}
+	if root := schema.ModuleRoot(dir); root != "" {
+		mod := filepath.Join(root, "cue.mod", "module.cue")
+		if data, err := os.ReadFile(mod); err == nil && !languageRE.Match(data) {
+			return fmt.Errorf("init: %s declares no language version, which CUE needs to import a package: add language: version: %q to it", printable(relative(mod)), schema.CUEVersion())
+		}
+	}
 	files := initFiles(dir, name)
 	for _, file := range files {
 		if _, err := os.Lstat(file.path); err == nil {
@@ -74,15 +86,16 @@ func runInit(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("init: %w", err)
 		}
 	}
-	var written []string
+	var written []string // files and the directories made for them
 	for _, file := range files {
-		if err := writeNew(file.path, file.data); err != nil {
+		made, err := writeNew(file.path, file.data)
+		written = append(written, made...)
+		if err != nil {
 			for i := len(written) - 1; i >= 0; i-- {
-				os.Remove(written[i])
+				os.Remove(written[i]) // a directory only when empty
 			}
 			return fmt.Errorf("init: %w", err)
 		}
-		written = append(written, file.path)
 	}
 	stack := filepath.Join(dir, name)
 	fmt.Fprintf(stderr, "kdecl: wrote stack %s; render it with: kdecl render %s -t staging -o %s\n",
@@ -105,7 +118,19 @@ func initFiles(dir, name string) []newFile {
 	root := schema.ModuleRoot(dir)
 	if root == "" {
 		root = dir
-		files = append(files, newFile{filepath.Join(dir, "cue.mod", "module.cue"), []byte(fmt.Sprintf(
+	}
+	absRoot, _ := filepath.Abs(root)
+	absStack, _ := filepath.Abs(stack)
+	inModule, err := filepath.Rel(absRoot, absStack)
+	if err != nil {
+		inModule = stack
+	}
+	cueWhere := "" // cue vet runs in the module's directory
+	if r := relative(absRoot); r != "." {
+		cueWhere = ", in " + filepath.ToSlash(r) + ","
+	}
+	if _, err := os.Stat(filepath.Join(root, "cue.mod", "module.cue")); err != nil {
+		files = append(files, newFile{filepath.Join(root, "cue.mod", "module.cue"), []byte(fmt.Sprintf(
 			"// The CUE module of the stacks: its path names its packages for imports.\nmodule: %q\nlanguage: version: %q\n",
 			"example.com/"+name, schema.CUEVersion()))})
 	}
@@ -175,22 +200,41 @@ the change in git, and apply it:
     ` + render("prod") + `
     kubectl apply -f deploy/` + name + `/staging -R
 
-Check it with ` + "`kdecl vet " + filepath.ToSlash(stack) + " -t prod --strict`" + `, or with
-` + "`cue vet -c " + "./" + filepath.ToSlash(stack) + " -t prod`" + `.
+Check it with ` + "`kdecl vet " + filepath.ToSlash(stack) + " -t prod --strict`" + `, or` + cueWhere + ` with
+` + "`cue vet -c ./" + filepath.ToSlash(inModule) + " -t prod`" + `.
 `)},
 	)
 	return files
 }
 
-// writeNew writes a file that must not exist, and its directory.
-func writeNew(name string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		return err
+// writeNew writes a file that must not exist, and its directory; it
+// returns the directories it made and the file, in that order.
+func writeNew(name string, data []byte) (made []string, err error) {
+	var missing []string
+	for d := filepath.Dir(name); ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || d == filepath.Dir(d) {
+			break
+		}
+		missing = append(missing, d)
+	}
+	for i := len(missing) - 1; i >= 0; i-- {
+		if err := os.Mkdir(missing[i], 0o755); err != nil {
+			return made, err
+		}
+		made = append(made, missing[i])
 	}
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return err
+		return made, err
 	}
+	made = append(made, name)
 	_, err = f.Write(data)
-	return errors.Join(err, f.Close())
+	return made, errors.Join(err, f.Close())
 }
+
+// cueKeywords cannot name a package.
+var cueKeywords = map[string]bool{"package": true, "import": true, "for": true, "in": true, "if": true, "let": true,
+	"true": true, "false": true, "null": true, "func": true}
+
+// languageRE finds a module's language version.
+var languageRE = regexp.MustCompile(`(?m)^\s*language\s*:`)

@@ -81,8 +81,12 @@ func TestSchemaModule(t *testing.T) {
 	}
 	file := schema.VendorFile(dir)
 	writeFile(t, file, bytes.Replace(schema.Vendored(), []byte("#App: {"), []byte("#App: {\n\tlegacy?: string"), 1))
-	if code, stderr := kdecl("vet", "--strict", "shop"); code != 1 || !strings.Contains(stderr, "is not this kdecl's schema") {
+	if code, stderr := kdecl("vet", "--strict", "shop"); code != 1 || !strings.Contains(stderr, "is not this kdecl's schema: run kdecl schema --module") {
 		t.Errorf("vet --strict of a stale copy: exit %d, want 1 with a warning:\n%s", code, stderr)
+	}
+	writeFile(t, filepath.Join(dir, "plain", "plain.cue"), []byte("package plain\n\napps: web: image: \"nginx:1.27\"\n"))
+	if code, stderr := kdecl("vet", "--strict", "plain"); code != 0 {
+		t.Errorf("vet --strict of a stack that does not import the stale copy: exit %d\n%s", code, stderr)
 	}
 	if code, stderr := kdecl("schema", "--module", "."); code != 0 {
 		t.Fatalf("schema --module over its own copy: exit %d\n%s", code, stderr)

@@ -75,7 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	switch args[0] {
 	case "help", "-h", "--help":
-		if len(args) > 1 && args[0] == "help" {
+		if len(args) > 1 && !strings.HasPrefix(args[1], "-") && args[1] != "help" {
 			if _, ok := commands[args[1]]; !ok {
 				return usageErrorf("help: unknown command %q; run 'kdecl help'", args[1])
 			}
@@ -163,7 +163,15 @@ func parseFlags(fs *pflag.FlagSet, doc string, args []string, nargs int, stdout 
 		if nargs == 0 {
 			want = "no arguments"
 		}
-		return false, usageErrorf("%s takes %s, got %d arguments; run 'kdecl %s --help'", fs.Name(), want, fs.NArg(), fs.Name())
+		return false, usageErrorf("%s takes %s, got %s; run 'kdecl %s --help'", fs.Name(), want, arguments(fs.NArg()), fs.Name())
 	}
 	return true, nil
+}
+
+// arguments counts arguments in words: 1 argument, 2 arguments.
+func arguments(n int) string {
+	if n == 1 {
+		return "1 argument"
+	}
+	return fmt.Sprintf("%d arguments", n)
 }

@@ -91,8 +91,8 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&f.base, "base", "", "")
 	fs.StringVar(&f.from, "from", "", "")
 	fs.StringVar(&f.to, "to", "", "")
-	fs.StringVar(&f.format, "format", "text", "")
-	fs.StringSliceVar(&f.failOn, "fail-on", nil, "")
+	fs.StringVar(&f.format, "format", "text", "text|markdown|json")
+	fs.StringSliceVar(&f.failOn, "fail-on", nil, strings.Join(review.Classes, "|"))
 	f.register(fs)
 	if ok, err := parseFlags(fs, reviewDoc, args, -1, stdout); !ok {
 		return err
@@ -122,9 +122,9 @@ func (f *reviewFlags) check(changed func(string) bool, nargs int) error {
 	case dirs && (changed("output") || changed("base") || len(f.tags) > 0):
 		return usageErrorf("review: --from and --to compare two directories; -o, --base and -t are for a stack")
 	case dirs && nargs > 0:
-		return usageErrorf("review: --from and --to compare two directories and take no stack, got %d arguments", nargs)
+		return usageErrorf("review: --from and --to compare two directories and take no stack, got %s", arguments(nargs))
 	case !dirs && nargs != 1:
-		return usageErrorf("review takes one stack directory (or --from and --to), got %d arguments; run 'kdecl review --help'", nargs)
+		return usageErrorf("review takes one stack directory (or --from and --to), got %s; run 'kdecl review --help'", arguments(nargs))
 	case !dirs && f.output == "":
 		return usageErrorf("review: -o is required: the stack's deploy directory")
 	case !dirs && changed("base") && f.base == "":

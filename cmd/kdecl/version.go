@@ -91,7 +91,7 @@ func readVersion(info *debug.BuildInfo) versionInfo {
 	if v.Version == "(devel)" && v.Revision != "" {
 		v.Version = shortRevision(v.Revision)
 		if v.Dirty {
-			v.Version += "-dirty"
+			v.Version += "+dirty" // as Go writes a pseudo-version's
 		}
 	}
 	for _, d := range info.Deps {

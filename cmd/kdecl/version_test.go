@@ -29,7 +29,7 @@ func TestReadVersion(t *testing.T) {
 			"kdecl 0123456789ab\nrevision: 0123456789abcdef0123\ngo: go1.26.8\nkubernetes: v1.37 (k8s.io/api v0.37.2)\ncue: v0.17.1\n"},
 		{"a dirty checkout", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"}, Deps: deps,
 			Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}}},
-			"kdecl 0123456789ab-dirty\nrevision: 0123456789abcdef0123\ngo: go1.26.8\nkubernetes: v1.37 (k8s.io/api v0.37.2)\ncue: v0.17.1\n"},
+			"kdecl 0123456789ab+dirty\nrevision: 0123456789abcdef0123\ngo: go1.26.8\nkubernetes: v1.37 (k8s.io/api v0.37.2)\ncue: v0.17.1\n"},
 		{"a pseudo-version", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "v0.0.0-20261203061515-097ff9d0a1b2"}, Deps: deps},
 			"kdecl v0.0.0-20261203061515-097ff9d0a1b2\ngo: go1.26.8\nkubernetes: v1.37 (k8s.io/api v0.37.2)\ncue: v0.17.1\n"},
 	} {
