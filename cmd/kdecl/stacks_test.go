@@ -24,7 +24,7 @@ func TestStacks(t *testing.T) {
 	renders := stackRenders(t)
 	for _, r := range renders {
 		t.Run(r.name(), func(t *testing.T) {
-			args := append([]string{"render", r.dir, "-o", r.out}, r.tags...)
+			args := append([]string{"render", r.dir, "-o", r.out, "--quiet"}, r.tags...)
 			if !*update {
 				args = append(args, "--check")
 			}
