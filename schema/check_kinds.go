@@ -206,7 +206,7 @@ func (c *appChecker) containers() {
 			continue
 		}
 		if w := WaitContainerName(use.App); w == c.app.Name {
-			c.fail(fmt.Sprintf("the app's container, named after the app, would have the name of the container that waits for %s; rename the app, or use %s with wait: false", use.App, use.App), "uses", index(i))
+			c.fail(fmt.Sprintf("the app's container, named after the app, would have the name of the container that waits for %s; rename the app, or use %s with wait: false", use.App, use.App), c.app.Uses.Field(i)...)
 		} else {
 			names[w] = "a wait for uses"
 		}

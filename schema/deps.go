@@ -28,7 +28,7 @@ func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps
 		seen := map[string]bool{}
 		for i, use := range c.app.Uses {
 			dep := use.App
-			field := []string{"uses", index(i)}
+			field := c.app.Uses.Field(i)
 			if !use.Waits() && !use.Passes() {
 				c.fail("wait: false and env: false leave nothing of the use; remove it", field...)
 				continue
@@ -165,7 +165,7 @@ func (l *loader) cycles(checkers map[string]*appChecker) {
 			case onPath:
 				start := slices.Index(path, dep)
 				chain := append(slices.Clone(path[start:]), dep)
-				c.fail("dependency cycle: "+strings.Join(chain, " → "), "uses", index(i))
+				c.fail("dependency cycle: "+strings.Join(chain, " → "), c.app.Uses.Field(i)...)
 			case unvisited:
 				visit(dep)
 			}

@@ -106,6 +106,11 @@ func collect(n *schema.Node, steps []step, out *[]leaf) {
 	case n.Alts != nil:
 		for _, a := range n.Alts {
 			before := len(*out)
+			if len(steps) > 0 && a.Leaf == nil {
+				// the way to a leaf of this form goes through it
+				steps = slices.Clone(steps)
+				steps[len(steps)-1].node = a
+			}
 			collect(a, steps, out)
 			if a.Leaf != nil {
 				(*out)[before].alt = true
@@ -196,6 +201,7 @@ var keyAt = map[string]string{
 	"apps.*.sidecars.*.ports":        "metrics",
 	"apps.*.initContainers.[].ports": "debug",
 	"apps.*.overrides":               "deployment",
+	"apps.*.uses":                    "dep",
 	"objects":                        "extra",
 	"apps.*.objects":                 "extra",
 }

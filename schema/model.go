@@ -3,6 +3,7 @@ package schema
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 
@@ -61,7 +62,7 @@ type App struct {
 	Lifecycle      Lifecycle              `json:"lifecycle"`
 	Sidecars       map[string]Container   `json:"sidecars"`
 	InitContainers []Container            `json:"initContainers"`
-	Uses           []Use                  `json:"uses"`
+	Uses           Uses                   `json:"uses"`
 	// Overrides are fragments of what kdecl renders, by what they patch:
 	// OverridePod, OverrideContainer, or an object's OverrideKey.
 	Overrides map[string]map[string]any `json:"overrides"`
@@ -302,6 +303,36 @@ type Use struct {
 	App  string `json:"app"`
 	Wait *bool  `json:"wait"`
 	Env  *bool  `json:"env"`
+	// Key is the app's key when uses is a struct of apps, "" in a list.
+	Key string `json:"-"`
+}
+
+// Uses are an app's uses: a list of names and {app, wait, env}, or a
+// struct of options by app, which CUE merges where lists only unify when
+// equal. A struct's uses are in the order of their keys.
+type Uses []Use
+
+// UnmarshalJSON accepts both forms of uses.
+func (us *Uses) UnmarshalJSON(b []byte) error {
+	var byApp map[string]Use
+	if err := json.Unmarshal(b, &byApp); err == nil {
+		*us = make(Uses, 0, len(byApp))
+		for _, app := range slices.Sorted(maps.Keys(byApp)) {
+			u := byApp[app]
+			u.App, u.Key = app, app
+			*us = append(*us, u)
+		}
+		return nil
+	}
+	return json.Unmarshal(b, (*[]Use)(us))
+}
+
+// Field is the field of the ith use: uses[i], or uses.<app> in a struct.
+func (us Uses) Field(i int) []string {
+	if us[i].Key != "" {
+		return []string{"uses", us[i].Key}
+	}
+	return []string{"uses", index(i)}
 }
 
 // UnmarshalJSON accepts both forms of a use.

@@ -37,6 +37,9 @@ func TestModelMatchesSchema(t *testing.T) {
 type modelChecker struct {
 	report func(path, format string, args ...any)
 	defs   map[string]ast.Expr
+	// keyed is set under a struct of values by key, which decode into a
+	// list whose elements hold their key in a field of their own.
+	keyed bool
 }
 
 var unmarshaler = reflect.TypeFor[json.Unmarshaler]()
@@ -51,9 +54,11 @@ func (c *modelChecker) compare(n *Node, t reflect.Type) {
 		return // a value of several forms, as PortRef: a name or a number
 	case n.Alts != nil:
 		if !custom {
-			c.report(n.Path, "the schema allows a value or a struct, and Go type %s does not decode both (no UnmarshalJSON)", t)
+			c.report(n.Path, "the schema allows several forms, and Go type %s does not decode them all (no UnmarshalJSON)", t)
 		}
-		c.compare(n.Struct(), t)
+		for _, a := range n.Alts {
+			c.compareAlt(a, t)
+		}
 	case n.Fields != nil && n.Elem != nil && t.Kind() == reflect.Map:
 		// a struct of some fields and a pattern: a map in Go
 		for _, f := range n.Fields {
@@ -86,6 +91,21 @@ func (c *modelChecker) compare(n *Node, t reflect.Type) {
 	}
 }
 
+// compareAlt compares one form of a value that t decodes itself: a leaf
+// it takes as it is, a struct of values by key (uses: redis: {}) as a
+// list of them that Go fills in from the keys, and any other form as t.
+func (c *modelChecker) compareAlt(a *Node, t reflect.Type) {
+	switch {
+	case a.Leaf != nil:
+	case a.Elem != nil && !a.List && t.Kind() == reflect.Slice:
+		keyed := *c
+		keyed.keyed = true
+		keyed.compare(a.Elem, t.Elem())
+	default:
+		c.compare(a, t)
+	}
+}
+
 // fields compares the fields of a struct, by the names JSON decodes.
 func (c *modelChecker) fields(n *Node, t reflect.Type) {
 	goFields := map[string]reflect.StructField{}
@@ -112,6 +132,9 @@ func (c *modelChecker) fields(n *Node, t reflect.Type) {
 			c.report(child.Path, "required in the schema, but a pointer (%s.%s) in Go", t.Name(), f.Name)
 		}
 		c.compare(child, f.Type)
+	}
+	if c.keyed {
+		return // Go fills in what the key says
 	}
 	for _, name := range slices.Sorted(maps.Keys(goFields)) {
 		c.report(join(n.Path, name), "Go field %s.%s decodes it, but the schema has no such field", t.Name(), goFields[name].Name)
