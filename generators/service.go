@@ -28,24 +28,26 @@ func Service(s *schema.Stack, a *schema.App) *corev1.Service {
 			ExternalTrafficPolicy:    corev1.ServiceExternalTrafficPolicy(e.ExternalTrafficPolicy),
 			LoadBalancerSourceRanges: e.LoadBalancerSourceRanges,
 			PublishNotReadyAddresses: e.PublishNotReadyAddresses,
+			LoadBalancerIP:           e.LoadBalancerIP,
 		},
 	}
 }
 
-// HeadlessService is a statefulset's headless Service: it gives each pod a
-// DNS name, <app>-<ordinal>.<service>. Its name is the StatefulSet's
-// serviceName.
+// HeadlessService is the app's headless Service, or nil: it gives each
+// pod a DNS name, <pod>.<service> (<app>-<ordinal> for a statefulset,
+// whose serviceName it is), on the ports of the app's Service.
 func HeadlessService(s *schema.Stack, a *schema.App) *corev1.Service {
-	if a.Kind != schema.KindStatefulSet {
+	name := a.HeadlessService()
+	if name == "" {
 		return nil
 	}
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: objectMeta(s, a, schema.HeadlessServiceName(a.Name)),
+		ObjectMeta: objectMeta(s, a, name),
 		Spec: corev1.ServiceSpec{
 			ClusterIP:                corev1.ClusterIPNone,
 			Selector:                 SelectorLabels(s, a),
-			Ports:                    servicePorts(a.Ports, nil),
+			Ports:                    servicePorts(a.ServicePorts(), nil),
 			PublishNotReadyAddresses: a.Expose.PublishNotReadyAddresses,
 		},
 	}

@@ -21,7 +21,7 @@ func StatefulSet(s *schema.Stack, a *schema.App) *appsv1.StatefulSet {
 		Spec: appsv1.StatefulSetSpec{
 			Replicas:             ptr(a.Replicas),
 			Selector:             &metav1.LabelSelector{MatchLabels: SelectorLabels(s, a)},
-			ServiceName:          schema.HeadlessServiceName(a.Name),
+			ServiceName:          a.HeadlessService(),
 			Template:             PodTemplate(s, a),
 			PodManagementPolicy:  appsv1.PodManagementPolicyType(a.PodManagementPolicy),
 			MinReadySeconds:      a.MinReadySeconds,

@@ -53,6 +53,7 @@ func (l *loader) app(app *App, raw any) *appChecker {
 	c.hostPorts()
 	c.mountPaths()
 	c.expose()
+	c.headless()
 	c.downward()
 	c.annotations()
 	c.labels()
@@ -425,9 +426,15 @@ func (c *appChecker) serviceShape() {
 		{"sessionAffinity", e.Type != ExposeNone, "a Service"},
 		{"externalTrafficPolicy", external, "expose.type NodePort or LoadBalancer"},
 		{"loadBalancerSourceRanges", e.Type == "LoadBalancer", "expose.type LoadBalancer"},
+		{"loadBalancerIP", e.Type == "LoadBalancer", "expose.type LoadBalancer"},
 	} {
 		if c.set("expose", f.field) && !f.ok {
 			c.fail("needs "+f.need+", and the app's Service is "+e.Type, "expose", f.field)
+		}
+	}
+	if ip := e.LoadBalancerIP; ip != "" {
+		if _, err := netip.ParseAddr(ip); err != nil || strings.Contains(ip, "%") {
+			c.fail(fmt.Sprintf("%s is not an IP address such as 203.0.113.10", quote(ip)), "expose", "loadBalancerIP")
 		}
 	}
 	for i, cidr := range e.LoadBalancerSourceRanges {
@@ -446,8 +453,8 @@ func (c *appChecker) serviceShape() {
 	if e.Type != ExposeNone {
 		services["the Service's"] = c.app.ServicePorts()
 	}
-	if c.app.Kind == KindStatefulSet {
-		services["the headless Service's"] = c.app.Ports
+	if c.app.HeadlessService() != "" {
+		services["the headless Service's"] = c.app.ServicePorts()
 	}
 	reported := map[string]bool{}
 	for _, svc := range slices.Sorted(maps.Keys(services)) {

@@ -42,8 +42,8 @@ func AppObjects(a *App) []ObjectRef {
 			}
 		}
 	}
-	if a.Kind == KindStatefulSet {
-		objs = append(objs, ObjectRef{"Service", HeadlessServiceName(a.Name)})
+	if h := a.HeadlessService(); h != "" {
+		objs = append(objs, ObjectRef{"Service", h})
 	}
 	if a.Expose.Type != ExposeNone && len(a.ServicePorts()) > 0 {
 		objs = append(objs, ObjectRef{"Service", a.Name})
@@ -518,7 +518,7 @@ func (c *appChecker) overrideService(o ObjectRef, frag map[string]any, field []s
 	if m == nil {
 		return
 	}
-	if _, ok := m["clusterIP"]; ok && o.Name == HeadlessServiceName(c.app.Name) {
+	if _, ok := m["clusterIP"]; ok && o.Name == c.app.HeadlessService() {
 		c.fail("clusterIP None is what makes the Service headless", at(field, "spec", "clusterIP")...)
 	}
 	if _, ok := m["ports"]; ok {
@@ -533,9 +533,6 @@ func (c *appChecker) overrideService(o ObjectRef, frag map[string]any, field []s
 // protocol, target or node port.
 func (c *appChecker) overrideServicePorts(o ObjectRef, v any, field []string) {
 	ports := c.app.ServicePorts()
-	if o.Name == HeadlessServiceName(c.app.Name) {
-		ports = c.app.Ports
-	}
 	byNumber := map[int64][]string{}
 	for _, name := range slices.Sorted(maps.Keys(ports)) {
 		n := int64(ports[name].ServiceNumber())

@@ -37,6 +37,9 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 	claim := func(kind, namespace, name string, src source) {
 		key := kind + "/" + namespace + "/" + name
 		if prev, ok := names[key]; ok {
+			if prev.c != nil && prev.c == src.c {
+				return // within one app: its own checks say which fields clash
+			}
 			fail(src, fmt.Sprintf("makes the %s %s, which %s", kind, name, describe(prev)))
 			return
 		}
@@ -72,12 +75,14 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 			switch {
 			case o.Kind == "PersistentVolumeClaim":
 				field = []string{"storage", strings.TrimPrefix(o.Name, a.Name+"-")}
-			case o.Name == HeadlessServiceName(a.Name):
+			case o.Name == "":
+				continue // a Job, named after a hash of its spec
+			case o.Kind == "Service" && o.Name == a.HeadlessService() && a.Headless != nil:
+				field = []string{"headless"}
+			case o.Kind == "Service" && o.Name == a.HeadlessService():
 				field = []string{"kind"}
 			case o.Kind == "ConfigMap":
 				field = []string{"config"}
-			case o.Name == "":
-				continue // a Job, named after a hash of its spec
 			}
 			claim(o.Kind, s.Namespace, o.Name, source{c, field})
 		}

@@ -69,10 +69,10 @@ func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps
 			switch {
 			case t.Expose.Type != ExposeNone:
 				d.Host = dns(dep)
-			case t.Kind == KindStatefulSet:
-				d.Host = dns(HeadlessServiceName(dep))
+			case t.HeadlessService() != "":
+				d.Host = dns(t.HeadlessService())
 			case t.Kind == KindDaemonSet:
-				c.fail(fmt.Sprintf("%s is a daemonset without a Service; give it one with expose.type", dep), field...)
+				c.fail(fmt.Sprintf("%s is a daemonset without a Service; give it one with expose.type, or a headless one with headless", dep), field...)
 				continue
 			default:
 				c.fail(fmt.Sprintf("%s has no Service (expose.type none)", dep), field...)
@@ -81,13 +81,13 @@ func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps
 			if t.Kind == KindStatefulSet && d.Env {
 				name := envPrefix(dep) + "_PODS"
 				// NAME=VALUE and its NUL, as execve counts it
-				if size := len(name) + len("=") + podsEnvSize(t.Replicas, dns(dep+"-."+HeadlessServiceName(dep))) + 1; size > maxEnvStringBytes {
+				if size := len(name) + len("=") + podsEnvSize(t.Replicas, dns(dep+"-."+t.HeadlessService())) + 1; size > maxEnvStringBytes {
 					c.fail(fmt.Sprintf("%s has %d replicas: %s, the DNS name of each pod, would be %d KiB, and Linux starts no process with a variable of more than %d KiB (MAX_ARG_STRLEN); look up %s instead, which resolves to every pod, or use %s with env: false",
-						dep, t.Replicas, name, size>>10, maxEnvStringBytes>>10, dns(HeadlessServiceName(dep)), dep), field...)
+						dep, t.Replicas, name, size>>10, maxEnvStringBytes>>10, dns(t.HeadlessService()), dep), field...)
 					continue
 				}
 				for i := range t.Replicas {
-					d.Pods = append(d.Pods, dns(fmt.Sprintf("%s-%d.%s", dep, i, HeadlessServiceName(dep))))
+					d.Pods = append(d.Pods, dns(fmt.Sprintf("%s-%d.%s", dep, i, t.HeadlessService())))
 				}
 			}
 			for _, env := range slices.Sorted(maps.Keys(DependencyEnv(d))) {

@@ -171,6 +171,7 @@ var pathSamples = map[string][]any{
 	"apps.*.configs.[]":                         {"cfg", "edge"},
 	"apps.*.uses.[].app":                        {"db", "dep"},
 	"apps.*.expose.loadBalancerSourceRanges.[]": {"10.0.0.0/8", "192.168.0.0/16"},
+	"apps.*.expose.loadBalancerIP":              {"203.0.113.10", "2001:db8::1"},
 	"apps.*.initContainers.[].name":             {"init", "setup"},
 	"apps.*.sidecars.*.name":                    {"log"}, // its key
 	"apps.*.overrides.pod":                      {map[string]any{"hostNetwork": true}},

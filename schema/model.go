@@ -63,6 +63,9 @@ type App struct {
 	Sidecars       map[string]Container   `json:"sidecars"`
 	InitContainers []Container            `json:"initContainers"`
 	Uses           Uses                   `json:"uses"`
+	// Headless is the app's headless Service: a statefulset's (always
+	// rendered), or another kind's when set.
+	Headless *Headless `json:"headless"`
 	// Overrides are fragments of what kdecl renders, by what they patch:
 	// OverridePod, OverrideContainer, or an object's OverrideKey.
 	Overrides map[string]map[string]any `json:"overrides"`
@@ -556,6 +559,13 @@ type Expose struct {
 	ExternalTrafficPolicy    string            `json:"externalTrafficPolicy"`
 	LoadBalancerSourceRanges []string          `json:"loadBalancerSourceRanges"`
 	PublishNotReadyAddresses bool              `json:"publishNotReadyAddresses"`
+	LoadBalancerIP           string            `json:"loadBalancerIP"`
+}
+
+// Headless names an app's headless Service.
+type Headless struct {
+	// Name of the Service; HeadlessServiceName of the app when empty.
+	Name string `json:"name"`
 }
 
 // ExposeNone is the Expose.Type of an app without a Service.

@@ -47,6 +47,19 @@ func PVCName(app, volume string) string { return app + "-" + volume }
 // its serviceName.
 func HeadlessServiceName(app string) string { return app + "-headless" }
 
+// HeadlessService is the name of the app's headless Service, which gives
+// each pod a DNS name: a statefulset's serviceName, or a headless Service
+// the app asks for; "" when it has none.
+func (a *App) HeadlessService() string {
+	switch {
+	case a.Headless != nil && a.Headless.Name != "":
+		return a.Headless.Name
+	case a.Headless != nil || a.Kind == KindStatefulSet:
+		return HeadlessServiceName(a.Name)
+	}
+	return ""
+}
+
 // WaitContainerName is the init container that waits for the app a
 // dependent uses.
 func WaitContainerName(app string) string { return "wait-for-" + app }

@@ -208,7 +208,7 @@ func kdeclService(a *App, d manifest.Doc) bool {
 	if d.Kind() != "Service" {
 		return false
 	}
-	return d.Name() == a.Name && len(a.regularServices()) > 0 || d.Name() == schema.HeadlessServiceName(a.Name) && a.Workload.Kind() == "StatefulSet"
+	return d.Name() == a.Name && len(a.regularServices()) > 0 || d.Name() == a.headlessName()
 }
 
 // docs are the objects p was made of, but its Secrets.

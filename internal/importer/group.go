@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/kdecl/kdecl/internal/manifest"
 	"github.com/kdecl/kdecl/schema"
@@ -87,11 +88,7 @@ func Group(docs []manifest.Doc) *Plan {
 		if _, ok := Workloads[d.Kind()]; !ok {
 			continue
 		}
-		want := d.Name()
-		if kdeclApp, _ := manifest.Get(d.Object, "metadata", "labels", "app.kubernetes.io/name").(string); kdeclApp != "" &&
-			manifest.Get(d.Object, "metadata", "labels", "app.kubernetes.io/managed-by") == "kdecl" {
-			want = kdeclApp // kdecl rendered it: a Job's name has a hash
-		}
+		want := workloadName(d)
 		name := appName(want, names)
 		switch {
 		case name == want && want != d.Name():
@@ -283,6 +280,38 @@ func (p *Plan) service(d manifest.Doc) {
 
 // headless says whether d, a Service, is headless.
 func headless(d manifest.Doc) bool { return manifest.Get(d.Object, "spec", "clusterIP") == "None" }
+
+// workloadName is the name of the app a workload is: its own, or the
+// app's of a workload kdecl rendered, as a Job's name has a hash.
+func workloadName(d manifest.Doc) string {
+	if app, _ := manifest.Get(d.Object, "metadata", "labels", "app.kubernetes.io/name").(string); app != "" &&
+		manifest.Get(d.Object, "metadata", "labels", "app.kubernetes.io/managed-by") == "kdecl" {
+		return app
+	}
+	return d.Name()
+}
+
+// headlessName is the name of the headless Service kdecl renders for the
+// app: a statefulset's serviceName, else the first headless Service of
+// its pods, else (a statefulset's) HeadlessServiceName; "" for none.
+func (a *App) headlessName() string {
+	kind := a.Workload.Kind()
+	if kind == "Job" || kind == "CronJob" {
+		return ""
+	}
+	if sn, _ := manifest.Get(a.Workload.Object, "spec", "serviceName").(string); kind == "StatefulSet" && len(validation.IsDNS1035Label(sn)) == 0 {
+		return sn
+	}
+	for _, svc := range a.Services {
+		if headless(svc) && len(validation.IsDNS1035Label(svc.Name())) == 0 {
+			return svc.Name()
+		}
+	}
+	if kind == "StatefulSet" {
+		return schema.HeadlessServiceName(a.Name)
+	}
+	return ""
+}
 
 // regularServices are the app's Services that are not headless.
 func (a *App) regularServices() []manifest.Doc {

@@ -109,8 +109,8 @@ func importLinks(p *Plan, stack string, portNames map[string]map[string]string) 
 			for _, a := range p.Apps {
 				for _, svc := range a.Services {
 					if svc.Name() == name {
-						if headless(svc) {
-							return schema.HeadlessServiceName(a.Name), a.Name
+						if headless(svc) && svc.Name() == a.headlessName() {
+							return svc.Name(), a.Name
 						}
 						return a.Name, a.Name
 					}

@@ -306,13 +306,14 @@ func decodeWorkload(w manifest.Doc) (*workload, error) {
 }
 
 // mainContainer is the container the app is: the one named like the
-// workload, else the only one, else the first.
+// workload (or the app kdecl rendered it for), else the only one, else
+// the first.
 func mainContainer(w manifest.Doc, spec *corev1.PodSpec) int {
 	if spec == nil {
 		return 0
 	}
 	for i, c := range spec.Containers {
-		if c.Name == w.Name() {
+		if c.Name == workloadName(w) {
 			return i
 		}
 	}
@@ -371,8 +372,15 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 		}
 		app[field] = st
 	}
-	if sn, _ := manifest.Get(a.Workload.Object, "spec", "serviceName").(string); sn != "" && sn != a.Name+"-headless" {
-		s.Notes = append(s.Notes, fmt.Sprintf("StatefulSet %s: its pods' Service, serviceName %s, is kdecl's headless Service %s-headless", a.Workload.Name(), sn, a.Name))
+	if sn, _ := manifest.Get(a.Workload.Object, "spec", "serviceName").(string); kind == "statefulset" && sn != "" && sn != a.headlessName() {
+		s.Notes = append(s.Notes, fmt.Sprintf("StatefulSet %s: its pods' Service, serviceName %s, is no Service name; kdecl's headless Service is %s", a.Workload.Name(), sn, a.headlessName()))
+	}
+	switch h := a.headlessName(); {
+	case h == "" || kind == "statefulset" && h == schema.HeadlessServiceName(a.Name):
+	case h == schema.HeadlessServiceName(a.Name):
+		app["headless"] = map[string]any{}
+	default:
+		app["headless"] = map[string]any{"name": h}
 	}
 	for _, f := range []string{"minReadySeconds", "revisionHistoryLimit", "progressDeadlineSeconds"} {
 		if v := manifest.Get(a.Workload.Object, "spec", f); v != nil {
@@ -393,9 +401,16 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 			vols.config = v.Name
 		}
 	}
+	// The kubelet starts containers in order and waits for a postStart
+	// hook before the next: then a container before the app's stays
+	// there, added by an override, as sidecars come after it.
+	ordered := slices.ContainsFunc(spec.Containers, func(c corev1.Container) bool { return c.Lifecycle != nil && c.Lifecycle.PostStart != nil })
 	sidecars := map[string]any{}
 	for i, other := range spec.Containers {
-		if i != mi {
+		switch {
+		case i < mi && ordered:
+			s.overrideList(a.Name, "pod", toMap(other), "containers")
+		case i != mi:
 			sidecars[other.Name] = s.sidecar(a, other, "containers", vols)
 		}
 	}
@@ -873,12 +888,16 @@ func waitsFor(p *Plan, c corev1.Container) string {
 // number. A port without a name takes the name of the Service port that
 // targets it, else http if an HTTP probe uses it, else port-<number>.
 func (s *Stack) ports(a *App, c corev1.Container) (map[string]any, map[int32]string) {
-	// The regular Services say which ports kdecl's Service has; a
-	// statefulset's headless one has all.
+	// The regular Services say which ports kdecl's Services have, else
+	// the headless one kdecl renders; a port of neither has service: false.
 	regular := a.regularServices()
 	mapped := regular
 	if len(regular) == 0 {
-		mapped = a.Services
+		for _, svc := range a.Services {
+			if svc.Name() == a.headlessName() {
+				mapped = append(mapped, svc)
+			}
+		}
 	}
 	ports := map[string]any{}
 	names := map[int32]string{}
@@ -926,7 +945,7 @@ func (s *Stack) ports(a *App, c corev1.Container) (map[string]any, map[int32]str
 			}
 			s.portNames[sn[0]][sn[1]] = name
 		}
-		hidden := !targeted && len(regular) > 0
+		hidden := !targeted && len(mapped) > 0
 		if cp.Protocol == "" || cp.Protocol == corev1.ProtocolTCP {
 			if servicePort == 0 && cp.HostPort == 0 && !hidden {
 				ports[name] = int(cp.ContainerPort)
@@ -1042,10 +1061,10 @@ func (s *Stack) expose(a *App, portName map[int32]string) map[string]any {
 	for _, svc := range a.Services {
 		switch {
 		case !headless(svc):
-		case a.Workload.Kind() != "StatefulSet":
-			s.left(a.Name, "Service %s: a headless Service of a %s", svc.Name(), a.Workload.Kind())
+		case svc.Name() != a.headlessName():
+			s.left(a.Name, "Service %s: a second headless Service", svc.Name())
 		default:
-			s.serviceRest(a, svc, "service/"+schema.HeadlessServiceName(a.Name), nil)
+			s.serviceRest(a, svc, "service/"+svc.Name(), nil)
 		}
 	}
 	if len(regular) == 0 {
@@ -1091,6 +1110,9 @@ func (s *Stack) expose(a *App, portName map[int32]string) map[string]any {
 	if len(spec.LoadBalancerSourceRanges) > 0 {
 		out["loadBalancerSourceRanges"] = spec.LoadBalancerSourceRanges
 	}
+	if spec.LoadBalancerIP != "" {
+		out["loadBalancerIP"] = spec.LoadBalancerIP
+	}
 	if spec.PublishNotReadyAddresses {
 		out["publishNotReadyAddresses"] = true
 	}
@@ -1118,7 +1140,7 @@ func (s *Stack) expose(a *App, portName map[int32]string) map[string]any {
 // serviceSpec are the fields of a Service's spec that kdecl's fields
 // say, or that a Service of kdecl's leaves to the API server.
 var serviceSpec = []string{"ports", "selector", "type", "sessionAffinity", "externalTrafficPolicy",
-	"loadBalancerSourceRanges", "publishNotReadyAddresses", "clusterIP"}
+	"loadBalancerSourceRanges", "loadBalancerIP", "publishNotReadyAddresses", "clusterIP"}
 
 // serviceRest says the annotations of an app's Service (in expose, if
 // given, else as an override) and the fields of its spec kdecl's do

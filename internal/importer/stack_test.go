@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -118,8 +117,8 @@ func TestStackOfFlask(t *testing.T) {
 }
 
 // TestStackOfStatefulSet: the claim templates of nodejs's StatefulSet are
-// its storage, its update strategy is kdecl's, and its serviceName, which
-// kdecl's headless Service replaces, is a note.
+// its storage, its update strategy is kdecl's, and its serviceName the
+// name of kdecl's headless Service.
 func TestStackOfStatefulSet(t *testing.T) {
 	st, err := StackOf(Group(read(t, "../../testdata/kfd/nodejs-0.4.0")), "imported")
 	if err != nil {
@@ -132,14 +131,16 @@ func TestStackOfStatefulSet(t *testing.T) {
 		"storage":        map[string]any{"datastore": map[string]any{"mountPath": "/opt/data", "size": "1Gi"}},
 		"updateStrategy": map[string]any{"type": "RollingUpdate"},
 		"ports":          map[string]any{"web": 3000},
+		"headless":       map[string]any{"name": "nodejs-service"},
 	} {
 		if diff := cmp.Diff(want, nodejs[field]); diff != "" {
 			t.Errorf("nodejs.%s (-want +got):\n%s", field, diff)
 		}
 	}
-	wantNote := "StatefulSet nodejs: its pods' Service, serviceName nodejs-service, is kdecl's headless Service nodejs-headless"
-	if !slices.Contains(st.Notes, wantNote) {
-		t.Errorf("notes %q lack %q", st.Notes, wantNote)
+	for _, note := range st.Notes {
+		if strings.Contains(note, "serviceName") {
+			t.Errorf("note %q: kdecl keeps the serviceName", note)
+		}
 	}
 	if got := st.Left["nodejs"]; len(got) > 0 {
 		t.Errorf("left of nodejs: %q, want nothing", got)
@@ -191,15 +192,13 @@ func TestRoundTripShop(t *testing.T) {
 	want := []string{
 		"ConfigMap/web-settings : web-settings → web-config",
 		"StatefulSet/db container: postgres → db",
-		"StatefulSet/db serviceName: db → db-headless",
-		"Service/db : db → db-headless",
 		"DaemonSet/node-agent container: agent → node-agent",
 		"PodDisruptionBudget/web : web → web-poddisruptionbudget",
 	}
 	if diff := cmp.Diff(want, renamed); diff != "" {
 		t.Errorf("renamed (-want +got):\n%s", diff)
 	}
-	wantRecreate := []string{"Deployment/web: selector", "StatefulSet/db: selector, serviceName", "DaemonSet/node-agent: selector"}
+	wantRecreate := []string{"Deployment/web: selector", "StatefulSet/db: selector", "DaemonSet/node-agent: selector"}
 	if diff := cmp.Diff(wantRecreate, res.Report.Recreate); diff != "" {
 		t.Errorf("recreate (-want +got):\n%s", diff)
 	}

@@ -84,11 +84,12 @@ func (s *Stack) dependency(dep, host string) (schema.Dependency, string, bool) {
 	kind, _ := t["kind"].(string)
 	exposeType, _ := manifest.Get(t, "expose", "type").(string)
 	svc := dep
-	none := exposeType == "none"
+	none := exposeType == "none" || kind == "daemonset" && exposeType == ""
+	headless := writtenHeadless(dep, t)
 	switch {
-	case none && kind == "statefulset":
-		svc = schema.HeadlessServiceName(dep)
-	case none || kind == "job" || kind == "cronjob" || kind == "daemonset" && exposeType == "":
+	case none && headless != "":
+		svc = headless
+	case none || kind == "job" || kind == "cronjob":
 		return schema.Dependency{}, "", false
 	}
 	domain := ""
@@ -131,8 +132,22 @@ func (s *Stack) dependency(dep, host string) (schema.Dependency, string, bool) {
 			replicas = r
 		}
 		for i := range replicas {
-			d.Pods = append(d.Pods, dns(fmt.Sprintf("%s-%d.%s", dep, i, schema.HeadlessServiceName(dep))))
+			d.Pods = append(d.Pods, dns(fmt.Sprintf("%s-%d.%s", dep, i, headless)))
 		}
 	}
 	return d, domain, true
+}
+
+// writtenHeadless is the name of the headless Service of the app the
+// stack writes as t, as schema.App.HeadlessService says it.
+func writtenHeadless(name string, t map[string]any) string {
+	kind, _ := t["kind"].(string)
+	h, asked := t["headless"].(map[string]any)
+	switch n, _ := h["name"].(string); {
+	case n != "":
+		return n
+	case asked || kind == "statefulset":
+		return schema.HeadlessServiceName(name)
+	}
+	return ""
 }

@@ -52,6 +52,7 @@ type app struct {
 	account  bool     // kdecl makes the app a ServiceAccount
 	scaled   bool     // kdecl makes the app a HorizontalPodAutoscaler
 	restart  string   // a job's or cronjob's restartPolicy
+	headless bool     // the app asks for a headless Service
 }
 
 // stackGen holds the state of one stack: its apps so far and the node
@@ -537,6 +538,9 @@ func (s *stackGen) expose(a *app, o *object, forceService bool) {
 			}
 			e.set("loadBalancerSourceRanges", cidrs)
 		}
+		if a.expose == "LoadBalancer" && g.p(0.3) || g.rare() {
+			e.set("loadBalancerIP", pick(g, "203.0.113.10", "10.0.0.1", "2001:db8::1", "203.0.113.300", "fe80::1%eth0", ""))
+		}
 		if g.p(0.15) {
 			e.set("publishNotReadyAddresses", g.p(0.5))
 		}
@@ -544,6 +548,26 @@ func (s *stackGen) expose(a *app, o *object, forceService bool) {
 	if !e.empty() || g.p(0.05) {
 		o.set("expose", e)
 	}
+	s.headless(a, o)
+}
+
+// headless asks for a headless Service: a statefulset's under another
+// name, another kind's (a job's only at the stack's risk).
+func (s *stackGen) headless(a *app, o *object) {
+	g := s.gen
+	batch := a.kind == "job" || a.kind == "cronjob"
+	if !g.p(0.15) || batch && !g.rare() {
+		return
+	}
+	h := &object{}
+	switch {
+	case g.rare():
+		h.set("name", pick(g, a.name, "1"+a.name, a.name+"-headless"))
+	case g.p(0.5):
+		h.set("name", a.name+"-peers")
+	}
+	a.headless = !batch
+	o.set("headless", h)
 }
 
 // nodePort is in the API server's default range 30000-32767 and not yet
@@ -576,11 +600,11 @@ func usable(t *app) bool {
 	}
 	switch t.kind {
 	case "", "deployment":
-		return t.expose != "none"
+		return t.expose != "none" || t.headless
 	case "statefulset":
 		return true // its headless Service at least
 	case "daemonset": // a Service only when expose asks for one
-		return t.expose != "" && t.expose != "none"
+		return t.expose != "" && t.expose != "none" || t.headless
 	}
 	return false
 }
@@ -608,9 +632,22 @@ func (s *stackGen) uses(a *app, p *pod, o *object, must *app) {
 		targets = append([]*app{must}, targets...)
 	}
 	var uses list
+	byApp := &object{} // uses as a struct of apps
+	asStruct := g.p(0.3)
 	for _, t := range targets {
 		wait, env := true, true
 		switch x := g.r.IntN(10); {
+		case asStruct:
+			u := &object{}
+			if x >= 6 {
+				wait = g.p(0.5)
+				u.set("wait", wait)
+			}
+			if x >= 8 && wait {
+				env = g.p(0.5)
+				u.set("env", env)
+			}
+			byApp.set(t.name, u)
 		case x < 6:
 			uses = append(uses, t.name)
 		default: // {app, wait, env}: one of them may be false, not both
@@ -636,7 +673,11 @@ func (s *stackGen) uses(a *app, p *pod, o *object, must *app) {
 			p.env[prefix+"_PORT_"+strings.ToUpper(strings.ReplaceAll(port.name, "-", "_"))] = true
 		}
 	}
-	o.set("uses", uses)
+	if asStruct {
+		o.set("uses", byApp)
+	} else {
+		o.set("uses", uses)
+	}
 }
 
 // sharedConfigs are one to three configs of the stack's. Their variables

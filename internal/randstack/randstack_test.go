@@ -32,9 +32,11 @@ func stackWith(seed uint64, i int, opts Options) []byte {
 // come only with Options.LeftToServer.
 func TestLeftToServer(t *testing.T) {
 	markers := []string{`"not-an-ip"`, `"spec.bogus"`, `"not a valid"`, `"Robot"`}
+	// Such values are rare (a few in 500 stacks): four times as many
+	// stacks find some whatever the draws before them.
 	count := func(opts Options) int {
 		n := 0
-		for i := range stacks {
+		for i := range 4 * stacks {
 			src := stackWith(1, i, opts)
 			for _, m := range markers {
 				n += bytes.Count(src, []byte(m))
