@@ -66,8 +66,9 @@ func TestImportStacks(t *testing.T) {
 	}
 }
 
-// TestImportNegativeControl: an object import cannot say is a
-// difference, exit 1, against the real server's objects too.
+// TestImportNegativeControl: an object import cannot say (a second
+// headless Service of an app) is a difference, exit 1, against the real
+// server's objects too.
 func TestImportNegativeControl(t *testing.T) {
 	createNamespace(t, "import-control")
 	doc := `apiVersion: apps/v1
@@ -83,6 +84,14 @@ spec:
 apiVersion: v1
 kind: Service
 metadata: {name: app-peers, namespace: import-control}
+spec:
+  clusterIP: None
+  selector: {app: app}
+  ports: [{name: http, port: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: app-mesh, namespace: import-control}
 spec:
   clusterIP: None
   selector: {app: app}

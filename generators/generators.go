@@ -135,6 +135,15 @@ func App(s *schema.Stack, a *schema.App) ([]Object, error) {
 	if hpa := HorizontalPodAutoscaler(s, a); hpa != nil {
 		objs = append(objs, hpa)
 	}
+	if ing := Ingress(s, a); ing != nil {
+		objs = append(objs, ing)
+	}
+	if pdb := PodDisruptionBudget(s, a); pdb != nil {
+		objs = append(objs, pdb)
+	}
+	if pol := NetworkPolicy(s, a); pol != nil {
+		objs = append(objs, pol)
+	}
 	switch a.Kind {
 	case schema.KindDeployment:
 		objs = append(objs, Deployment(s, a))

@@ -54,6 +54,8 @@ func (l *loader) app(app *App, raw any) *appChecker {
 	c.mountPaths()
 	c.expose()
 	c.headless()
+	c.ingress()
+	c.disruption()
 	c.downward()
 	c.annotations()
 	c.labels()

@@ -11,6 +11,8 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 )
 
 // Keys of overrides beside the objects'.
@@ -47,6 +49,15 @@ func AppObjects(a *App) []ObjectRef {
 	}
 	if a.Expose.Type != ExposeNone && len(a.ServicePorts()) > 0 {
 		objs = append(objs, ObjectRef{"Service", a.Name})
+	}
+	if a.Expose.Ingress != nil && a.Expose.Type != ExposeNone && len(a.ServicePorts()) > 0 {
+		objs = append(objs, ObjectRef{"Ingress", a.Name})
+	}
+	if a.Disruption != nil {
+		objs = append(objs, ObjectRef{"PodDisruptionBudget", a.Name})
+	}
+	if a.NetworkPolicy {
+		objs = append(objs, ObjectRef{"NetworkPolicy", a.Name})
 	}
 	if a.CreatesServiceAccount() {
 		objs = append(objs, ObjectRef{"ServiceAccount", a.ServiceAccountName()})
@@ -101,6 +112,9 @@ var overrideTypes = map[string]reflect.Type{
 	"PersistentVolumeClaim":   reflect.TypeFor[corev1.PersistentVolumeClaim](),
 	"ServiceAccount":          reflect.TypeFor[corev1.ServiceAccount](),
 	"HorizontalPodAutoscaler": reflect.TypeFor[autoscalingv2.HorizontalPodAutoscaler](),
+	"Ingress":                 reflect.TypeFor[networkingv1.Ingress](),
+	"PodDisruptionBudget":     reflect.TypeFor[policyv1.PodDisruptionBudget](),
+	"NetworkPolicy":           reflect.TypeFor[networkingv1.NetworkPolicy](),
 }
 
 // overrides checks the app's overrides: each names something the app
@@ -400,7 +414,7 @@ var objectNative = map[string]map[string]string{
 		"spec.revisionHistoryLimit": "revisionHistoryLimit", "spec.progressDeadlineSeconds": "progressDeadlineSeconds",
 	},
 	"StatefulSet": {
-		"spec.replicas": "replicas", "spec.serviceName": "the app's name (the headless Service is named after it)",
+		"spec.replicas": "replicas", "spec.serviceName": "headless.name",
 		"spec.volumeClaimTemplates": "storage", "spec.podManagementPolicy": "podManagementPolicy", "spec.updateStrategy": "updateStrategy",
 		"spec.minReadySeconds": "minReadySeconds", "spec.revisionHistoryLimit": "revisionHistoryLimit",
 	},
@@ -422,6 +436,19 @@ var objectNative = map[string]map[string]string{
 	"Service": {
 		"spec.type": "expose.type", "spec.sessionAffinity": "expose.sessionAffinity", "spec.externalTrafficPolicy": "expose.externalTrafficPolicy",
 		"spec.loadBalancerSourceRanges": "expose.loadBalancerSourceRanges", "spec.publishNotReadyAddresses": "expose.publishNotReadyAddresses",
+		"spec.loadBalancerIP": "expose.loadBalancerIP",
+	},
+	"Ingress": {
+		"spec.rules": "expose.ingress.hosts and expose.ingress.paths", "spec.tls": "expose.ingress.tls",
+		"spec.ingressClassName": "expose.ingress.className", "spec.defaultBackend": "expose.ingress.paths",
+	},
+	"PodDisruptionBudget": {
+		"spec.selector": "the app it belongs to", "spec.minAvailable": "disruption.minAvailable",
+		"spec.maxUnavailable": "disruption.maxUnavailable", "spec.unhealthyPodEvictionPolicy": "disruption.unhealthyPodEvictionPolicy",
+	},
+	"NetworkPolicy": {
+		"spec.podSelector": "the app it belongs to", "spec.ingress": "uses (the apps that use this one)",
+		"spec.egress": "uses and networkPolicies.egress", "spec.policyTypes": "networkPolicies.egress",
 	},
 	"ConfigMap":             {"data": "config.env and config.files", "binaryData": "config.files"},
 	"PersistentVolumeClaim": {"spec.resources.requests.storage": "storage.<volume>.size", "spec.accessModes": "storage.<volume>.accessModes", "spec.storageClassName": "storage.<volume>.storageClass"},

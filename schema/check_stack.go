@@ -83,6 +83,10 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 				field = []string{"kind"}
 			case o.Kind == "ConfigMap":
 				field = []string{"config"}
+			case o.Kind == "Ingress":
+				field = []string{"expose", "ingress"}
+			case o.Kind == "PodDisruptionBudget":
+				field = []string{"disruption"}
 			}
 			claim(o.Kind, s.Namespace, o.Name, source{c, field})
 		}

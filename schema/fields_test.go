@@ -203,6 +203,7 @@ var keyAt = map[string]string{
 	"apps.*.initContainers.[].ports": "debug",
 	"apps.*.overrides":               "deployment",
 	"apps.*.uses":                    "dep",
+	"apps.*.expose.ingress.paths":    "/shop",
 	"objects":                        "extra",
 	"apps.*.objects":                 "extra",
 }
@@ -220,6 +221,13 @@ var companions = map[string][]map[string]any{
 	"apps.*.storage.*":           {{"size": "1Gi"}, {"type": "emptyDir"}, {"configMap": "shared"}},
 	"apps.*.secrets.files.*":     {{"items": map[string]any{"k": "k.txt"}}},
 	"apps.*.updateStrategy":      {{"maxUnavailable": 0}},
+	"apps.*.disruption":          {{"maxUnavailable": 1}},
+}
+
+// appNeeds are what a field needs of the app beside the base stack's:
+// a choice of a port needs a second one.
+var appNeeds = map[string]map[string]any{
+	"apps.*.expose.ingress.paths.*.port": {"ports": map[string]any{"http": 8080, "metrics": 9090}},
 }
 
 var exec = map[string]any{"exec": map[string]any{"command": []any{"true"}}}
@@ -292,6 +300,7 @@ func (s *sampler) reaches(t *testing.T, l leaf) bool {
 	for _, kind := range []string{"deployment", "statefulset", "daemonset", "job", "cronjob"} {
 		for companion := -1; companion < 3; companion++ { // none, then each
 			stack := baseStack(kind)
+			maps.Copy(stack["apps"].(map[string]any)["web"].(map[string]any), deepCopy(appNeeds[l.path()]).(map[string]any))
 			s.build(stack, l, companion)
 			renders := map[string]bool{}
 			for _, v := range append([]any{nil}, values...) {
@@ -352,6 +361,8 @@ func baseStack(kind string) map[string]any {
 			"web": web,
 			"dep": map[string]any{"image": "dep:1.0", "ports": map[string]any{"db": 5432}},
 			"db":  map[string]any{"kind": "statefulset", "image": "db:1.0", "ports": map[string]any{"pg": 5432}},
+			// an Ingress, for what the stack says of ingress controllers
+			"front": map[string]any{"image": "front:1.0", "ports": map[string]any{"http": 80}, "expose": map[string]any{"ingress": map[string]any{"hosts": []any{"front.example.com"}}}},
 		},
 	}
 }

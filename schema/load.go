@@ -203,6 +203,7 @@ func (l *loader) load() (*Stack, error) {
 		}
 	}
 	l.dependencies(s, checkers, names)
+	l.network(s, checkers)
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
 		// after dependencies: they wire env too
 		checkers[name].envRefs()

@@ -25,6 +25,8 @@ type Stack struct {
 	Objects map[string]map[string]any `json:"objects"`
 	// Configs are the stack's configs, by name, which apps share.
 	Configs map[string]*Config `json:"configs"`
+	// NetworkPolicies, when set, gives each app a NetworkPolicy.
+	NetworkPolicies *NetworkPolicies `json:"networkPolicies"`
 	// Apps sorted by name.
 	Apps []App `json:"-"`
 	// Warnings found while loading: valid input that is probably a mistake.
@@ -66,6 +68,11 @@ type App struct {
 	// Headless is the app's headless Service: a statefulset's (always
 	// rendered), or another kind's when set.
 	Headless *Headless `json:"headless"`
+	// Disruption is the app's PodDisruptionBudget.
+	Disruption *Disruption `json:"disruption"`
+	// NetworkPolicy is whether the app gets a NetworkPolicy: the stack's
+	// networkPolicies, set by Load.
+	NetworkPolicy bool `json:"-"`
 	// Overrides are fragments of what kdecl renders, by what they patch:
 	// OverridePod, OverrideContainer, or an object's OverrideKey.
 	Overrides map[string]map[string]any `json:"overrides"`
@@ -560,7 +567,50 @@ type Expose struct {
 	LoadBalancerSourceRanges []string          `json:"loadBalancerSourceRanges"`
 	PublishNotReadyAddresses bool              `json:"publishNotReadyAddresses"`
 	LoadBalancerIP           string            `json:"loadBalancerIP"`
+	Ingress                  *Ingress          `json:"ingress"`
 }
+
+// Ingress routes HTTP to the app's Service.
+type Ingress struct {
+	Hosts []string `json:"hosts"`
+	// Paths by path; Load defaults them to "/" and each one's port and
+	// path type.
+	Paths       map[string]IngressPath `json:"paths"`
+	ClassName   string                 `json:"className"`
+	TLS         *IngressTLS            `json:"tls"`
+	Annotations map[string]string      `json:"annotations"`
+}
+
+// IngressPath is where a path goes: a port of the app's Service.
+type IngressPath struct {
+	Port     string `json:"port"`
+	PathType string `json:"pathType"`
+}
+
+// IngressTLS terminates TLS with a Secret's certificate.
+type IngressTLS struct {
+	Secret string `json:"secret"`
+}
+
+// Disruption is an app's PodDisruptionBudget.
+type Disruption struct {
+	MinAvailable               *intstr.IntOrString `json:"minAvailable"`
+	MaxUnavailable             *intstr.IntOrString `json:"maxUnavailable"`
+	UnhealthyPodEvictionPolicy string              `json:"unhealthyPodEvictionPolicy"`
+}
+
+// NetworkPolicies say how the apps' NetworkPolicies are derived.
+type NetworkPolicies struct {
+	// Egress is EgressUses (the default) or EgressAny.
+	Egress           string `json:"egress"`
+	IngressNamespace string `json:"ingressNamespace"`
+}
+
+// The egress of NetworkPolicies.
+const (
+	EgressUses = "uses"
+	EgressAny  = "any"
+)
 
 // Headless names an app's headless Service.
 type Headless struct {

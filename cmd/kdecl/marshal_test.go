@@ -60,7 +60,7 @@ func TestMarshalFast(t *testing.T) {
 	}
 	t.Run("random", func(t *testing.T) {
 		objects, fast := 0, 0
-		for i := range 200 {
+		for i := range 250 {
 			dir := t.TempDir()
 			src := randstack.Stack(rand.New(rand.NewPCG(5, uint64(i))), fmt.Sprintf("ns-%d", i), randstack.Options{})
 			if err := os.WriteFile(filepath.Join(dir, "stack.cue"), src, 0o644); err != nil {

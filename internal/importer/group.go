@@ -58,6 +58,9 @@ type Plan struct {
 	// NamespaceDoc is the Namespace read that is the stack's, which kdecl
 	// renders itself.
 	NamespaceDoc *manifest.Doc
+	// ObjectsOnly are kinds that StackOf keeps as objects, not native
+	// fields.
+	ObjectsOnly map[string]bool
 	// ObjectNames are the objects that StackOf renamed, as Kind/name.
 	ObjectNames map[string]string
 	// Secrets are the Secrets the pods refer to, and those given: kdecl

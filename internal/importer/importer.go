@@ -31,8 +31,34 @@ func Import(docs []manifest.Doc, name string, notes ...string) (*Result, error) 
 	for _, d := range docs {
 		undefault(d)
 	}
+	res, err := importAs(docs, name, notes, nil)
+	if err == nil && !slices.ContainsFunc(res.Report.Differences, nativeDifference) {
+		return res, nil
+	}
+	// Said natively, an Ingress, budget or network policy renders
+	// otherwise: as objects, they render as read.
+	objectsOnly := map[string]bool{}
+	for _, k := range nativeKinds {
+		objectsOnly[k] = true
+	}
+	if plain, perr := importAs(docs, name, notes, objectsOnly); perr == nil && (err != nil || len(plain.Report.Differences) < len(res.Report.Differences)) {
+		return plain, nil
+	}
+	return res, err
+}
+
+// nativeDifference says whether a difference is of an object import may
+// say as a native field.
+func nativeDifference(d Difference) bool {
+	kind, _, _ := strings.Cut(d.Object, "/")
+	return slices.Contains(nativeKinds, kind)
+}
+
+// importAs imports docs, keeping the kinds of objectsOnly as objects.
+func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[string]bool) (*Result, error) {
 	p := Group(docs)
-	p.Notes = append(notes, p.Notes...)
+	p.ObjectsOnly = objectsOnly
+	p.Notes = append(slices.Clone(notes), p.Notes...)
 	st, err := StackOf(p, name)
 	if err != nil {
 		return nil, err

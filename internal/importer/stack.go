@@ -30,6 +30,11 @@ type Stack struct {
 	Configs       map[string]map[string]any
 	// Objects are the objects of no app, by name.
 	Objects map[string]any
+	// NetworkPolicies are the stack's networkPolicies, nil for none.
+	NetworkPolicies map[string]any
+	// policies are the NetworkPolicies read that networkPolicies says,
+	// by name, with their apps.
+	policies map[string]string
 	// Left is what neither kdecl's fields nor overrides can say, by app
 	// ("" for the stack's objects), one line each.
 	Left map[string][]string
@@ -73,6 +78,9 @@ func (s *Stack) Write() ([]byte, error) {
 	}
 	if len(s.Configs) > 0 {
 		top["configs"] = s.Configs
+	}
+	if s.NetworkPolicies != nil {
+		top["networkPolicies"] = s.NetworkPolicies
 	}
 	if len(s.Objects) > 0 {
 		top["objects"] = s.Objects
@@ -169,7 +177,7 @@ func StackOf(p *Plan, name string) (*Stack, error) {
 			delete(s.Apps[a.Name], "replicas")
 			s.Notes = append(s.Notes, fmt.Sprintf("app %s: no replicas, HorizontalPodAutoscaler %s scales it", a.Name, d.Name()))
 		}
-		if s.autoscale(p, d) || s.serviceAccount(p, d) {
+		if s.autoscale(p, d) || s.serviceAccount(p, d) || s.ingress(p, d) || s.disruption(p, d) || s.networkPolicies(p, d) {
 			continue
 		}
 		obj, app := s.object(d, l)

@@ -193,7 +193,6 @@ func TestRoundTripShop(t *testing.T) {
 		"ConfigMap/web-settings : web-settings → web-config",
 		"StatefulSet/db container: postgres → db",
 		"DaemonSet/node-agent container: agent → node-agent",
-		"PodDisruptionBudget/web : web → web-poddisruptionbudget",
 	}
 	if diff := cmp.Diff(want, renamed); diff != "" {
 		t.Errorf("renamed (-want +got):\n%s", diff)
@@ -202,7 +201,7 @@ func TestRoundTripShop(t *testing.T) {
 	if diff := cmp.Diff(wantRecreate, res.Report.Recreate); diff != "" {
 		t.Errorf("recreate (-want +got):\n%s", diff)
 	}
-	for _, field := range []string{"overrides", "objects", "fieldEnv", "resourceEnv", "secrets", "podAnnotations", "serviceAccount", "terminationGracePeriodSeconds", "uses", "sidecars"} {
+	for _, field := range []string{"overrides", "disruption", "fieldEnv", "resourceEnv", "secrets", "podAnnotations", "serviceAccount", "terminationGracePeriodSeconds", "uses", "sidecars"} {
 		if res.Stack.Apps["web"][field] == nil {
 			t.Errorf("web has no %s", field)
 		}

@@ -94,6 +94,16 @@ func (g *gen) stack(namespace string) []byte {
 	if g.p(0.3) {
 		top.set("labels", g.labels())
 	}
+	if g.p(0.25) {
+		np := &object{}
+		if g.p(0.4) {
+			np.set("egress", pick(g, "uses", "any"))
+		}
+		if g.p(0.4) {
+			np.set("ingressNamespace", pick(g, "ingress-nginx", "kube-system", g.dnsLabel(g.between(1, 63))))
+		}
+		top.set("networkPolicies", np)
+	}
 	objects := &object{}
 	if g.p(0.25) {
 		objects = s.objects(nil)
@@ -545,10 +555,104 @@ func (s *stackGen) expose(a *app, o *object, forceService bool) {
 			e.set("publishNotReadyAddresses", g.p(0.5))
 		}
 	}
+	// Not on a job's Service, which import keeps as an object.
+	if batch := a.kind == "job" || a.kind == "cronjob"; len(a.ports) > 0 && a.expose != "none" && !batch && g.p(0.2) || g.rare() && !batch {
+		e.set("ingress", s.ingress(a))
+	}
 	if !e.empty() || g.p(0.05) {
 		o.set("expose", e)
 	}
 	s.headless(a, o)
+	if g.p(0.15) {
+		s.disruption(a, o)
+	}
+}
+
+// ingress is an Ingress to the app's Service: hosts of the app's own, so
+// that two apps route none alike, except at the stack's risk.
+func (s *stackGen) ingress(a *app) *object {
+	g := s.gen
+	in := &object{}
+	if g.p(0.7) {
+		var hosts list
+		for i := range g.count(1, 3) {
+			h := fmt.Sprintf("h%d.%s.example.com", i, a.name)
+			switch {
+			case g.rare():
+				h = pick(g, "203.0.113.1", "Shop.example.com", "*.example.com", "shop.example.com", "a_b.example.com")
+			case g.p(0.2):
+				h = "*." + h
+			}
+			hosts = append(hosts, h)
+		}
+		in.set("hosts", hosts)
+	}
+	var service []port
+	for _, p := range a.ports {
+		if !p.podOnly {
+			service = append(service, p)
+		}
+	}
+	if len(service) > 1 || g.p(0.4) {
+		paths := &object{}
+		for _, path := range []string{"/", "/api", "/v1/items"}[:g.count(1, 3)] {
+			if g.rare() {
+				path = pick(g, "/a//b", "/x/.", "/%2F", "/y/..")
+			}
+			p := &object{}
+			if len(service) > 1 || g.p(0.5) {
+				name := "unknown"
+				if len(service) > 0 && !g.rare() {
+					name = pick(g, service...).name
+				}
+				p.set("port", name)
+			}
+			if g.p(0.4) {
+				p.set("pathType", pick(g, "Prefix", "Exact", "ImplementationSpecific"))
+			}
+			paths.set(path, p)
+		}
+		in.set("paths", paths)
+	}
+	if g.p(0.3) {
+		in.set("className", pick(g, "nginx", "traefik", g.dnsSubdomain()))
+	}
+	if g.p(0.3) {
+		in.set("tls", obj("secret", g.dnsSubdomain()))
+	}
+	if g.p(0.2) {
+		in.set("annotations", g.annotations())
+	}
+	return in
+}
+
+// disruption is a PodDisruptionBudget: one of its numbers, except at the
+// stack's risk, which also sets one on kinds that take none.
+func (s *stackGen) disruption(a *app, o *object) {
+	g := s.gen
+	if (a.kind == "job" || a.kind == "cronjob" || a.kind == "daemonset") && !g.rare() {
+		return
+	}
+	value := func() any {
+		if g.p(0.5) {
+			return pick[any](g, int64(0), int64(1), int64(2), a.replicas)
+		}
+		return pick[any](g, "25%", "50%", "100%", "0%", "150%")
+	}
+	d := &object{}
+	switch {
+	case g.rare():
+		d.set("minAvailable", value())
+		d.set("maxUnavailable", value())
+	case g.p(0.5):
+		d.set("minAvailable", value())
+	default:
+		d.set("maxUnavailable", value())
+	}
+	if g.p(0.3) {
+		d.set("unhealthyPodEvictionPolicy", pick(g, "IfHealthyBudget", "AlwaysAllow"))
+	}
+	o.set("disruption", d)
 }
 
 // headless asks for a headless Service: a statefulset's under another
