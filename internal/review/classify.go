@@ -2,6 +2,7 @@ package review
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"path"
@@ -77,6 +78,8 @@ func removed(o *object) Change {
 		for _, t := range claimTemplates(o) {
 			b.add(DataLoss, "its claims %s-%s-<n> stay, with their data, unused; delete them to free the volumes", t, o.name)
 		}
+	case "NetworkPolicy":
+		b.add(Exposure, "once deleted, the pods it selects admit all traffic unless another policy selects them")
 	}
 	return b.done()
 }
@@ -369,6 +372,25 @@ func exposure(b *builder, old, new *object) {
 		if len(added) > 0 {
 			b.add(Exposure, "the Ingress routes %s", strings.Join(added, ", "))
 		}
+	case "NetworkPolicy":
+		if old == nil {
+			break // a new policy only admits less
+		}
+		oldAdmits := policyAdmits(oldFields)
+		for _, dir := range []string{"Ingress", "Egress"} {
+			if policyLimits(oldFields, dir) && !policyLimits(new.fields, dir) {
+				b.add(Exposure, "the policy no longer limits %s: its pods admit all of it unless another policy selects them", strings.ToLower(dir))
+			}
+		}
+		var wider []string
+		for _, a := range policyAdmits(new.fields) {
+			if !slices.Contains(oldAdmits, a) {
+				wider = append(wider, a)
+			}
+		}
+		if len(wider) > 0 {
+			b.add(Exposure, "the policy admits %s", strings.Join(wider, "; "))
+		}
 	}
 	path, ok := templatePaths[new.kind]
 	if !ok {
@@ -548,6 +570,58 @@ func servicePorts(svc map[string]any) []string {
 			proto = "TCP"
 		}
 		out = append(out, fmt.Sprintf("%v/%s", manifest.Get(p, "port"), proto))
+	}
+	return out
+}
+
+// policyLimits says whether a NetworkPolicy limits traffic of a
+// direction, Ingress or Egress.
+func policyLimits(pol map[string]any, dir string) bool {
+	types, _ := manifest.Get(pol, "spec", "policyTypes").([]any)
+	return slices.Contains(types, any(dir))
+}
+
+// policyAdmits is what a NetworkPolicy admits, one line per peer and
+// port of each rule of a direction it limits, such as "ingress from
+// {"podSelector":...} on 8080/TCP".
+func policyAdmits(pol map[string]any) []string {
+	var out []string
+	for _, d := range []struct{ dir, rules, peers, word string }{
+		{"Ingress", "ingress", "from", "ingress from"}, {"Egress", "egress", "to", "egress to"},
+	} {
+		if !policyLimits(pol, d.dir) {
+			continue
+		}
+		rules, _ := manifest.Get(pol, "spec", d.rules).([]any)
+		for _, r := range rules {
+			peers, _ := manifest.Get(r, d.peers).([]any)
+			ports, _ := manifest.Get(r, "ports").([]any)
+			peerText := []string{"anywhere"}
+			if len(peers) > 0 {
+				peerText = nil
+				for _, p := range peers {
+					b, _ := json.Marshal(p)
+					peerText = append(peerText, string(b))
+				}
+			}
+			portText := []string{"every port"}
+			if len(ports) > 0 {
+				portText = nil
+				for _, p := range ports {
+					port := fmt.Sprint(manifest.Get(p, "port"))
+					if manifest.Get(p, "port") == nil {
+						port = "every port"
+					}
+					protocol, _ := manifest.Get(p, "protocol").(string)
+					portText = append(portText, port+"/"+cmp.Or(protocol, "TCP"))
+				}
+			}
+			for _, peer := range peerText {
+				for _, port := range portText {
+					out = append(out, d.word+" "+peer+" on "+port)
+				}
+			}
+		}
 	}
 	return out
 }

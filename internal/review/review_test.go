@@ -144,3 +144,52 @@ func TestNodeExposure(t *testing.T) {
 		})
 	}
 }
+
+// TestNetworkExposure: a network policy that admits more, limits a
+// direction no more, or is removed, and an Ingress that routes a new
+// host, are exposure; a policy that admits less is not.
+func TestNetworkExposure(t *testing.T) {
+	const pol = "kind: NetworkPolicy\nmetadata: {name: api, namespace: n}\nspec:\n  podSelector: {matchLabels: {app: api}}\n  policyTypes: [Ingress, Egress]\n"
+	base := pol + "  ingress:\n  - from: [{podSelector: {matchLabels: {app: web}}}]\n    ports: [{port: 8080, protocol: TCP}, {port: 9090, protocol: TCP}]\n  egress: [{ports: [{port: 53, protocol: UDP}]}]\n"
+	const ing = "kind: Ingress\nmetadata: {name: web, namespace: n}\nspec:\n  rules:\n  - host: shop.example.com\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {name: http}}}}]}\n"
+	for _, tc := range []struct {
+		name       string
+		old, new   []File
+		exposure   bool
+		wantInText string
+	}{
+		{"a peer more", []File{{"p.yaml", []byte(base)}},
+			[]File{{"p.yaml", []byte(strings.Replace(base, "- from: [{podSelector: {matchLabels: {app: web}}}]", "- from: [{podSelector: {matchLabels: {app: web}}}, {podSelector: {matchLabels: {app: cron}}}]", 1))}},
+			true, `ingress from {"podSelector":{"matchLabels":{"app":"cron"}}} on 8080/TCP`},
+		{"a port more", []File{{"p.yaml", []byte(base)}},
+			[]File{{"p.yaml", []byte(strings.Replace(base, "{port: 9090, protocol: TCP}", "{port: 9090, protocol: TCP}, {port: 6060, protocol: TCP}", 1))}},
+			true, "on 6060/TCP"},
+		{"every port", []File{{"p.yaml", []byte(base)}},
+			[]File{{"p.yaml", []byte(strings.Replace(base, "    ports: [{port: 8080, protocol: TCP}, {port: 9090, protocol: TCP}]\n", "", 1))}},
+			true, "on every port"},
+		{"egress open", []File{{"p.yaml", []byte(base)}},
+			[]File{{"p.yaml", []byte(strings.Replace(base, "[Ingress, Egress]", "[Ingress]", 1))}},
+			true, "no longer limits egress"},
+		{"removed", []File{{"p.yaml", []byte(base)}}, nil, true, "admit all traffic"},
+		{"a port less", []File{{"p.yaml", []byte(base)}},
+			[]File{{"p.yaml", []byte(strings.Replace(base, ", {port: 9090, protocol: TCP}", "", 1))}},
+			false, ""},
+		{"a host more", []File{{"i.yaml", []byte(ing)}},
+			[]File{{"i.yaml", []byte(strings.Replace(ing, "  rules:\n", "  rules:\n  - host: api.example.com\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {name: http}}}}]}\n", 1))}},
+			true, "routes api.example.com/"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			changes, err := Compare(tc.old, tc.new)
+			if err != nil || len(changes) != 1 {
+				t.Fatalf("changes %+v, err %v; want one", changes, err)
+			}
+			c := changes[0]
+			if got := slices.Contains(c.Classes, Exposure); got != tc.exposure {
+				t.Errorf("exposure %v, want %v: %+v", got, tc.exposure, c)
+			}
+			if text := fmt.Sprint(c); tc.wantInText != "" && !strings.Contains(text, tc.wantInText) {
+				t.Errorf("%s does not say %q", text, tc.wantInText)
+			}
+		})
+	}
+}
