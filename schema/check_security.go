@@ -30,8 +30,10 @@ func (l *loader) security(s *Stack, checkers map[string]*appChecker) {
 		switch {
 		case own:
 			at("security")
+			at("security", "runAsUser")
 		case s.Security != nil:
 			a.Fields["security"] = l.position(l.nearestPos([]string{"security"}))
+			a.Fields["security.runAsUser"] = l.position(l.nearestPos([]string{"security", "runAsUser"}))
 		}
 		for _, key := range sortedKeys(a.Overrides) {
 			at("overrides", key)

@@ -153,10 +153,16 @@ func (c *check) pod(meta *metav1.ObjectMeta, spec *corev1.PodSpec) schema.Errors
 }
 
 // native is the field of the app that makes the pod fail r without
-// overrides: a host port or a hostPath volume, else its profile.
+// overrides: a host port, a hostPath volume, the user of its profile,
+// else its profile.
 func (c *check) native(r policy.CheckResult) string {
 	var suffix string
 	switch r.ForbiddenReason {
+	case "runAsUser=0":
+		if s := c.app.Security; s != nil && s.RunAsUser != nil {
+			return "security.runAsUser"
+		}
+		return "security"
 	case "hostPort", "host ports":
 		suffix = ".hostPort"
 	case "hostPath volumes", "restricted volume types":
