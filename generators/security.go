@@ -11,30 +11,36 @@ import (
 // WaitImage has it.
 const WaitUser int64 = 65534
 
-// secure applies the app's security profile to its pod: restricted sets
-// what the Pod Security Standard restricted requires of the pod and of
-// every container, and each profile sets the options the app gives
-// (read-only root file system, user, group, fsGroup). Overrides are
+// secure applies the app's security profile to its pod. Overrides are
 // applied after it, so a user's securityContext wins.
 func secure(a *schema.App, spec *corev1.PodSpec) {
-	sec := a.Security
-	if sec == nil {
+	if a.Security == nil {
 		return
-	}
-	restricted := sec.Profile == schema.ProfileRestricted
-	pod := &corev1.PodSecurityContext{RunAsUser: sec.RunAsUser, RunAsGroup: sec.RunAsGroup, FSGroup: sec.FSGroup}
-	if restricted {
-		pod.RunAsNonRoot = ptr(true)
-		pod.SeccompProfile = &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}
-	}
-	if restricted || sec.RunAsUser != nil || sec.RunAsGroup != nil || sec.FSGroup != nil {
-		spec.SecurityContext = pod
 	}
 	waits := map[string]bool{}
 	for _, d := range a.Dependencies {
 		if d.Wait {
 			waits[schema.WaitContainerName(d.App)] = true
 		}
+	}
+	Harden(a.Security, waits, spec)
+}
+
+// Harden sets the securityContexts of spec as the profile sec says:
+// restricted sets what the Pod Security Standard restricted requires of
+// the pod and of every container, and each profile sets the options it
+// gives (read-only root file system, user, group, fsGroup). waits are
+// the containers that wait for dependencies, which run as WaitUser under
+// restricted unless sec names a user.
+func Harden(sec *schema.Security, waits map[string]bool, spec *corev1.PodSpec) {
+	restricted := sec.Profile == schema.ProfileRestricted
+	if restricted || sec.RunAsUser != nil || sec.RunAsGroup != nil || sec.FSGroup != nil {
+		pod := &corev1.PodSecurityContext{RunAsUser: sec.RunAsUser, RunAsGroup: sec.RunAsGroup, FSGroup: sec.FSGroup}
+		if restricted {
+			pod.RunAsNonRoot = ptr(true)
+			pod.SeccompProfile = &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}
+		}
+		spec.SecurityContext = pod
 	}
 	harden := func(c *corev1.Container) {
 		ctx := &corev1.SecurityContext{}

@@ -30,6 +30,8 @@ type Stack struct {
 	Configs       map[string]map[string]any
 	// Objects are the objects of no app, by name.
 	Objects map[string]any
+	// PodSecurity is the stack's podSecurity, from its Namespace's labels.
+	PodSecurity any
 	// Left is what neither kdecl's fields nor overrides can say, by app
 	// ("" for the stack's objects), one line each.
 	Left map[string][]string
@@ -76,6 +78,9 @@ func (s *Stack) Write() ([]byte, error) {
 	}
 	if len(s.Objects) > 0 {
 		top["objects"] = s.Objects
+	}
+	if s.PodSecurity != nil {
+		top["podSecurity"] = s.PodSecurity
 	}
 	top["apps"] = s.Apps
 	fields, err := jsonMap(top)
@@ -143,6 +148,7 @@ func StackOf(p *Plan, name string) (*Stack, error) {
 		s.left("", "%s", u)
 	}
 	s.usesEnv(p)
+	s.PodSecurity = podSecurity(p.NamespaceDoc)
 	l := importLinks(p, name, s.portNames)
 	for name, sc := range p.Shared {
 		if _, ok := s.Configs[name]; ok {
@@ -349,9 +355,13 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	if len(spec.Containers) == 0 {
 		return nil, fmt.Errorf("no containers")
 	}
+	sec := security(p, spec) // before the containers are read
 	mi := mainContainer(a.Workload, spec)
 	c := spec.Containers[mi]
 	app := map[string]any{}
+	if sec != nil {
+		app["security"] = sec
+	}
 	basics(c, app)
 	if kind != "deployment" {
 		app["kind"] = kind

@@ -64,8 +64,6 @@ type stackGen struct {
 	crd       string  // the API group of the stack's custom resource
 	extra     []field // objects of the stack's that apps need: the CRD
 	configs   []sharedConfig
-	// podSecurity is the level the stack's namespace enforces, or "".
-	podSecurity string
 }
 
 // sharedConfig is what an app that uses a config of the stack's gets.
@@ -102,14 +100,6 @@ func (g *gen) stack(namespace string) []byte {
 	if g.p(0.25) {
 		top.set("configs", s.sharedConfigs())
 	}
-	if g.p(0.2) {
-		var ps any
-		ps, s.podSecurity = g.podSecurity()
-		top.set("podSecurity", ps)
-	}
-	if g.p(0.15) {
-		top.set("security", g.security(s.podSecurity))
-	}
 	apps := &object{}
 	n := pick(g, 0, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 5, 6)
 	if g.p(0.03) {
@@ -124,6 +114,7 @@ func (g *gen) stack(namespace string) []byte {
 		top.set("objects", objects)
 	}
 	top.set("apps", apps)
+	g.securityFields(top, apps)
 	return source(pkg, top)
 }
 
@@ -370,9 +361,6 @@ func (s *stackGen) app() (string, *object) {
 	}
 	if g.p(0.35) {
 		o.set("overrides", s.overrides(a, p, volumes))
-	}
-	if g.p(0.25) || (s.podSecurity != "" && g.p(0.6)) {
-		o.set("security", g.security(s.podSecurity))
 	}
 	return a.name, o
 }

@@ -1,5 +1,25 @@
 package randstack
 
+// securityFields sets the stack's podSecurity and security and the
+// apps' security. They are drawn last, so that what the stack is
+// otherwise stays what it was for a seed before they were drawn.
+func (g *gen) securityFields(top, apps *object) {
+	var level string
+	if g.p(0.2) {
+		var ps any
+		ps, level = g.podSecurity()
+		top.set("podSecurity", ps)
+	}
+	if g.p(0.15) {
+		top.set("security", g.security(level))
+	}
+	for _, f := range apps.fields {
+		if g.p(0.25) || (level != "" && g.p(0.6)) {
+			f.value.(*object).set("security", g.security(level))
+		}
+	}
+}
+
 // podSecurity is the stack's podSecurity, a level or {level, version},
 // and the level, for the apps' profiles to meet it more often than not.
 func (g *gen) podSecurity() (any, string) {
