@@ -5,7 +5,17 @@ package schema
 // generation names: it runs on the generated pods, where no CUE is.
 // Only the apps it checks pay for the lookups.
 func (l *loader) security(s *Stack, checkers map[string]*appChecker) {
+	for _, k := range []string{"pod-security.kubernetes.io/enforce", "pod-security.kubernetes.io/enforce-version"} {
+		if _, ok := s.Labels[k]; ok {
+			l.errorAt(l.lookup([]string{"labels", k}), "", fieldString([]string{"labels", k}),
+				"kdecl sets the Namespace's Pod Security labels from podSecurity, and checks the pods against it; set podSecurity instead")
+		}
+	}
 	checked := s.PodSecurity != nil
+	if checked && s.Namespace == "" {
+		l.warnings = append(l.warnings, l.newError(l.nearestPos([]string{"podSecurity"}), "", "podSecurity",
+			"the stack has no namespace, so kdecl renders no Namespace to label: the pods are checked against the level, but no namespace enforces it"))
+	}
 	if checked {
 		s.Fields = map[string]Position{}
 		at := func(path ...string) { s.Fields[fieldString(path)] = l.position(l.nearestPos(path)) }
