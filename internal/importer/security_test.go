@@ -3,6 +3,8 @@ package importer
 import (
 	"strings"
 	"testing"
+
+	"github.com/kdecl/kdecl/internal/manifest"
 )
 
 // TestSecurityRoundTrip: pods whose securityContexts are exactly a
@@ -70,5 +72,61 @@ apps: cache: {image: "cache:1", security: {profile: "none", readOnlyRootFilesyst
 				}
 			}
 		})
+	}
+}
+
+// TestSecurityNotMet: manifests whose pods do not meet the level their
+// Namespace enforces, or the profile their securityContexts say, import
+// without podSecurity and security, which kdecl would refuse to render,
+// saying so; the label is a change of the Namespace's labels, and the
+// securityContexts overrides.
+func TestSecurityNotMet(t *testing.T) {
+	docs, err := manifest.Parse("m.yaml", []byte(`apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels: {pod-security.kubernetes.io/enforce: restricted}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      hostNetwork: true
+      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+      containers:
+      - name: web
+        image: web:1
+        securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range docs {
+		manifest.Clean(d.Object)
+	}
+	res, err := Import(docs, "shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(res.Source)
+	for _, n := range []string{"podSecurity:", "security: "} {
+		if strings.Contains(src, n) {
+			t.Errorf("the stack has %q:\n%s", n, src)
+		}
+	}
+	for _, w := range []string{"hostNetwork", "runAsNonRoot", "Pod Security labels enforce a level its pods do not meet",
+		"app web: its securityContexts are a profile of kdecl's, but its pod does not meet the profile's level"} {
+		if !strings.Contains(src, w) {
+			t.Errorf("the stack lacks %q:\n%s", w, src)
+		}
+	}
+	var b strings.Builder
+	res.Report.WriteText(&b)
+	if len(res.Report.Differences) > 0 || !strings.Contains(b.String(), "Namespace/shop: -pod-security.kubernetes.io/enforce=restricted") {
+		t.Errorf("want no difference but the Namespace's label:\n%s", b.String())
 	}
 }
