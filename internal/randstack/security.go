@@ -10,7 +10,7 @@ func (g *gen) securityFields(top, apps *object) {
 		ps, level = g.podSecurity()
 		top.set("podSecurity", ps)
 	}
-	if g.p(0.15) {
+	if g.p(0.15) || (level != "" && g.p(0.4)) { // a stack that means to render under its level
 		top.set("security", g.security(level))
 	}
 	for _, f := range apps.fields {
