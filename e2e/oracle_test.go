@@ -73,7 +73,7 @@ func TestOracle(t *testing.T) {
 	if dir == "" {
 		dir, keep = t.TempDir(), false
 	}
-	for _, d := range []string{"stacks", "deploy", "namespaces", "crds"} {
+	for _, d := range []string{"stacks", "deploy", "namespaces", "crds", "pods"} {
 		if err := os.RemoveAll(filepath.Join(dir, d)); err != nil {
 			t.Fatal(err)
 		}
@@ -116,7 +116,7 @@ func TestOracle(t *testing.T) {
 		objects += chunkObjects
 		t.Logf("stacks %d-%d: %d objects checked in %v", from, from+len(stacks)-1, chunkObjects, time.Since(start).Round(time.Millisecond))
 		if !keep {
-			for _, d := range []string{"stacks", "deploy", "namespaces", "crds"} {
+			for _, d := range []string{"stacks", "deploy", "namespaces", "crds", "pods"} {
 				os.RemoveAll(filepath.Join(dir, d))
 			}
 		}
@@ -288,6 +288,7 @@ func dryRunAll(t *testing.T, dir string, stacks []*oracleStack, objects int) {
 	if accepted+refused != objects {
 		t.Errorf("kubectl apply --dry-run=server accounted for %d objects (%d accepted, %d errors), want %d", accepted+refused, accepted, refused, objects)
 	}
+	dryRunPods(t, dir, sentinel, stacks)
 }
 
 // createCRDs applies the CustomResourceDefinitions of the stacks for

@@ -16,7 +16,7 @@ func Namespace(s *schema.Stack) *corev1.Namespace {
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
 		ObjectMeta: metav1.ObjectMeta{
 			Name:   s.Namespace,
-			Labels: StackLabels(s),
+			Labels: union(StackLabels(s), podSecurityLabels(s)),
 		},
 	}
 }

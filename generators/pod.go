@@ -36,6 +36,7 @@ func PodTemplate(s *schema.Stack, a *schema.App) corev1.PodTemplateSpec {
 	if sa := a.ServiceAccount; sa != nil {
 		spec.AutomountServiceAccountToken = sa.AutomountToken
 	}
+	secure(a, &spec)
 	return corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{Labels: WorkloadLabels(s, a), Annotations: annotations},
 		Spec:       spec,

@@ -164,6 +164,7 @@ var samples = map[string][]any{
 // definition's, by path.
 var pathSamples = map[string][]any{
 	"clusterDomain":                             {"corp.example", "cluster.local"},
+	"podSecurity.version":                       {"v1.37", "latest"},
 	"apps.*.schedule":                           {"*/5 * * * *", "@daily"},
 	"apps.*.timeZone":                           {"Europe/Berlin", "UTC"},
 	"apps.*.resourceEnv.*.divisor":              {"1m", "1"},

@@ -27,10 +27,17 @@ type Stack struct {
 	Configs map[string]*Config `json:"configs"`
 	// NetworkPolicies, when set, gives each app a NetworkPolicy.
 	NetworkPolicies *NetworkPolicies `json:"networkPolicies"`
+	// Security is the hardening profile of the apps that set none.
+	Security *Security `json:"security"`
+	// PodSecurity is the Pod Security level the namespace enforces.
+	PodSecurity *PodSecurity `json:"podSecurity"`
 	// Apps sorted by name.
 	Apps []App `json:"-"`
 	// Warnings found while loading: valid input that is probably a mistake.
 	Warnings []*Error `json:"-"`
+	// Fields are where Load found the stack's fields that checks after
+	// generation may name (podSecurity, security, objects), by path.
+	Fields map[string]Position `json:"-"`
 }
 
 // App is one application of a stack.
@@ -101,6 +108,10 @@ type App struct {
 	SuccessfulJobsHistoryLimit *int32 `json:"successfulJobsHistoryLimit"`
 	FailedJobsHistoryLimit     *int32 `json:"failedJobsHistoryLimit"`
 
+	// Security is the app's hardening profile, or the stack's, after
+	// Load; nil for none.
+	Security *Security `json:"security"`
+
 	// Dependencies are the apps of Uses, resolved by Load, in Uses order.
 	Dependencies []Dependency `json:"-"`
 	// Shared are the stack's configs of Configs, resolved by Load, in
@@ -111,6 +122,9 @@ type App struct {
 	// Autoscaled is whether an autoscaler sets the workload's replicas:
 	// autoscale, or a HorizontalPodAutoscaler among the stack's objects.
 	Autoscaled bool `json:"-"`
+	// Fields are where Load found fields that checks after generation
+	// may name (security, overrides, storage, ports, objects), by path.
+	Fields map[string]Position `json:"-"`
 }
 
 // Autoscale has a HorizontalPodAutoscaler scale the app.

@@ -19,6 +19,7 @@ import (
 	"github.com/kdecl/kdecl/generators"
 	"github.com/kdecl/kdecl/internal/deploydir"
 	"github.com/kdecl/kdecl/internal/par"
+	"github.com/kdecl/kdecl/internal/podsecurity"
 	"github.com/kdecl/kdecl/schema"
 )
 
@@ -128,12 +129,19 @@ func warning(w *schema.Error) string {
 
 // render generates the stack's objects and marshals each into a file that
 // starts with the stack's header, in apply order. Marshalling runs in
-// parallel; the order stays. An object too large for kubectl apply is a
+// parallel; the order stays. An object too large for kubectl apply, or a
+// pod that the Pod Security level of its namespace or app forbids, is a
 // schema.Error of its app.
 func render(s *schema.Stack) ([]deploydir.File, error) {
 	ms, err := generators.Stack(s)
 	if err != nil {
 		return nil, err
+	}
+	switch forbidden, err := podsecurity.Check(s, ms); {
+	case err != nil:
+		return nil, err
+	case len(forbidden) > 0:
+		return nil, forbidden
 	}
 	header := deploydir.Header(s.Name)
 	files := make([]deploydir.File, len(ms))

@@ -578,7 +578,11 @@ func (s *side) canonicalPod(t *corev1.PodTemplateSpec, main int, templates []cor
 	var inits []any
 	for _, ctr := range spec.InitContainers {
 		if app := s.waitsFor(ctr); app != "" {
-			inits = append(inits, map[string]any{"waitsFor": app})
+			wait := map[string]any{"waitsFor": app}
+			if ctr.SecurityContext != nil {
+				wait["securityContext"] = toMap(ctr.SecurityContext) // a profile's
+			}
+			inits = append(inits, wait)
 			continue
 		}
 		inits = append(inits, s.container(ctr, volumes, claimTemplates, mounted))
@@ -611,6 +615,7 @@ func (s *side) canonicalPod(t *corev1.PodTemplateSpec, main int, templates []cor
 // waitsFor is the app whose Service the init container waits for with
 // a loop of nslookup, "" if it does not.
 func (s *side) waitsFor(c corev1.Container) string {
+	c.SecurityContext = nil // compared apart
 	if host := waitService(c, s.namespace); host != "" {
 		return s.serviceApp[host]
 	}

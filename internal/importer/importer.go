@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/kdecl/kdecl/generators"
 	"github.com/kdecl/kdecl/internal/manifest"
+	"github.com/kdecl/kdecl/internal/podsecurity"
 	"github.com/kdecl/kdecl/schema"
 )
 
@@ -59,17 +61,37 @@ func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[
 	p := Group(docs)
 	p.ObjectsOnly = objectsOnly
 	p.Notes = append(slices.Clone(notes), p.Notes...)
-	st, err := StackOf(p, name)
-	if err != nil {
-		return nil, err
-	}
-	src, err := st.Write()
-	if err != nil {
-		return nil, err
-	}
-	rendered, secrets, err := renderSource(src)
-	if err != nil {
-		return nil, fmt.Errorf("kdecl refuses what the manifests say, as the stack import wrote says it:\n%w", err)
+	var (
+		st       *Stack
+		src      []byte
+		rendered []Rendered
+		secrets  []string
+		without  unsaid
+	)
+	for {
+		var err error
+		if st, err = stackOf(p, name, without); err != nil {
+			return nil, err
+		}
+		if src, err = st.Write(); err != nil {
+			return nil, err
+		}
+		rendered, secrets, err = renderSource(src)
+		var forbidden *podSecurityError
+		if errors.As(err, &forbidden) && without.security == nil {
+			// Pods that do not meet a level their manifests say: the
+			// stack says the level no more, and the rest as it is.
+			without = unsaid{security: map[string]bool{}}
+			for _, e := range forbidden.errs {
+				without.podSecurity = without.podSecurity || strings.Contains(e.Msg, "(podSecurity)")
+				without.security[e.App] = true
+			}
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("kdecl refuses what the manifests say, as the stack import wrote says it:\n%w", err)
+		}
+		break
 	}
 	r := Compare(p, rendered)
 	r.Notes = st.Notes
@@ -121,6 +143,12 @@ func renderSource(src []byte) ([]Rendered, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	switch forbidden, err := podsecurity.Check(s, ms); {
+	case err != nil:
+		return nil, nil, err
+	case len(forbidden) > 0:
+		return nil, nil, &podSecurityError{forbidden}
+	}
 	out := make([]Rendered, len(ms))
 	for i, m := range ms {
 		out[i].App = m.App
@@ -133,4 +161,17 @@ func renderSource(src []byte) ([]Rendered, []string, error) {
 		secrets = append(secrets, r.Secret)
 	}
 	return out, secrets, nil
+}
+
+// podSecurityError is what the Pod Security levels of a rendered stack
+// forbid of its pods.
+type podSecurityError struct{ errs schema.Errors }
+
+func (e *podSecurityError) Error() string { return e.errs.Error() }
+
+// unsaid is what an import leaves out of the stack, as its pods do not
+// meet it: the namespace's podSecurity, and the apps' security, by app.
+type unsaid struct {
+	podSecurity bool
+	security    map[string]bool
 }

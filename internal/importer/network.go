@@ -23,10 +23,25 @@ import (
 // nativeKinds are the kinds import may say as native fields.
 var nativeKinds = []string{"Ingress", "PodDisruptionBudget", "NetworkPolicy"}
 
-// plain says whether d has no annotations, and the app whose object it
-// becomes none either (its objects carry the app's).
+// extraAnnotations are the annotations of d beyond those of the app
+// whose object it becomes, which kdecl gives every object of the app;
+// false if d lacks one of the app's.
+func (s *Stack) extraAnnotations(d manifest.Doc, app string) (map[string]any, bool) {
+	own, _ := s.Apps[app]["annotations"].(map[string]any)
+	extra := maps.Clone(manifest.Map(d.Object, "metadata", "annotations"))
+	for k, v := range own {
+		if extra[k] != v {
+			return nil, false
+		}
+		delete(extra, k)
+	}
+	return extra, true
+}
+
+// plain says whether d has the annotations of its app alone.
 func (s *Stack) plain(d manifest.Doc, app string) bool {
-	return len(manifest.Map(d.Object, "metadata", "annotations")) == 0 && s.Apps[app]["annotations"] == nil
+	extra, ok := s.extraAnnotations(d, app)
+	return ok && len(extra) == 0
 }
 
 // ingress says an Ingress whose every backend is one app's Service, with
@@ -77,10 +92,14 @@ func (s *Stack) ingress(p *Plan, d manifest.Doc) bool {
 	}
 	app := s.Apps[a.Name]
 	expose, _ := app["expose"].(map[string]any)
-	if !s.plain(d, a.Name) || expose["ingress"] != nil {
+	annotations, ok := s.extraAnnotations(d, a.Name)
+	if !ok || expose["ingress"] != nil {
 		return false
 	}
 	in := map[string]any{"paths": paths}
+	if len(annotations) > 0 {
+		in["annotations"] = annotations
+	}
 	if len(hosts) > 0 {
 		in["hosts"] = hosts
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kdecl/kdecl/generators"
 	"github.com/kdecl/kdecl/internal/manifest"
+	"github.com/kdecl/kdecl/internal/podsecurity"
 	"github.com/kdecl/kdecl/internal/randstack"
 	"github.com/kdecl/kdecl/schema"
 )
@@ -35,6 +36,9 @@ func renderedDocs(t *testing.T, src []byte) (string, []manifest.Doc) {
 	ms, err := generators.Stack(s)
 	if err != nil {
 		return "", nil
+	}
+	if forbidden, err := podsecurity.Check(s, ms); err != nil || len(forbidden) > 0 {
+		return "", nil // kdecl render refuses its pods
 	}
 	var docs []manifest.Doc
 	for i, m := range ms {

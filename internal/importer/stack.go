@@ -35,6 +35,8 @@ type Stack struct {
 	// policies are the NetworkPolicies read that networkPolicies says,
 	// by name, with their apps.
 	policies map[string]string
+	// PodSecurity is the stack's podSecurity, from its Namespace's labels.
+	PodSecurity any
 	// Left is what neither kdecl's fields nor overrides can say, by app
 	// ("" for the stack's objects), one line each.
 	Left map[string][]string
@@ -46,6 +48,8 @@ type Stack struct {
 	overrides map[string]map[string]any
 	// Notes say what was chosen.
 	Notes []string
+	// without is what the stack leaves out, as its pods do not meet it.
+	without unsaid
 }
 
 // cueKeywords may not name a package.
@@ -84,6 +88,9 @@ func (s *Stack) Write() ([]byte, error) {
 	}
 	if len(s.Objects) > 0 {
 		top["objects"] = s.Objects
+	}
+	if s.PodSecurity != nil {
+		top["podSecurity"] = s.PodSecurity
 	}
 	top["apps"] = s.Apps
 	fields, err := jsonMap(top)
@@ -137,9 +144,12 @@ func integers(v any) any {
 // native fields and overrides, and the objects of p: in the one app they
 // refer to (its pods by a selector, its Service, its workload), else in
 // the stack.
-func StackOf(p *Plan, name string) (*Stack, error) {
+func StackOf(p *Plan, name string) (*Stack, error) { return stackOf(p, name, unsaid{}) }
+
+// stackOf is StackOf without what without leaves out.
+func stackOf(p *Plan, name string, without unsaid) (*Stack, error) {
 	s := &Stack{Name: name, Namespace: p.Namespace, Notes: slices.Clone(p.Notes), Apps: map[string]map[string]any{}, Configs: map[string]map[string]any{},
-		Left: map[string][]string{}, overrides: map[string]map[string]any{}, portNames: map[string]map[string]string{}}
+		Left: map[string][]string{}, overrides: map[string]map[string]any{}, portNames: map[string]map[string]string{}, without: without}
 	for _, a := range p.Apps {
 		app, err := s.app(p, a)
 		if err != nil {
@@ -151,6 +161,10 @@ func StackOf(p *Plan, name string) (*Stack, error) {
 		s.left("", "%s", u)
 	}
 	s.usesEnv(p)
+	if s.PodSecurity = podSecurity(p.NamespaceDoc); s.PodSecurity != nil && without.podSecurity {
+		s.PodSecurity = nil
+		s.Notes = append(s.Notes, fmt.Sprintf("Namespace %s: its Pod Security labels enforce a level its pods do not meet; no podSecurity", p.Namespace))
+	}
 	l := importLinks(p, name, s.portNames)
 	for name, sc := range p.Shared {
 		if _, ok := s.Configs[name]; ok {
@@ -358,9 +372,19 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	if len(spec.Containers) == 0 {
 		return nil, fmt.Errorf("no containers")
 	}
+	var sec any
+	switch {
+	case !s.without.security[a.Name]:
+		sec = security(p, spec) // before the containers are read
+	case security(p, spec.DeepCopy()) != nil:
+		s.Notes = append(s.Notes, fmt.Sprintf("app %s: its securityContexts are a profile of kdecl's, but its pod does not meet the profile's level: overrides, no security", a.Name))
+	}
 	mi := mainContainer(a.Workload, spec)
 	c := spec.Containers[mi]
 	app := map[string]any{}
+	if sec != nil {
+		app["security"] = sec
+	}
 	basics(c, app)
 	if kind != "deployment" {
 		app["kind"] = kind

@@ -99,7 +99,7 @@ func (g *gen) stack(namespace string) []byte {
 		if g.p(0.4) {
 			np.set("egress", pick(g, "uses", "any"))
 		}
-		if g.p(0.4) {
+		if g.p(0.6) {
 			np.set("ingressNamespace", pick(g, "ingress-nginx", "kube-system", g.dnsLabel(g.between(1, 63))))
 		}
 		top.set("networkPolicies", np)
@@ -125,6 +125,7 @@ func (g *gen) stack(namespace string) []byte {
 		top.set("objects", objects)
 	}
 	top.set("apps", apps)
+	g.securityFields(top, apps)
 	return source(pkg, top)
 }
 

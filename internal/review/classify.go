@@ -361,6 +361,8 @@ func exposure(b *builder, old, new *object) {
 		}
 	case "ClusterRoleBinding", "RoleBinding":
 		bindingGrants(b, oldFields, new)
+	case "Namespace":
+		podSecurityLowered(b, oldFields, new)
 	case "Ingress":
 		oldHosts, newHosts := ingressHosts(oldFields), ingressHosts(new.fields)
 		var added []string
