@@ -28,6 +28,8 @@ type Stack struct {
 	Apps []App `json:"-"`
 	// Warnings found while loading: valid input that is probably a mistake.
 	Warnings []*Error `json:"-"`
+	// CustomKinds are the kinds the stack's CRDs define (crds.go).
+	CustomKinds CustomKinds `json:"-"`
 }
 
 // App is one application of a stack.
