@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -27,7 +28,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sschema "k8s.io/apimachinery/pkg/runtime/schema"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
-	"k8s.io/apimachinery/pkg/util/validation"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
 )
 
@@ -150,7 +150,13 @@ func (l *loader) loadCRDFile(file string) {
 			return
 		}
 		if err != nil {
-			fail(0, 0, "", "not YAML: "+strings.TrimPrefix(err.Error(), "yaml: "))
+			msg := strings.TrimPrefix(err.Error(), "yaml: ")
+			line := 0
+			if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+				line, _ = strconv.Atoi(m[1])
+				msg = strings.TrimPrefix(msg, m[0])
+			}
+			fail(line, min(line, 1), "", "not YAML: "+msg)
 			return
 		}
 		if len(doc.Content) == 0 || doc.Content[0].Tag == "!!null" {
@@ -159,6 +165,9 @@ func (l *loader) loadCRDFile(file string) {
 		l.loadCRD(&doc, rel, fail)
 	}
 }
+
+// yamlLineRE is the line a YAML error names.
+var yamlLineRE = regexp.MustCompile(`^line (\d+): `)
 
 // loadCRD checks one document as the API server checks a CRD on create:
 // decoded strictly, defaulted, validated; then builds what checks its
@@ -219,7 +228,7 @@ func (l *loader) loadCRD(doc *yaml.Node, file string, fail func(line, col int, f
 	}
 	if errs := crdvalidation.ValidateCustomResourceDefinition(context.Background(), internal); len(errs) > 0 {
 		for _, e := range errs {
-			at(fieldPath(e.Field), lowerFirst(e.ErrorBody()))
+			at(v1Path(fieldPath(e.Field)), lowerFirst(e.ErrorBody()))
 		}
 		return
 	}
@@ -283,13 +292,14 @@ func (cs crdSet) of(apiVersion, kind string) *crd {
 	return cs[k8sschema.FromAPIVersionAndKind(apiVersion, kind).GroupKind()]
 }
 
-// checkCustomResource checks object o, named name at path f, against its
+// checkCustomResource checks object o at path f (its name, a key of
+// objects, the schema holds to the server's rule of a DNS subdomain) against its
 // CRD as the API server does on create with strict field validation (what
 // kubectl apply asks for): its metadata, unknown fields (an error, where
 // the server's pruning would drop them silently only without strict
 // validation), the defaults (written into o, as the server stores them),
 // the schema's validation, embedded resources, list types and CEL rules.
-func checkCustomResource(c *crd, o map[string]any, name string, f []string, fail failFunc) {
+func checkCustomResource(c *crd, o map[string]any, f []string, fail failFunc) {
 	apiVersion, _ := o["apiVersion"].(string)
 	kind, _ := o["kind"].(string)
 	gv, _ := k8sschema.ParseGroupVersion(apiVersion)
@@ -311,9 +321,6 @@ func checkCustomResource(c *crd, o map[string]any, name string, f []string, fail
 	failed := func(path []string, msg string) { fail(path, msg); bad = true }
 	if meta, ok := o["metadata"]; ok {
 		checkFragment(reflect.TypeFor[metav1.ObjectMeta](), meta, at(f, "metadata"), failed)
-	}
-	if msgs := validation.IsDNS1123Subdomain(name); len(msgs) > 0 {
-		failed(f, fmt.Sprintf("a %s's name is a DNS subdomain (RFC 1123): %s", kind, msgs[0]))
 	}
 	if ns, ok := get(o, "metadata", "namespace"); ok && !c.namespaced {
 		failed(at(f, "metadata", "namespace"), fmt.Sprintf("a %s is in no namespace (its CRD's scope is Cluster); remove %s", kind, quote(fmt.Sprint(ns))))
@@ -429,6 +436,21 @@ func fieldPath(s string) []string {
 			}
 			path = append(path, s[:end])
 			s = s[end:]
+		}
+	}
+	return path
+}
+
+// v1Path is a path of the API server's internal CRD as written in
+// apiextensions.k8s.io/v1: the internal one holds a schema, subresources
+// and columns that all versions share once, in spec.
+func v1Path(path []string) []string {
+	if len(path) > 1 && path[0] == "spec" {
+		switch path[1] {
+		case "validation":
+			return append([]string{"spec", "versions", "[0]", "schema"}, path[2:]...)
+		case "subresources", "additionalPrinterColumns", "selectableFields":
+			return append([]string{"spec", "versions", "[0]"}, path[1:]...)
 		}
 	}
 	return path
