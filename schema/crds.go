@@ -28,6 +28,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sschema "k8s.io/apimachinery/pkg/runtime/schema"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
 )
 
@@ -228,7 +229,7 @@ func (l *loader) loadCRD(doc *yaml.Node, file string, fail func(line, col int, f
 	}
 	if errs := crdvalidation.ValidateCustomResourceDefinition(context.Background(), internal); len(errs) > 0 {
 		for _, e := range errs {
-			at(v1Path(fieldPath(e.Field)), lowerFirst(e.ErrorBody()))
+			at(v1Path(fieldPath(e.Field)), serverMessage(e))
 		}
 		return
 	}
@@ -353,7 +354,7 @@ func checkCustomResource(c *crd, o map[string]any, f []string, fail failFunc) {
 		failed(at(f, path...), msg+by)
 	}
 	if ferr, paths := schemaobjectmeta.CoerceWithOptions(nil, u, v.structural, false, schemaobjectmeta.CoerceOptions{ReturnUnknownFieldPaths: true}); ferr != nil {
-		failed(at(f, fieldPath(ferr.Field)...), lowerFirst(ferr.ErrorBody())+by)
+		failed(at(f, fieldPath(ferr.Field)...), serverMessage(ferr)+by)
 	} else {
 		for _, p := range paths {
 			failed(at(f, fieldPath(p)...), "unknown field of an embedded object's metadata"+by)
@@ -371,7 +372,7 @@ func checkCustomResource(c *crd, o map[string]any, f []string, fail failFunc) {
 		errs = append(errs, celErrs...)
 	}
 	for _, e := range errs {
-		failed(at(f, fieldPath(e.Field)...), lowerFirst(e.ErrorBody())+by)
+		failed(at(f, fieldPath(e.Field)...), serverMessage(e)+by)
 	}
 	if bad {
 		return
@@ -486,6 +487,18 @@ func yamlNode(doc *yaml.Node, path []string) *yaml.Node {
 		n = next
 	}
 	return n
+}
+
+// serverMessage is what the API server says of e, without the value
+// when that is a whole struct of its own types (a CEL rule's).
+func serverMessage(e *field.Error) string {
+	if e.Type == field.ErrorTypeInvalid && e.BadValue != nil {
+		switch reflect.TypeOf(e.BadValue).Kind() {
+		case reflect.Struct, reflect.Pointer:
+			return "invalid value: " + e.Detail
+		}
+	}
+	return lowerFirst(e.ErrorBody())
 }
 
 // lowerFirst is msg as kdecl's messages begin, lowercase: the API
