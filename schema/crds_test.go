@@ -209,7 +209,7 @@ func TestYAMLNode(t *testing.T) {
 		{[]string{"spec", "versions", "[1]", "name"}, 5, 5},
 		{[]string{"spec", "versions", "[0]", "served"}, 4, 5},
 		{[]string{"spec", "versions", "[7]", "name"}, 3, 3}, // the list: no such element
-		{[]string{"spec", "nothing"}, 2, 3},                // the struct
+		{[]string{"spec", "nothing"}, 2, 3},                 // the struct
 	} {
 		if n := yamlNode(&doc, tc.path); n.Line != tc.line || n.Column != tc.col {
 			t.Errorf("yamlNode(%q) at %d:%d, want %d:%d", tc.path, n.Line, n.Column, tc.line, tc.col)
