@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -367,7 +368,9 @@ func checkCustomResource(c *crd, o map[string]any, f []string, fail failFunc) {
 	errs := crvalidation.ValidateCustomResource(nil, u, v.validator)
 	errs = append(errs, schemaobjectmeta.Validate(context.Background(), nil, u, v.structural, false)...)
 	errs = append(errs, listtype.ValidateListSetsAndMaps(nil, v.structural, u)...)
-	if len(errs) == 0 { // the server runs CEL rules only on an object that passed the rest
+	// The server runs the CEL rules unless an error would make them fail
+	// for another reason (a value of a wrong type, a missing field, ...).
+	if !slices.ContainsFunc(errs, func(e *field.Error) bool { return celBlocking[e.Type] }) {
 		celErrs, _ := v.cel.Validate(context.Background(), nil, v.structural, u, nil, celconfig.RuntimeCELCostBudget)
 		errs = append(errs, celErrs...)
 	}
@@ -381,6 +384,13 @@ func checkCustomResource(c *crd, o map[string]any, f []string, fail failFunc) {
 	for k, x := range u {
 		o[k] = x // with the CRD's defaults, as the server stores it
 	}
+}
+
+// celBlocking are the errors after which the API server does not run a
+// custom resource's CEL rules (hasBlockingErr of its strategy).
+var celBlocking = map[field.ErrorType]bool{
+	field.ErrorTypeNotSupported: true, field.ErrorTypeRequired: true, field.ErrorTypeTooLong: true,
+	field.ErrorTypeTooMany: true, field.ErrorTypeTypeInvalid: true,
 }
 
 // schemaFields are the properties of the structural schema at path: what
