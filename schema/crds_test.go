@@ -5,7 +5,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
@@ -214,5 +216,28 @@ func TestYAMLNode(t *testing.T) {
 		if n := yamlNode(&doc, tc.path); n.Line != tc.line || n.Column != tc.col {
 			t.Errorf("yamlNode(%q) at %d:%d, want %d:%d", tc.path, n.Line, n.Column, tc.line, tc.col)
 		}
+	}
+}
+
+// TestCRDSpecialFile: a CRD file that is a named pipe is refused at once,
+// naming the file; reading it would wait for ever.
+func TestCRDSpecialFile(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"stack.cue": "package shop\napps: web: image: \"nginx:1.27\"\n"})
+	if err := os.Mkdir(filepath.Join(dir, "crds"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "crds", "pipe.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Load(dir); done <- err }()
+	select {
+	case err := <-done:
+		if want := filepath.Join(dir, "crds", "pipe.yaml") + ": is a named pipe, not a regular file"; err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Load: %v, want %s", err, want)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Load waits on a named pipe")
 	}
 }
