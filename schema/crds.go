@@ -294,6 +294,26 @@ func (cs crdSet) of(apiVersion, kind string) *crd {
 	return cs[k8sschema.FromAPIVersionAndKind(apiVersion, kind).GroupKind()]
 }
 
+// hint says, of a custom resource no CRD defines, which kinds of its
+// group the CRDs define; with no CRD of the group, where one would go.
+func (cs crdSet) hint(apiVersion string) string {
+	gv, _ := k8sschema.ParseGroupVersion(apiVersion)
+	var kinds []string
+	for gk := range cs {
+		if gk.Group == gv.Group {
+			kinds = append(kinds, gk.Kind)
+		}
+	}
+	switch {
+	case gv.Group == apiextensionsv1.GroupName:
+		return "" // a CRD is no custom resource
+	case len(kinds) == 0:
+		return " (a CRD of it in the stack's " + CRDDir + "/ directory types it)"
+	}
+	slices.Sort(kinds)
+	return fmt.Sprintf(" (the stack's CRDs define %s of %s, not this kind)", joinWith(kinds, "and"), gv.Group)
+}
+
 // checkCustomResource checks object o at path f (its name, a key of
 // objects, the schema holds to the server's rule of a DNS subdomain) against its
 // CRD as the API server does on create with strict field validation (what

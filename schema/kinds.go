@@ -141,7 +141,7 @@ func (l *loader) checkObjects(app string, objs map[string]map[string]any, field 
 			report(errs, append(f, "apiVersion"), fmt.Sprintf("current API servers do not serve %s at %s; use %s", kind, apiVersion, servedAs(apiVersion, kind)))
 		default:
 			objectRules(kind, name, o, f, fail)
-			report(warns, append(f, "kind"), fmt.Sprintf("kdecl does not know %s %s: it is rendered as written, unchecked", apiVersion, kind))
+			report(warns, append(f, "kind"), fmt.Sprintf("kdecl does not know %s %s: it is rendered as written, unchecked%s", apiVersion, kind, l.crds.hint(apiVersion)))
 		}
 	}
 }
