@@ -17,7 +17,8 @@ var realCRDs = []string{
 	"../testdata/crds/prometheus-operator/monitoring.coreos.com_servicemonitors.yaml",
 }
 
-// celCRD has what the three real CRDs do not: a CEL rule.
+// celCRD has what the three real CRDs do not: a CEL rule, an embedded
+// object.
 const celCRD = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: quotas.e2e.example.com}
@@ -40,10 +41,14 @@ spec:
             properties:
               min: {type: integer, default: 0}
               max: {type: integer}
+              template:
+                type: object
+                x-kubernetes-embedded-resource: true
+                x-kubernetes-preserve-unknown-fields: true
 `
 
 // TestCustomResources: for a catalogue of custom resources of three real
-// CRDs (and one with a CEL rule), kdecl renders an object exactly when the
+// CRDs (and one with a CEL rule and an embedded object), kdecl renders an object exactly when the
 // API server accepts it, and writes it as the server stores it, with the
 // CRD's defaults: what kdecl refuses the server refuses, applied as
 // written, bypassing kdecl.
@@ -108,6 +113,11 @@ func TestCustomResources(t *testing.T) {
 		{"service monitor relabel action", smon(`{"selector": {}, "endpoints": [{"port": "http", "relabelings": [{"action": "rename"}]}]}`), false},
 		{"quota", `{"apiVersion": "e2e.example.com/v1", "kind": "Quota", "spec": {"max": 3}}`, true},
 		{"quota CEL rule", `{"apiVersion": "e2e.example.com/v1", "kind": "Quota", "spec": {"min": 5, "max": 3}}`, false},
+		{"quota CEL rule and a type", `{"apiVersion": "e2e.example.com/v1", "kind": "Quota", "spec": {"min": 5, "max": "3"}}`, false},
+		{"quota embedded object", `{"apiVersion": "e2e.example.com/v1", "kind": "Quota", "spec": {"max": 3, "template": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "Web_Extra", "labels": {"a": "b"}}, "data": {"k": "v"}}}}`, true},
+		{"quota embedded object without kind", `{"apiVersion": "e2e.example.com/v1", "kind": "Quota", "spec": {"max": 3, "template": {"apiVersion": "v1"}}}`, false},
+		{"quota embedded object's name", `{"apiVersion": "e2e.example.com/v1", "kind": "Quota", "spec": {"max": 3, "template": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web/extra"}}}}`, false},
+		{"quota embedded object's metadata", `{"apiVersion": "e2e.example.com/v1", "kind": "Quota", "spec": {"max": 3, "template": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "web", "lables": {"a": "b"}}}}}`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
