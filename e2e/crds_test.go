@@ -18,7 +18,7 @@ var realCRDs = []string{
 }
 
 // celCRD has what the three real CRDs do not: a CEL rule, an embedded
-// object.
+// object, a status subresource with a schema.
 const celCRD = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: quotas.e2e.example.com}
@@ -30,10 +30,12 @@ spec:
   - name: v1
     served: true
     storage: true
+    subresources: {status: {}}
     schema:
       openAPIV3Schema:
         type: object
         properties:
+          status: {type: object, properties: {used: {type: integer}}}
           spec:
             type: object
             x-kubernetes-validations:
@@ -45,6 +47,7 @@ spec:
                 type: object
                 x-kubernetes-embedded-resource: true
                 x-kubernetes-preserve-unknown-fields: true
+              resources: {type: object, x-kubernetes-preserve-unknown-fields: true}
 `
 
 // TestCustomResources: for a catalogue of custom resources of three real
@@ -113,6 +116,8 @@ func TestCustomResources(t *testing.T) {
 		{"service monitor relabel action", smon(`{"selector": {}, "endpoints": [{"port": "http", "relabelings": [{"action": "rename"}]}]}`), false},
 		{"quota", `{"apiVersion": "e2e.example.com/v1", "kind": "Quota", "spec": {"max": 3}}`, true},
 		{"quota CEL rule", `{"apiVersion": "e2e.example.com/v1", "kind": "Quota", "spec": {"min": 5, "max": 3}}`, false},
+		{"quota with an empty struct", `{"apiVersion": "e2e.example.com/v1", "kind": "Quota", "spec": {"max": 3, "resources": {}}}`, true},
+		{"quota status of an unknown field", `{"apiVersion": "e2e.example.com/v1", "kind": "Quota", "spec": {"max": 3}, "status": {"usd": 1}}`, false},
 		{"quota CEL rule and a type", `{"apiVersion": "e2e.example.com/v1", "kind": "Quota", "spec": {"min": 5, "max": "3"}}`, false},
 		{"quota embedded object", `{"apiVersion": "e2e.example.com/v1", "kind": "Quota", "spec": {"max": 3, "template": {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "Web_Extra", "labels": {"a": "b"}}, "data": {"k": "v"}}}}`, true},
 		{"quota embedded object without kind", `{"apiVersion": "e2e.example.com/v1", "kind": "Quota", "spec": {"max": 3, "template": {"apiVersion": "v1"}}}`, false},

@@ -321,7 +321,8 @@ func (cs crdSet) hint(apiVersion string) string {
 // the server's pruning would drop them silently only without strict
 // validation), the defaults (written into o, as the server stores them),
 // the schema's validation, embedded resources, list types and CEL rules.
-func checkCustomResource(c *crd, o map[string]any, f []string, fail failFunc) {
+// A status the server drops on create is dropped with a warning.
+func checkCustomResource(c *crd, o map[string]any, f []string, fail, warn failFunc) {
 	apiVersion, _ := o["apiVersion"].(string)
 	kind, _ := o["kind"].(string)
 	gv, _ := k8sschema.ParseGroupVersion(apiVersion)
@@ -346,9 +347,6 @@ func checkCustomResource(c *crd, o map[string]any, f []string, fail failFunc) {
 	}
 	if ns, ok := get(o, "metadata", "namespace"); ok && !c.namespaced {
 		failed(at(f, "metadata", "namespace"), fmt.Sprintf("a %s is in no namespace (its CRD's scope is Cluster); remove %s", kind, quote(fmt.Sprint(ns))))
-	}
-	if _, ok := o["status"]; ok && v.status {
-		failed(at(f, "status"), fmt.Sprintf("the API server ignores a %s's status on create: its controller writes it through the status subresource; remove it", kind))
 	}
 	if bad {
 		return
@@ -380,6 +378,11 @@ func checkCustomResource(c *crd, o map[string]any, f []string, fail failFunc) {
 		for _, p := range paths {
 			failed(at(f, fieldPath(p)...), "unknown field of an embedded object's metadata"+by)
 		}
+	}
+	if _, ok := u["status"]; ok && v.status {
+		// What the server's PrepareForCreate does, after decoding.
+		warn(at(f, "status"), fmt.Sprintf("the API server drops a %s's status on create (its controller writes it through the status subresource): kdecl does not render it; remove it", kind))
+		delete(u, "status")
 	}
 	// What is left the server validates with strict field validation off:
 	// all errors at once.

@@ -136,7 +136,7 @@ func (l *loader) checkObjects(app string, objs map[string]map[string]any, field 
 			}
 		case l.crds.of(apiVersion, kind) != nil:
 			objectRules(kind, name, o, f, fail)
-			checkCustomResource(l.crds.of(apiVersion, kind), o, f, fail)
+			checkCustomResource(l.crds.of(apiVersion, kind), o, f, fail, func(path []string, msg string) { report(warns, path, msg) })
 		case servedAs(apiVersion, kind) != "":
 			report(errs, append(f, "apiVersion"), fmt.Sprintf("current API servers do not serve %s at %s; use %s", kind, apiVersion, servedAs(apiVersion, kind)))
 		default:
