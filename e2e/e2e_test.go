@@ -116,15 +116,7 @@ func dryRun(t *testing.T, dir, ns string) string {
 			crds = append(crds, doc)
 		}
 	})
-	if len(crds) > 0 {
-		f := filepath.Join(t.TempDir(), "crds.yaml")
-		writeFile(t, f, bytes.Join(crds, []byte("---\n")))
-		for _, args := range [][]string{{"apply", "-f", f}, {"wait", "--for", "condition=established", "--timeout=60s", "-f", f}} {
-			if _, stderr, err := k8s.run(args...); err != nil {
-				t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, stderr)
-			}
-		}
-	}
+	installCRDs(t, crds)
 	args := []string{"apply", "--dry-run=server", "-f", dir, "-R"}
 	if ns != "" {
 		args = append(args, "-n", ns)
@@ -134,6 +126,62 @@ func dryRun(t *testing.T, dir, ns string) string {
 		t.Fatalf("kubectl %s: %v\n%s%s", strings.Join(args, " "), err, stdout, stderr)
 	}
 	return stdout
+}
+
+// installCRDs applies CustomResourceDefinitions for real and waits until
+// the server serves their kinds.
+func installCRDs(t *testing.T, crds [][]byte) {
+	t.Helper()
+	if len(crds) == 0 {
+		return
+	}
+	f := filepath.Join(t.TempDir(), "crds.yaml")
+	writeFile(t, f, bytes.Join(crds, []byte("\n---\n")))
+	for _, args := range [][]string{{"apply", "-f", f}, {"wait", "--for", "condition=established", "--timeout=60s", "-f", f}} {
+		if _, stderr, err := k8s.run(args...); err != nil {
+			t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, stderr)
+		}
+	}
+}
+
+// stackCRDs are the CRDs a stack's objects are checked against, as a
+// cluster's administrator installs them before the stack: the documents of
+// the crds/ of the stack and of its CUE module's root.
+func stackCRDs(t *testing.T, stack string) [][]byte {
+	t.Helper()
+	var docs [][]byte
+	for _, dir := range []string{filepath.Join(stack, "crds"), filepath.Join(filepath.Dir(stack), "crds")} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.y*ml"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs = append(docs, documents(b)...)
+		}
+	}
+	return docs
+}
+
+// renderedStacks are the stacks of ../stacks/renders.txt that render into
+// deploy directories under dir.
+func renderedStacks(t *testing.T, dir string) []string {
+	t.Helper()
+	b, err := os.ReadFile("../stacks/renders.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stacks []string
+	for line := range strings.Lines(string(b)) {
+		f := strings.Fields(line)
+		if len(f) < 2 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		if out := filepath.Join("..", f[1]); (out == dir || strings.HasPrefix(out, dir+string(filepath.Separator))) && !slices.Contains(stacks, f[0]) {
+			stacks = append(stacks, f[0])
+		}
+	}
+	return stacks
 }
 
 func createNamespace(t *testing.T, ns string) {
@@ -180,7 +228,7 @@ func documents(b []byte) [][]byte {
 }
 
 // TestStacks: the API server accepts every object of every checked-in
-// deploy directory.
+// deploy directory, with the CRDs of its stack installed.
 func TestStacks(t *testing.T) {
 	dirs, _ := filepath.Glob("../deploy/*")
 	if len(dirs) == 0 {
@@ -189,6 +237,13 @@ func TestStacks(t *testing.T) {
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			t.Parallel()
+			stacks := renderedStacks(t, dir)
+			if len(stacks) == 0 {
+				t.Fatalf("no stack of ../stacks/renders.txt renders into %s", dir)
+			}
+			for _, stack := range stacks {
+				installCRDs(t, stackCRDs(t, filepath.Join("..", "stacks", stack)))
+			}
 			out := dryRun(t, dir, "")
 			if got, want := strings.Count(out, "(server dry run)"), countObjects(t, dir); got != want {
 				t.Errorf("server accepted %d objects, want %d:\n%s", got, want, out)
@@ -198,7 +253,8 @@ func TestStacks(t *testing.T) {
 }
 
 // TestGolden: the API server accepts the YAML of every golden case that
-// renders successfully, in a namespace of its own.
+// renders successfully, in a namespace of its own, with the CRDs of the
+// case's stack/crds/ installed.
 func TestGolden(t *testing.T) {
 	cases, _ := filepath.Glob("../testdata/*.txtar")
 	if len(cases) == 0 {
@@ -237,6 +293,11 @@ func TestGolden(t *testing.T) {
 		}
 		if n <= 0 {
 			continue
+		}
+		for name, data := range inputs {
+			if crd, ok := strings.CutPrefix(name, "stack/crds/"); ok && (strings.HasSuffix(crd, ".yaml") || strings.HasSuffix(crd, ".yml")) {
+				writeFile(t, filepath.Join(dir, "crds", crd), data)
+			}
 		}
 		checked++
 		name := strings.TrimSuffix(filepath.Base(path), ".txtar")

@@ -37,14 +37,17 @@ func TestImportFromServer(t *testing.T) {
 	}
 }
 
-// TestImportStacks applies each example stack's render for real and
-// imports what the server holds: kdecl must find no difference.
+// TestImportStacks applies each example stack's render for real, with its
+// stack's CRDs installed, and imports what the server holds: kdecl must
+// find no difference.
 func TestImportStacks(t *testing.T) {
 	renders := mustRead(t, filepath.Join("..", "stacks", "renders.txt"))
 	var dirs []string
+	stacks := map[string]string{}
 	for _, line := range strings.Split(string(renders), "\n") {
 		if f := strings.Fields(line); len(f) >= 2 && !strings.HasPrefix(f[0], "#") {
 			dirs = append(dirs, f[1])
+			stacks[f[1]] = f[0]
 		}
 	}
 	if len(dirs) == 0 {
@@ -52,6 +55,7 @@ func TestImportStacks(t *testing.T) {
 	}
 	for _, dir := range dirs {
 		t.Run(strings.TrimPrefix(dir, "deploy/"), func(t *testing.T) {
+			installCRDs(t, stackCRDs(t, filepath.Join("..", "stacks", stacks[dir])))
 			dir := filepath.Join("..", dir)
 			ns := namespaceOf(t, dir)
 			if ns == "" {

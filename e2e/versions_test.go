@@ -9,7 +9,8 @@ import (
 )
 
 // TestVersions: the API server is the release of the k8s.io/api that kdecl
-// generates with, and every k8s.io staging module is pinned to it.
+// generates with, every k8s.io staging module is pinned to it, and kdecl
+// checks custom resources with the apiextensions-apiserver of that release.
 func TestVersions(t *testing.T) {
 	main := readModFile(t, "../go.mod")
 	e2e := readModFile(t, "go.mod")
@@ -20,6 +21,11 @@ func TestVersions(t *testing.T) {
 	}
 	if got, want := requiredVersion(e2e, "k8s.io/kubernetes"), "v1."+staging; got != want {
 		t.Errorf("e2e builds k8s.io/kubernetes %s, want %s to match k8s.io/api %s", got, want, api)
+	}
+	for _, m := range []string{"k8s.io/apimachinery", "k8s.io/apiextensions-apiserver", "k8s.io/apiserver"} {
+		if got := requiredVersion(main, m); got != api {
+			t.Errorf("kdecl requires %s %s, want %s to match k8s.io/api", m, got, api)
+		}
 	}
 	if len(e2e.Replace) == 0 {
 		t.Fatal("e2e/go.mod pins no staging modules")

@@ -25,7 +25,7 @@ func Objects(s *schema.Stack, a *schema.App) ([]Object, error) {
 	for _, name := range slices.Sorted(maps.Keys(objs)) {
 		u := &unstructured.Unstructured{Object: objs[name]}
 		u.SetName(name)
-		if u.GetNamespace() == "" && s.Namespace != "" && !schema.ClusterScoped(u.GetKind()) {
+		if u.GetNamespace() == "" && s.Namespace != "" && !s.ClusterScoped(u.GetAPIVersion(), u.GetKind()) {
 			u.SetNamespace(s.Namespace)
 		}
 		u.SetLabels(union(u.GetLabels(), labels))

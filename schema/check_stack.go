@@ -48,11 +48,12 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 	extra := func(objs map[string]map[string]any, c *appChecker) {
 		for _, name := range sortedKeys(objs) {
 			kind, _ := objs[name]["kind"].(string)
+			apiVersion, _ := objs[name]["apiVersion"].(string)
 			ns := s.Namespace
 			if n, ok := get(objs[name], "metadata", "namespace"); ok {
 				ns, _ = n.(string)
 			}
-			if ClusterScoped(kind) {
+			if s.ClusterScoped(apiVersion, kind) {
 				ns = ""
 			}
 			claim(kind, ns, name, source{c, []string{"objects", name}})

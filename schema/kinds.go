@@ -89,7 +89,8 @@ var clusterScoped = map[string]bool{
 func ClusterScoped(kind string) bool { return clusterScoped[kind] }
 
 // checkObjects checks extra objects, by name, at field: each a kind
-// k8s.io/api knows, decoded strictly, or (a custom resource) a warning.
+// k8s.io/api knows, decoded strictly, a custom resource of one of the
+// stack's CRDs, checked against it, or (another kind) a warning.
 func (l *loader) checkObjects(app string, objs map[string]map[string]any, field []string, errs, warns *[]*Error) {
 	at := func(path []string) []string {
 		if app == "" {
@@ -108,7 +109,7 @@ func (l *loader) checkObjects(app string, objs map[string]map[string]any, field 
 		if n, ok := get(o, "metadata", "name"); ok && n != name {
 			report(errs, append(f, "metadata", "name"), fmt.Sprintf("%s is not the object's key, %s: the key names the object", quote(fmt.Sprint(n)), name))
 		}
-		if ns, ok := get(o, "metadata", "namespace"); ok && ClusterScoped(kind) {
+		if ns, ok := get(o, "metadata", "namespace"); ok && ClusterScoped(kind) && l.crds.of(apiVersion, kind) == nil {
 			report(errs, append(f, "metadata", "namespace"), fmt.Sprintf("a %s is in no namespace; remove %s", kind, quote(fmt.Sprint(ns))))
 		}
 		if labels, ok := get(o, "metadata", "labels"); ok {
@@ -133,11 +134,14 @@ func (l *loader) checkObjects(app string, objs map[string]map[string]any, field 
 			if !bad {
 				objectRules(kind, name, o, f, fail)
 			}
+		case l.crds.of(apiVersion, kind) != nil:
+			objectRules(kind, name, o, f, fail)
+			checkCustomResource(l.crds.of(apiVersion, kind), o, f, fail, func(path []string, msg string) { report(warns, path, msg) })
 		case servedAs(apiVersion, kind) != "":
 			report(errs, append(f, "apiVersion"), fmt.Sprintf("current API servers do not serve %s at %s; use %s", kind, apiVersion, servedAs(apiVersion, kind)))
 		default:
 			objectRules(kind, name, o, f, fail)
-			report(warns, append(f, "kind"), fmt.Sprintf("kdecl does not know %s %s: it is rendered as written, unchecked", apiVersion, kind))
+			report(warns, append(f, "kind"), fmt.Sprintf("kdecl does not know %s %s: it is rendered as written, unchecked%s", apiVersion, kind, l.crds.hint(apiVersion)))
 		}
 	}
 }

@@ -105,6 +105,8 @@ type loader struct {
 	// their fields, that errors looked up, by path.
 	schemaValues     map[string]cue.Value
 	schemaFieldNames map[string][]string
+	// crds are the stack's CRDs, by the group and kind they define.
+	crds crdSet
 }
 
 func (l *loader) load() (*Stack, error) {
@@ -184,6 +186,7 @@ func (l *loader) load() (*Stack, error) {
 			l.errorAt(l.user, "", "name", fmt.Sprintf("stack name %q (the CUE package name) is not an RFC 1123 label; set name", s.Name))
 		}
 	}
+	l.loadCRDs(s)
 	l.checkObjects("", s.Objects, []string{"objects"}, &l.errs, &l.warnings)
 	l.sharedConfigs(s)
 	for _, k := range slices.Sorted(maps.Keys(s.Labels)) {

@@ -38,6 +38,8 @@ type Stack struct {
 	// Fields are where Load found the stack's fields that checks after
 	// generation may name (podSecurity, security, objects), by path.
 	Fields map[string]Position `json:"-"`
+	// CustomKinds are the kinds the stack's CRDs define (crds.go).
+	CustomKinds CustomKinds `json:"-"`
 }
 
 // App is one application of a stack.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v2"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kdecl/kdecl/internal/yamlenc"
 
@@ -225,29 +226,44 @@ func marshalFast(header string, obj generators.Object) (data []byte, jsonSize in
 	if err != nil {
 		return nil, 0, false, err
 	}
-	n.Delete("status")
-	pruneNode(n)
+	asTyped := typed(obj)
+	if asTyped {
+		n.Delete("status")
+		pruneNode(n)
+	}
 	out := make([]byte, 0, len(header)+len(b)+len(b)/4)
 	if y, ok := yamlenc.Write(append(out, header...), n); ok {
 		return y, len(b), true, nil
 	}
-	y, err := goYAML(b)
+	y, err := goYAML(b, asTyped)
 	if err != nil {
 		return nil, 0, false, err
 	}
 	return append([]byte(header), y...), len(b), false, nil
 }
 
-// goYAML writes the JSON text of an object as YAML with go-yaml.
-func goYAML(b []byte) ([]byte, error) {
+// typed is whether obj is of a k8s.io/api type, whose status and empty
+// structs are Go's zero values, not what the stack says; a custom
+// resource (unstructured) is written as the loader left it, each empty
+// struct and any status its own.
+func typed(obj generators.Object) bool {
+	_, custom := obj.(*unstructured.Unstructured)
+	return !custom
+}
+
+// goYAML writes the JSON text of an object as YAML with go-yaml; of a
+// typed one, without status and empty noise.
+func goYAML(b []byte, typed bool) ([]byte, error) {
 	var m map[string]any
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	if err := dec.Decode(&m); err != nil {
 		return nil, err
 	}
-	delete(m, "status")
-	prune(m)
+	if typed {
+		delete(m, "status")
+	}
+	prune(m, typed)
 	return yaml.Marshal(m)
 }
 
@@ -282,14 +298,14 @@ var emptyNoise = map[string]bool{
 	"status":         true,
 }
 
-// prune drops empty noise and turns JSON numbers into the Go numbers the
+// prune drops empty noise (if noise) and turns JSON numbers into the Go numbers the
 // YAML encoder writes plainly (all numbers in the API types are integers).
-func prune(v any) any {
+func prune(v any, noise bool) any {
 	switch v := v.(type) {
 	case map[string]any:
 		for k, x := range v {
-			x = prune(x)
-			if m, ok := x.(map[string]any); ok && len(m) == 0 && emptyNoise[k] {
+			x = prune(x, noise)
+			if m, ok := x.(map[string]any); ok && len(m) == 0 && noise && emptyNoise[k] {
 				delete(v, k)
 				continue
 			}
@@ -297,7 +313,7 @@ func prune(v any) any {
 		}
 	case []any:
 		for i, x := range v {
-			v[i] = prune(x)
+			v[i] = prune(x, noise)
 		}
 	case json.Number:
 		if n, err := v.Int64(); err == nil {

@@ -32,7 +32,7 @@ func TestMarshalFast(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := goYAML(b)
+			want, err := goYAML(b, typed(m.Object))
 			if err != nil {
 				t.Fatal(err)
 			}

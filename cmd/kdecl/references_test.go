@@ -28,7 +28,10 @@ import (
 // target ports to container ports, serviceName to a headless Service,
 // ConfigMap, Secret and PVC names and keys to what the stack defines or
 // declares, volume mounts to volumes, paths in env to mounted files, and
-// init container waits to real Service names.
+// init container waits to real Service names; of the custom resources the
+// stacks use, a ServiceMonitor's selector and ports to a Service, and the
+// Secrets a Certificate or an ExternalSecret writes to Secrets the apps
+// use.
 func TestReferences(t *testing.T) {
 	for _, sr := range stackRenders(t) {
 		t.Run(sr.name(), func(t *testing.T) {
@@ -63,6 +66,8 @@ type refChecker struct {
 	ingresses []*networkingv1.Ingress
 	pdbs      []*policyv1.PodDisruptionBudget
 	hpas      []*autoscalingv2.HorizontalPodAutoscaler
+	// custom resources, by kind, as written
+	custom map[string][]map[string]any
 }
 
 // pod is the pod template of a workload.
@@ -82,6 +87,7 @@ func newRefChecker(t *testing.T, docs [][]byte, declared []generators.SecretRef)
 		pvcs:            map[string]bool{},
 		serviceAccounts: map[string]bool{"default": true},
 		secrets:         map[string]map[string]bool{},
+		custom:          map[string][]map[string]any{},
 	}
 	for _, d := range declared {
 		if r.secrets[d.Secret] == nil {
@@ -95,6 +101,14 @@ func newRefChecker(t *testing.T, docs [][]byte, declared []generators.SecretRef)
 			t.Fatal(err)
 		}
 		obj, known := schema.NewObject(meta.APIVersion, meta.Kind)
+		if custom := meta.APIVersion + " " + meta.Kind; !known && slices.Contains(customKinds, custom) {
+			var o map[string]any
+			if err := yaml.Unmarshal(doc, &o); err != nil {
+				t.Fatal(err)
+			}
+			r.custom[custom] = append(r.custom[custom], o)
+			continue
+		}
 		if !known {
 			t.Fatalf("%s %s: not a kind of k8s.io/api", meta.APIVersion, meta.Kind)
 		}
@@ -187,6 +201,73 @@ func (r *refChecker) check() {
 		if !slices.ContainsFunc(r.pods, func(p pod) bool { return p.owner == ref.Kind+" "+ref.Name }) {
 			r.errorf("HorizontalPodAutoscaler %s scales %s %s, which is not a workload of the stack", hpa.Name, ref.Kind, ref.Name)
 		}
+	}
+	r.checkCustom()
+}
+
+// customKinds are the custom resources whose references TestReferences
+// checks; a stack's other kinds fail it.
+var customKinds = []string{
+	"monitoring.coreos.com/v1 ServiceMonitor",
+	"cert-manager.io/v1 Certificate",
+	"external-secrets.io/v1 ExternalSecret",
+}
+
+// checkCustom checks the references of the custom resources: the Service
+// a ServiceMonitor scrapes, by label and port name, and the Secrets a
+// Certificate or an ExternalSecret writes, which an app must use.
+func (r *refChecker) checkCustom() {
+	str := func(o map[string]any, path ...string) string {
+		var v any = o
+		for _, p := range path {
+			m, _ := v.(map[string]any)
+			v = m[p]
+		}
+		s, _ := v.(string)
+		return s
+	}
+	for _, sm := range r.custom["monitoring.coreos.com/v1 ServiceMonitor"] {
+		name := str(sm, "metadata", "name")
+		spec, _ := sm["spec"].(map[string]any)
+		selector := map[string]string{}
+		if m, ok := spec["selector"].(map[string]any)["matchLabels"].(map[string]any); ok {
+			for k, v := range m {
+				selector[k], _ = v.(string)
+			}
+		}
+		var selected []*corev1.Service
+		for _, svc := range r.services {
+			if len(selector) > 0 && subset(selector, svc.Labels) {
+				selected = append(selected, svc)
+			}
+		}
+		if len(selected) == 0 {
+			r.errorf("ServiceMonitor %s selects no Service of the stack", name)
+		}
+		endpoints, _ := spec["endpoints"].([]any)
+		for _, e := range endpoints {
+			port := str(e.(map[string]any), "port")
+			for _, svc := range selected {
+				if !slices.ContainsFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool { return p.Name == port }) {
+					r.errorf("ServiceMonitor %s scrapes port %q, which Service %s has not", name, port, svc.Name)
+				}
+			}
+		}
+	}
+	writes := func(kind, secret string) {
+		if r.secrets[secret] == nil {
+			r.errorf("%s writes Secret %s, which no app uses", kind, secret)
+		}
+	}
+	for _, c := range r.custom["cert-manager.io/v1 Certificate"] {
+		writes("Certificate "+str(c, "metadata", "name"), str(c, "spec", "secretName"))
+	}
+	for _, es := range r.custom["external-secrets.io/v1 ExternalSecret"] {
+		target := str(es, "spec", "target", "name")
+		if target == "" {
+			target = str(es, "metadata", "name")
+		}
+		writes("ExternalSecret "+str(es, "metadata", "name"), target)
 	}
 }
 

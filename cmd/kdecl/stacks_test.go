@@ -154,6 +154,11 @@ var applyRank = map[string]int{
 	"Ingress":                 4,
 	"PodDisruptionBudget":     4,
 	"HorizontalPodAutoscaler": 4,
+	// Custom resources come last: an operator acts on them once they
+	// exist, and a pod that mounts the Secret one writes waits for it.
+	"Certificate":    5,
+	"ExternalSecret": 5,
+	"ServiceMonitor": 5,
 }
 
 // checkApplyOrder walks a rendered tree in the order kubectl apply -R
