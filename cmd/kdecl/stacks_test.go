@@ -153,6 +153,7 @@ var applyRank = map[string]int{
 	"CronJob":                 3,
 	"Ingress":                 4,
 	"PodDisruptionBudget":     4,
+	"NetworkPolicy":           4,
 	"HorizontalPodAutoscaler": 4,
 	// Custom resources come last: an operator acts on them once they
 	// exist, and a pod that mounts the Secret one writes waits for it.
