@@ -14,7 +14,8 @@ type SecretRef struct {
 	App    string `json:"app"`
 	Secret string `json:"secret"`
 	Key    string `json:"key,omitempty"`
-	// As says how the app uses it: "env NAME", "envFrom", "file PATH".
+	// As says how the app uses it: "env NAME", "envFrom", "file PATH",
+	// "Ingress TLS".
 	As string `json:"as"`
 }
 
@@ -28,6 +29,10 @@ func SecretRefs(s *schema.Stack) []SecretRef {
 		}
 		for _, name := range a.Secrets.EnvFrom {
 			refs = append(refs, SecretRef{App: a.Name, Secret: name, As: "envFrom"})
+		}
+		if in := a.Expose.Ingress; in != nil && in.TLS != nil {
+			refs = append(refs, SecretRef{App: a.Name, Secret: in.TLS.Secret, Key: "tls.crt", As: "Ingress TLS"})
+			refs = append(refs, SecretRef{App: a.Name, Secret: in.TLS.Secret, Key: "tls.key", As: "Ingress TLS"})
 		}
 		for _, f := range a.Secrets.Files {
 			if len(f.Items) == 0 {
