@@ -443,12 +443,12 @@ var objectNative = map[string]map[string]string{
 		"spec.ingressClassName": "expose.ingress.className", "spec.defaultBackend": "expose.ingress.paths",
 	},
 	"PodDisruptionBudget": {
-		"spec.selector": "the app it belongs to", "spec.minAvailable": "disruption.minAvailable",
+		"spec.minAvailable":   "disruption.minAvailable",
 		"spec.maxUnavailable": "disruption.maxUnavailable", "spec.unhealthyPodEvictionPolicy": "disruption.unhealthyPodEvictionPolicy",
 	},
 	"NetworkPolicy": {
-		"spec.podSelector": "the app it belongs to", "spec.ingress": "uses (the apps that use this one)",
-		"spec.egress": "uses and networkPolicies.egress", "spec.policyTypes": "networkPolicies.egress",
+		"spec.podSelector": "the app it belongs to", "spec.ingress": "uses", "spec.egress": "uses",
+		"spec.policyTypes": "networkPolicies.egress",
 	},
 	"ConfigMap":             {"data": "config.env and config.files", "binaryData": "config.files"},
 	"PersistentVolumeClaim": {"spec.resources.requests.storage": "storage.<volume>.size", "spec.accessModes": "storage.<volume>.accessModes", "spec.storageClassName": "storage.<volume>.storageClass"},
