@@ -89,6 +89,17 @@ apps: web: {image: "nginx:1.27", ports: http: 80}`, []string{"rollout", "recreat
 		`apps: migrate: {kind: "job", image: "busybox:1.36", command: ["echo", "two"]}`, []string{"removed", "added"}},
 	{"an app removed", `apps: {web: {image: "nginx:1.27"}, old: {image: "nginx:1.27"}}`,
 		`apps: web: {image: "nginx:1.27"}`, []string{"removed"}},
+	{"an Ingress host more", `apps: web: {image: "nginx:1.27", ports: http: 80, expose: ingress: hosts: ["a.example.com"]}`,
+		`apps: web: {image: "nginx:1.27", ports: http: 80, expose: ingress: hosts: ["a.example.com", "b.example.com"]}`, []string{"exposure"}},
+	{"a use more under network policies", `networkPolicies: {}
+apps: {web: {image: "nginx:1.27", ports: http: 80}, api: {image: "nginx:1.27", ports: http: 80}}`, `networkPolicies: {}
+apps: {web: {image: "nginx:1.27", ports: http: 80, uses: api: {}}, api: {image: "nginx:1.27", ports: http: 80}}`, []string{"rollout", "exposure"}},
+	{"network policies no more", `networkPolicies: {}
+apps: web: {image: "nginx:1.27", ports: http: 80}`, `apps: web: {image: "nginx:1.27", ports: http: 80}`, []string{"removed", "exposure"}},
+	{"a disruption budget's number", `apps: web: {image: "nginx:1.27", replicas: 3, disruption: maxUnavailable: 1}`,
+		`apps: web: {image: "nginx:1.27", replicas: 3, disruption: maxUnavailable: "50%"}`, nil},
+	{"a statefulset's headless Service renamed", `apps: db: {kind: "statefulset", image: "redis:7.4", ports: redis: 6379}`,
+		`apps: db: {kind: "statefulset", image: "redis:7.4", ports: redis: 6379, headless: name: "db-peers"}`, []string{"recreate", "removed", "added"}},
 }
 
 func statefulSet(size, policy string, replicas int) string {
