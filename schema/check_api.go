@@ -256,7 +256,7 @@ func (c *appChecker) annotations() {
 	for _, set := range []struct {
 		field string
 		m     map[string]string
-	}{{"annotations", a.Annotations}, {"podAnnotations", a.PodAnnotations}, {"expose.annotations", a.Expose.Annotations}} {
+	}{{"annotations", a.Annotations}, {"podAnnotations", a.PodAnnotations}, {"expose.annotations", a.Expose.Annotations}, {"expose.ingress.annotations", a.Expose.IngressAnnotations()}} {
 		field := strings.Split(set.field, ".")
 		for _, k := range slices.Sorted(maps.Keys(set.m)) {
 			if msgs := validation.IsQualifiedName(strings.ToLower(k)); len(msgs) > 0 {
@@ -274,6 +274,11 @@ func (c *appChecker) annotations() {
 		service = map[string]string{}
 	}
 	maps.Copy(service, a.Expose.Annotations)
+	ingress := maps.Clone(a.Annotations)
+	if ingress == nil {
+		ingress = map[string]string{}
+	}
+	maps.Copy(ingress, a.Expose.IngressAnnotations())
 	serviceAnnotations(service, a.Expose.Type, "expose.type", c.annotationField, c.failAt)
 
 	var config int
@@ -287,6 +292,7 @@ func (c *appChecker) annotations() {
 	}{
 		{"every object of the app", a.Annotations, 0},
 		{"the Service", service, 0},
+		{"the Ingress", ingress, 0},
 		{"the pod template", a.PodAnnotations, config},
 	} {
 		if n := annotationBytes(o.m) + o.extra; n > maxAnnotationBytes {
@@ -363,7 +369,8 @@ func biggest(m map[string]string, a *App) []string {
 	for _, f := range []struct {
 		field []string
 		m     map[string]string
-	}{{[]string{"podAnnotations"}, a.PodAnnotations}, {[]string{"expose", "annotations"}, a.Expose.Annotations}, {[]string{"annotations"}, a.Annotations}} {
+	}{{[]string{"podAnnotations"}, a.PodAnnotations}, {[]string{"expose", "annotations"}, a.Expose.Annotations},
+		{[]string{"expose", "ingress", "annotations"}, a.Expose.IngressAnnotations()}, {[]string{"annotations"}, a.Annotations}} {
 		if v, ok := f.m[key]; ok && v == m[key] {
 			return append(f.field, key)
 		}

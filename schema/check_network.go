@@ -5,8 +5,10 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
@@ -38,9 +40,23 @@ func (c *appChecker) ingress() {
 	if in == nil {
 		return
 	}
-	if c.app.Expose.Type == ExposeNone {
+	switch {
+	case c.app.Expose.Type == ExposeNone && len(c.app.Ports) > 0 && len(c.app.ServicePorts()) == 0:
+		c.fail("routes to the app's Service, and the app has none: each of its ports has service: false", "expose", "ingress")
+		return
+	case c.app.Expose.Type == ExposeNone:
 		c.fail("routes to the app's Service, and the app has none: give it ports and an expose.type", "expose", "ingress")
 		return
+	}
+	// The API server wants the deprecated class annotation, where set,
+	// to name the class className does.
+	for _, set := range []struct {
+		m     map[string]string
+		field []string
+	}{{in.Annotations, []string{"expose", "ingress", "annotations"}}, {c.app.Annotations, []string{"annotations"}}} {
+		if v, ok := set.m[ingressClassAnnotation]; ok && in.ClassName != "" && v != in.ClassName {
+			c.fail(fmt.Sprintf("names class %s, and className %s: the API server wants them alike; remove the annotation", quote(v), quote(in.ClassName)), append(set.field, ingressClassAnnotation)...)
+		}
 	}
 	seen := map[string]bool{}
 	for i, h := range in.Hosts {
@@ -77,10 +93,16 @@ func (c *appChecker) ingress() {
 	}
 }
 
+// ingressClassAnnotation is the deprecated annotation of an Ingress's
+// class.
+const ingressClassAnnotation = "kubernetes.io/ingress.class"
+
 // hostProblem says what is wrong with an Ingress host, as the API server
 // does: "" if nothing.
 func hostProblem(h string) string {
-	if _, err := netip.ParseAddr(h); err == nil {
+	// The server reads an address as net.ParseIP once did, with leading
+	// zeros (010.1.1.1).
+	if _, err := netip.ParseAddr(h); err == nil || sloppyIPv4(h) {
 		return "is an IP address: a host is a DNS name"
 	}
 	var errs []string
@@ -93,6 +115,21 @@ func hostProblem(h string) string {
 		return "is no host name: " + strings.Join(errs, "; ")
 	}
 	return ""
+}
+
+// sloppyIPv4 says whether h is an IPv4 address with leading zeros.
+func sloppyIPv4(h string) bool {
+	parts := strings.Split(h, ".")
+	if len(parts) != 4 {
+		return false
+	}
+	for _, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n > 255 || p == "" || p[0] == '+' || p[0] == '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // ingressPathProblem says what the API server refuses in an Ingress path
@@ -142,21 +179,35 @@ func (c *appChecker) disruption() {
 	default:
 		c.percentAtMost100(*d.MaxUnavailable, "disruption", "maxUnavailable")
 	}
-	replicas := c.app.Replicas
+	// The disruption controller rounds a percentage of pods up. An
+	// autoscaled app may be at its minReplicas.
+	replicas, of := c.app.Replicas, "replicas"
 	if a := c.app.Autoscale; a != nil {
-		replicas = a.MaxReplicas
+		replicas, of = 1, "replicas (autoscale.minReplicas)"
+		if a.MinReplicas != nil {
+			replicas = *a.MinReplicas
+		}
 	}
 	const never = "lets no pod be evicted: draining a node the app runs on waits for ever"
 	switch {
-	case d.MinAvailable != nil && (percent(*d.MinAvailable) == 100 || percent(*d.MinAvailable) < 0 && d.MinAvailable.IntVal >= replicas && replicas > 0):
-		c.warn(fmt.Sprintf("minAvailable %s of %d replicas %s", d.MinAvailable, replicas, never), "disruption", "minAvailable")
+	case d.MinAvailable != nil && replicas > 0 && podsOf(*d.MinAvailable, replicas) >= replicas:
+		c.warn(fmt.Sprintf("minAvailable %s of %d %s %s", d.MinAvailable, replicas, of, never), "disruption", "minAvailable")
 	case d.MaxUnavailable != nil && isZero(*d.MaxUnavailable):
 		c.warn("maxUnavailable "+d.MaxUnavailable.String()+" "+never, "disruption", "maxUnavailable")
 	}
 }
 
+// podsOf is a number of pods, or a percentage of replicas rounded up.
+func podsOf(v intstr.IntOrString, replicas int32) int32 {
+	if p := percent(v); p >= 0 {
+		return int32((int64(p)*int64(replicas) + 99) / 100)
+	}
+	return v.IntVal
+}
+
 // network checks what the stack's apps route and fills in the defaults
-// of networkPolicies: two Ingresses may not route one host and path.
+// of networkPolicies: two Ingresses of one class may not route one host
+// and path of one type (a Prefix path alike with a / at its end or not).
 func (l *loader) network(s *Stack, checkers map[string]*appChecker) {
 	if np := s.NetworkPolicies; np != nil {
 		if np.Egress == "" {
@@ -179,7 +230,12 @@ func (l *loader) network(s *Stack, checkers map[string]*appChecker) {
 		}
 		for i, h := range hosts {
 			for _, path := range slices.Sorted(maps.Keys(in.Paths)) {
-				route := h + path
+				p := in.Paths[path]
+				key := path
+				if p.PathType == "Prefix" && key != "/" {
+					key = strings.TrimSuffix(key, "/")
+				}
+				route := strings.Join([]string{in.ClassName, h, p.PathType, key}, "\x00")
 				other, taken := routes[route]
 				if other == name {
 					continue // a host listed twice, said as such

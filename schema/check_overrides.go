@@ -440,7 +440,7 @@ var objectNative = map[string]map[string]string{
 	},
 	"Ingress": {
 		"spec.rules": "expose.ingress.hosts and expose.ingress.paths", "spec.tls": "expose.ingress.tls",
-		"spec.ingressClassName": "expose.ingress.className", "spec.defaultBackend": "expose.ingress.paths",
+		"spec.ingressClassName": "expose.ingress.className",
 	},
 	"PodDisruptionBudget": {
 		"spec.minAvailable":   "disruption.minAvailable",
@@ -517,6 +517,11 @@ func (c *appChecker) overrideObject(o ObjectRef, frag map[string]any, field []st
 		spec, _ := get(frag, "spec", "jobTemplate", "spec")
 		m, _ := spec.(map[string]any)
 		jobRules(m, c.app.RestartPolicy, c.jobCounts(), at(field, "spec", "jobTemplate", "spec"), c.failAt)
+	case "Ingress":
+		v, ok := get(frag, "metadata", "annotations", ingressClassAnnotation)
+		if class := c.app.Expose.Ingress.ClassName; ok && class != "" && v != class {
+			c.fail(fmt.Sprintf("names class %s, and className %s: the API server wants them alike; remove the annotation", quote(fmt.Sprint(v)), quote(class)), at(field, "metadata", "annotations", ingressClassAnnotation)...)
+		}
 	}
 }
 

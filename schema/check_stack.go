@@ -37,8 +37,8 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 	claim := func(kind, namespace, name string, src source) {
 		key := kind + "/" + namespace + "/" + name
 		if prev, ok := names[key]; ok {
-			if prev.c != nil && prev.c == src.c {
-				return // within one app: its own checks say which fields clash
+			if generated := func(s source) bool { return len(s.field) == 0 || s.field[0] != "objects" }; prev.c != nil && prev.c == src.c && generated(prev) && generated(src) {
+				return // two of one app's own: its checks say which fields clash
 			}
 			fail(src, fmt.Sprintf("makes the %s %s, which %s", kind, name, describe(prev)))
 			return

@@ -247,6 +247,9 @@ func (c *appChecker) credentials() {
 	k.annotations(a.Annotations, "annotations")
 	k.annotations(a.PodAnnotations, "podAnnotations")
 	k.annotations(a.Expose.Annotations, "expose", "annotations")
+	if in := a.Expose.Ingress; in != nil {
+		k.annotations(in.Annotations, "expose", "ingress", "annotations")
+	}
 }
 
 // credentialChecker checks the app's fields for credentials.

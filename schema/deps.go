@@ -58,13 +58,18 @@ func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps
 				continue
 			}
 			// Through the app's Service, its ports and their numbers there;
-			// through the headless Service, the pods' own.
+			// through the headless Service (which has the same ports), the
+			// pods' own.
 			d := Dependency{App: dep, Wait: use.Waits(), Env: use.Passes(), Ports: map[string]Port{}}
 			for name, p := range t.ServicePorts() {
 				d.Ports[name] = Port{Port: p.ServiceNumber(), Protocol: p.Protocol}
+				if t.Expose.Type == ExposeNone {
+					d.Ports[name] = p
+				}
 			}
-			if t.Expose.Type == ExposeNone {
-				d.Ports = t.Ports
+			if len(d.Ports) == 0 {
+				c.fail(fmt.Sprintf("%s has no ports on a Service: each has service: false", dep), field...)
+				continue
 			}
 			switch {
 			case t.Expose.Type != ExposeNone:

@@ -586,6 +586,15 @@ type Expose struct {
 	Ingress                  *Ingress          `json:"ingress"`
 }
 
+// IngressAnnotations are the annotations of the app's Ingress of its
+// own, beside the app's; nil without an Ingress.
+func (e Expose) IngressAnnotations() map[string]string {
+	if e.Ingress == nil {
+		return nil
+	}
+	return e.Ingress.Annotations
+}
+
 // Ingress routes HTTP to the app's Service.
 type Ingress struct {
 	Hosts []string `json:"hosts"`

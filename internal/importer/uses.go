@@ -113,8 +113,8 @@ func (s *Stack) dependency(dep, host string) (schema.Dependency, string, bool) {
 		case int:
 			d.Ports[name] = schema.Port{Port: int32(p)}
 		case map[string]any:
-			if p["service"] == false && !none {
-				continue
+			if p["service"] == false {
+				continue // on no Service, headless or not
 			}
 			n := p["port"].(int)
 			if sp, ok := p["servicePort"].(int); ok && !none {
