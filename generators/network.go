@@ -157,7 +157,9 @@ func egress(s *schema.Stack, a *schema.App) []networkingv1.NetworkPolicyEgressRu
 			Ports: policyPorts(t, ports),
 		})
 	}
-	for _, d := range a.Dependencies {
+	// by app, whatever the order of uses: a policy says a set of peers
+	deps := slices.SortedFunc(slices.Values(a.Dependencies), func(x, y schema.Dependency) int { return cmp.Compare(x.App, y.App) })
+	for _, d := range deps {
 		if i, ok := slices.BinarySearchFunc(s.Apps, d.App, func(t schema.App, name string) int { return cmp.Compare(t.Name, name) }); ok {
 			to(&s.Apps[i], slices.Collect(maps.Keys(d.Ports)))
 		}

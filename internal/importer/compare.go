@@ -277,6 +277,15 @@ func markers(apps map[string]manifest.Doc, serviceApp map[string]string, service
 			}
 			return nil
 		},
+		// a backend's port by number is the port by name
+		numbered: func(service string, number int32) any {
+			for _, n := range servicePorts[service] {
+				if n == number {
+					return fmt.Sprintf("(port %d)", n)
+				}
+			}
+			return nil
+		},
 		workload: func(kind, name string) (any, string) {
 			for app, w := range apps {
 				if w.Kind() == kind && w.Name() == name {

@@ -18,6 +18,9 @@ type links struct {
 	// port is what a port of a Service, by name, is called instead; nil
 	// if it has no port of the name.
 	port func(service, name string) any
+	// numbered, if set, is what a port of a Service, by number, is
+	// called by name instead; nil if it has no port of the number.
+	numbered func(service string, number int32) any
 }
 
 // relink replaces in obj, in place, each reference to an app that l
@@ -53,6 +56,10 @@ func (l links) relink(obj map[string]any) []string {
 							if port, _ := manifest.Get(svc, "port", "name").(string); port != "" && l.port != nil {
 								if r := l.port(name, port); r != nil {
 									svc["port"].(map[string]any)["name"] = r
+								}
+							} else if n := number(manifest.Get(svc, "port", "number")); n != 0 && l.numbered != nil {
+								if r := l.numbered(name, n); r != nil {
+									svc["port"] = map[string]any{"name": r}
 								}
 							}
 							if r, app := l.service(name); app != "" {
