@@ -89,7 +89,7 @@ func PodDisruptionBudget(s *schema.Stack, a *schema.App) *policyv1.PodDisruption
 // that uses it, on the ports the use reaches; from their own peers, for
 // a statefulset; from the ingress controller, on the ports its Ingress
 // routes to; and from anywhere, on the ports of a NodePort or
-// LoadBalancer Service. With egress "uses", its pods reach DNS and the
+// LoadBalancer Service and its host ports. With egress "uses", its pods reach DNS and the
 // apps they use alone.
 func NetworkPolicy(s *schema.Stack, a *schema.App) *networkingv1.NetworkPolicy {
 	np := s.NetworkPolicies
@@ -124,8 +124,19 @@ func NetworkPolicy(s *schema.Stack, a *schema.App) *networkingv1.NetworkPolicy {
 			From: []networkingv1.NetworkPolicyPeer{{NamespaceSelector: controller}}, Ports: policyPorts(a, routed),
 		})
 	}
-	if t := a.Expose.Type; (t == "NodePort" || t == "LoadBalancer") && len(a.ServicePorts()) > 0 {
-		ingress = append(ingress, networkingv1.NetworkPolicyIngressRule{Ports: policyPorts(a, slices.Collect(maps.Keys(a.ServicePorts())))})
+	// From anywhere: the ports of a NodePort or LoadBalancer Service, and
+	// those the pods open on their nodes' addresses (hostPort).
+	var open []string
+	if t := a.Expose.Type; t == "NodePort" || t == "LoadBalancer" {
+		open = slices.Collect(maps.Keys(a.ServicePorts()))
+	}
+	for name, p := range a.Ports {
+		if p.HostPort != 0 && !slices.Contains(open, name) {
+			open = append(open, name)
+		}
+	}
+	if len(open) > 0 {
+		ingress = append(ingress, networkingv1.NetworkPolicyIngressRule{Ports: policyPorts(a, open)})
 	}
 	pol := &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},

@@ -120,6 +120,9 @@ func wantAdmitted(s *schema.Stack, from, to *schema.App, p port) bool {
 	if t := to.Expose.Type; t == "NodePort" || t == "LoadBalancer" {
 		in = in || reaches(to, to.ServicePorts(), p)
 	}
+	for name, q := range to.Ports {
+		in = in || q.HostPort != 0 && reaches(to, map[string]schema.Port{name: q}, p)
+	}
 	// DNS goes out to any address (a cluster's resolver may be a node's)
 	dns := p.num == 53
 	out := uses || peers || dns || s.NetworkPolicies.Egress == schema.EgressAny
