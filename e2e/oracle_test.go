@@ -292,8 +292,9 @@ func dryRunAll(t *testing.T, dir string, stacks []*oracleStack, objects int) {
 }
 
 // createCRDs applies the CustomResourceDefinitions of the stacks for
-// real, one file per stack, and waits until the server serves each that
-// it accepted.
+// real, one file per stack: those rendered under objects, and those of a
+// stack's crds/, which type its custom resources for kdecl; and waits
+// until the server serves each that it accepted.
 func createCRDs(t *testing.T, dir, sentinel string, stacks []*oracleStack) {
 	crdDir := filepath.Join(dir, "crds")
 	if err := os.RemoveAll(crdDir); err != nil {
@@ -306,6 +307,14 @@ func createCRDs(t *testing.T, dir, sentinel string, stacks []*oracleStack) {
 			if m.kind == "CustomResourceDefinition" {
 				docs = append(docs, m.yaml)
 			}
+		}
+		typed, _ := filepath.Glob(filepath.Join(s.dir, "crds", "*.yaml"))
+		for _, f := range typed {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs = append(docs, data)
 		}
 		if len(docs) > 0 {
 			f := filepath.Join(crdDir, strconv.Itoa(s.index)+".yaml")

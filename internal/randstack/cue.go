@@ -125,3 +125,31 @@ func source(pkg string, top *object) []byte {
 	writeFields(&b, top, 0)
 	return []byte(b.String())
 }
+
+// jsonOf is v as JSON, which YAML reads as well: a CRD file.
+func jsonOf(v any) []byte {
+	b, err := json.MarshalIndent(plain(v), "", "  ")
+	if err != nil {
+		panic(err) // strings, numbers, bools, lists and objects always encode
+	}
+	return append(b, '\n')
+}
+
+// plain is v with its objects as maps.
+func plain(v any) any {
+	switch v := v.(type) {
+	case *object:
+		m := map[string]any{}
+		for _, f := range v.fields {
+			m[f.label] = plain(f.value)
+		}
+		return m
+	case list:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = plain(e)
+		}
+		return out
+	}
+	return v
+}

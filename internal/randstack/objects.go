@@ -323,14 +323,25 @@ func (s *stackGen) customResource() (string, *object) {
 		schema := obj("type", "object", "properties", obj("spec", obj("type", "object", "properties", obj(
 			"color", obj("type", "string", "enum", list{"red", "blue"}),
 			"size", obj("type", "integer", "minimum", 1)))))
-		s.extra = append(s.extra, field{name, obj("apiVersion", "apiextensions.k8s.io/v1", "kind", "CustomResourceDefinition", "spec", obj(
+		crd := obj("apiVersion", "apiextensions.k8s.io/v1", "kind", "CustomResourceDefinition", "spec", obj(
 			"group", s.crd,
 			"names", obj("plural", "widgets", "singular", "widget", "kind", "Widget"),
 			"scope", "Namespaced",
-			"versions", list{obj("name", "v1", "served", true, "storage", true, "schema", obj("openAPIV3Schema", schema))}))})
+			"versions", list{obj("name", "v1", "served", true, "storage", true, "schema", obj("openAPIV3Schema", schema))}))
+		if g.p(0.5) {
+			// in crds/, which types the Widget: kdecl checks it as the
+			// server does
+			crd.set("metadata", obj("name", name))
+			s.crdFile = crd
+		} else {
+			s.extra = append(s.extra, field{name, crd})
+		}
 	}
 	spec := obj("color", pick(g, "red", "blue"), "size", g.integer(1, 100, 1, 3))
-	if g.server() { // kdecl checks no custom resource, and says so
+	switch {
+	case s.crdFile != nil && g.rare(): // typed: kdecl refuses these as the server does
+		spec = pick(g, obj("color", "green"), obj("size", 0), obj("size", "3"), obj("shape", "round"))
+	case s.crdFile == nil && g.server(): // kdecl checks no untyped custom resource, and says so
 		spec = pick(g, obj("color", "green"), obj("size", 0))
 	}
 	return g.dnsLabel(63), obj("apiVersion", s.crd+"/v1", "kind", "Widget", "spec", spec)

@@ -31,11 +31,24 @@ type Options struct {
 // Stack returns a random stack, one CUE file of one package, that puts
 // every object into namespace. The same state of r gives the same stack.
 func Stack(r *rand.Rand, namespace string, opts Options) []byte {
+	return Files(r, namespace, opts)["stack.cue"]
+}
+
+// Files are the files of a random stack, by path in its directory: its
+// stack.cue, and the CustomResourceDefinition of a custom resource that
+// the stack has kdecl type, in crds/ (a stack of its objects' CRD has it
+// under objects instead).
+func Files(r *rand.Rand, namespace string, opts Options) map[string][]byte {
 	g := &gen{r: r, leftToServer: opts.LeftToServer}
 	if g.p(0.75) {
 		g.risk = r.Float64() * 0.12
 	}
-	return g.stack(namespace)
+	src, crd := g.stack(namespace)
+	files := map[string][]byte{"stack.cue": src}
+	if crd != nil {
+		files["crds/widgets.yaml"] = crd
+	}
+	return files
 }
 
 // app is what the stack's later apps need to know of an earlier one.
@@ -64,6 +77,7 @@ type stackGen struct {
 	nodePorts []int64
 	crd       string  // the API group of the stack's custom resource
 	extra     []field // objects of the stack's that apps need: the CRD
+	crdFile   *object // the CRD, when it is in crds/ rather than objects
 	configs   []sharedConfig
 }
 
@@ -74,7 +88,7 @@ type sharedConfig struct {
 	mounts []string // mount paths, of its files and fileMounts
 }
 
-func (g *gen) stack(namespace string) []byte {
+func (g *gen) stack(namespace string) (src, crd []byte) {
 	s := &stackGen{gen: g, namespace: namespace}
 	top := &object{}
 	pkg := "stack"
@@ -126,7 +140,10 @@ func (g *gen) stack(namespace string) []byte {
 	}
 	top.set("apps", apps)
 	g.securityFields(top, apps)
-	return source(pkg, top)
+	if s.crdFile != nil {
+		crd = jsonOf(s.crdFile)
+	}
+	return source(pkg, top), crd
 }
 
 // pod holds the names that must be unique in one pod.

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"cuelang.org/go/cue/ast"
@@ -166,4 +169,42 @@ func disjuncts(e ast.Expr) []string {
 		}
 	}
 	return nil
+}
+
+// TestTypedCustomResources: some stacks have their Widget typed by a CRD
+// in crds/, which kdecl reads: a stack that loads has no warning of an
+// unknown kind then, and one drawn past the CRD's schema does not load.
+func TestTypedCustomResources(t *testing.T) {
+	typed, loaded := 0, 0
+	for i := range stacks {
+		files := Files(rand.New(rand.NewPCG(1, uint64(i))), fmt.Sprintf("ns-%d", i), Options{})
+		if files["crds/widgets.yaml"] == nil {
+			continue
+		}
+		typed++
+		dir := t.TempDir()
+		for name, data := range files {
+			f := filepath.Join(dir, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(f, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, err := schema.Load(dir)
+		if err != nil {
+			continue
+		}
+		loaded++
+		for _, w := range s.Warnings {
+			if strings.Contains(w.Error(), "Widget") {
+				t.Errorf("stack %d: %v", i, w)
+			}
+		}
+	}
+	if typed == 0 || loaded == 0 {
+		t.Fatalf("%d stacks with a CRD in crds/, %d of them load", typed, loaded)
+	}
+	t.Logf("%d stacks with a CRD in crds/, %d of them load", typed, loaded)
 }

@@ -1,6 +1,7 @@
 // Command randstack writes random kdecl stacks for the e2e oracle: stack i
-// of seed S goes to DIR/<i>/stack.cue, and is the same whatever -from and
-// -n are.
+// of seed S goes to DIR/<i>/stack.cue (and the CRD it types a custom
+// resource with to DIR/<i>/crds/), and is the same whatever -from and -n
+// are.
 //
 //	randstack -seed 42 -n 300 -o /tmp/stacks
 //	randstack -seed 42 -from 17 -n 1 -o /tmp/stacks
@@ -12,9 +13,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/kdecl/kdecl/internal/randstack"
@@ -63,11 +66,15 @@ func run(args []string, stderr io.Writer) error {
 	for i := *from; i < *from+*n; i++ {
 		r := rand.New(rand.NewPCG(*seed, uint64(i)))
 		dir := filepath.Join(*out, strconv.Itoa(i))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dir, "stack.cue"), randstack.Stack(r, namespace(r, i), opts), 0o644); err != nil {
-			return err
+		files := randstack.Files(r, namespace(r, i), opts)
+		for _, name := range slices.Sorted(maps.Keys(files)) {
+			f := filepath.Join(dir, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(f, files[name], 0o644); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
