@@ -449,8 +449,7 @@ func (c *appChecker) serviceShape() {
 		protocol string
 	}
 	// The ports of a Service are unique by number and protocol: the
-	// app's Service has its ports, a statefulset's headless Service all
-	// of them. (Two ports of one number the container has refuse ports.)
+	// app's Service and its headless one have the ports on a Service. (Two ports of one number the container has refuse ports.)
 	services := map[string]map[string]Port{}
 	if e.Type != ExposeNone {
 		services["the Service's"] = c.app.ServicePorts()

@@ -302,7 +302,10 @@ func (a *App) headlessName() string {
 	if kind == "Job" || kind == "CronJob" {
 		return ""
 	}
-	if sn, _ := manifest.Get(a.Workload.Object, "spec", "serviceName").(string); kind == "StatefulSet" && len(validation.IsDNS1035Label(sn)) == 0 {
+	// serviceName, unless it names a regular Service of the app's, which
+	// kdecl names after the app
+	if sn, _ := manifest.Get(a.Workload.Object, "spec", "serviceName").(string); kind == "StatefulSet" && len(validation.IsDNS1035Label(sn)) == 0 &&
+		!slices.ContainsFunc(a.regularServices(), func(d manifest.Doc) bool { return d.Name() == sn }) {
 		return sn
 	}
 	for _, svc := range a.Services {

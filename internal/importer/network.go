@@ -28,7 +28,11 @@ var nativeKinds = []string{"Ingress", "PodDisruptionBudget", "NetworkPolicy"}
 // false if d lacks one of the app's.
 func (s *Stack) extraAnnotations(d manifest.Doc, app string) (map[string]any, bool) {
 	own, _ := s.Apps[app]["annotations"].(map[string]any)
-	extra := maps.Clone(manifest.Map(d.Object, "metadata", "annotations"))
+	read, _ := manifest.Get(d.Object, "metadata", "annotations").(map[string]any)
+	extra := maps.Clone(read)
+	if extra == nil {
+		extra = map[string]any{}
+	}
 	for k, v := range own {
 		if extra[k] != v {
 			return nil, false
@@ -89,6 +93,9 @@ func (s *Stack) ingress(p *Plan, d manifest.Doc) bool {
 		if r.Host != "" {
 			hosts = append(hosts, r.Host)
 		}
+	}
+	if a == nil {
+		return false // no path: the API server refuses it
 	}
 	app := s.Apps[a.Name]
 	expose, _ := app["expose"].(map[string]any)
@@ -187,14 +194,21 @@ func (s *Stack) networkPolicies(p *Plan, d manifest.Doc) bool {
 		}
 		np := map[string]any{}
 		egress := 0
-		for _, pol := range policies {
+		for _, a := range p.Apps {
+			pol := policies[a]
 			if slices.Contains(pol.Spec.PolicyTypes, networkingv1.PolicyTypeEgress) {
 				egress++
 			}
 			for _, r := range pol.Spec.Ingress {
 				for _, peer := range r.From {
-					if sel := peer.NamespaceSelector; sel != nil && sel.MatchLabels[corev1.LabelMetadataName] != "" {
-						np["ingressNamespace"] = sel.MatchLabels[corev1.LabelMetadataName]
+					ns := ""
+					if sel := peer.NamespaceSelector; sel != nil {
+						ns = sel.MatchLabels[corev1.LabelMetadataName]
+					}
+					if prev, ok := np["ingressNamespace"]; ns != "" && ok && prev != ns {
+						return false // controllers of two namespaces: no one field says it
+					} else if ns != "" {
+						np["ingressNamespace"] = ns
 					}
 				}
 			}
@@ -268,12 +282,19 @@ func (p *Plan) selected(labels map[string]string) *App {
 func (s *Stack) servicePortName(a *App, port networkingv1.ServiceBackendPort) string {
 	svc := a.regularServices()[0]
 	ports, _ := manifest.Get(svc.Object, "spec", "ports").([]any)
+	written, _ := s.Apps[a.Name]["ports"].(map[string]any)
 	for _, v := range ports {
 		m, _ := v.(map[string]any)
 		name, _ := m["name"].(string)
-		if port.Name != "" && name == port.Name || port.Name == "" && number(m["port"]) == port.Number {
+		protocol, _ := m["protocol"].(string)
+		if port.Name != "" && name == port.Name || port.Name == "" && number(m["port"]) == port.Number && (protocol == "" || protocol == "TCP") {
 			if n := s.portNames[svc.Name()][name]; n != "" {
 				return n
+			}
+			if len(ports) == 1 && len(written) == 1 {
+				for n := range written { // the Service's one port, unnamed
+					return n
+				}
 			}
 		}
 	}

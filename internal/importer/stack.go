@@ -405,7 +405,7 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 		app[field] = st
 	}
 	if sn, _ := manifest.Get(a.Workload.Object, "spec", "serviceName").(string); kind == "statefulset" && sn != "" && sn != a.headlessName() {
-		s.Notes = append(s.Notes, fmt.Sprintf("StatefulSet %s: its pods' Service, serviceName %s, is no Service name; kdecl's headless Service is %s", a.Workload.Name(), sn, a.headlessName()))
+		s.Notes = append(s.Notes, fmt.Sprintf("StatefulSet %s: its pods' Service, serviceName %s, is kdecl's headless Service %s", a.Workload.Name(), sn, a.headlessName()))
 	}
 	switch h := a.headlessName(); {
 	case h == "" || kind == "statefulset" && h == schema.HeadlessServiceName(a.Name):

@@ -378,6 +378,9 @@ func exposure(b *builder, old, new *object) {
 		if old == nil {
 			break // a new policy only admits less
 		}
+		if !reflect.DeepEqual(manifest.Get(oldFields, "spec", "podSelector"), manifest.Get(new.fields, "spec", "podSelector")) {
+			b.add(Exposure, "the policy selects other pods: those it selected no more admit all traffic unless another policy selects them")
+		}
 		oldAdmits := policyAdmits(oldFields)
 		for _, dir := range []string{"Ingress", "Egress"} {
 			if policyLimits(oldFields, dir) && !policyLimits(new.fields, dir) {
@@ -577,10 +580,14 @@ func servicePorts(svc map[string]any) []string {
 }
 
 // policyLimits says whether a NetworkPolicy limits traffic of a
-// direction, Ingress or Egress.
+// direction, Ingress or Egress: as its policyTypes say, or, without
+// them, as the API server defaults them (Ingress, and Egress when the
+// policy has egress rules).
 func policyLimits(pol map[string]any, dir string) bool {
-	types, _ := manifest.Get(pol, "spec", "policyTypes").([]any)
-	return slices.Contains(types, any(dir))
+	if types, ok := manifest.Get(pol, "spec", "policyTypes").([]any); ok {
+		return slices.Contains(types, any(dir))
+	}
+	return dir == "Ingress" || manifest.Get(pol, "spec", "egress") != nil
 }
 
 // policyAdmits is what a NetworkPolicy admits, one line per peer and
@@ -611,6 +618,9 @@ func policyAdmits(pol map[string]any) []string {
 				portText = nil
 				for _, p := range ports {
 					port := fmt.Sprint(manifest.Get(p, "port"))
+					if end := manifest.Get(p, "endPort"); end != nil {
+						port += "-" + fmt.Sprint(end)
+					}
 					if manifest.Get(p, "port") == nil {
 						port = "every port"
 					}
