@@ -19,7 +19,7 @@ import (
 // name, so that backend and Service agree by construction.
 func Ingress(s *schema.Stack, a *schema.App) *networkingv1.Ingress {
 	in := a.Expose.Ingress
-	if in == nil || Service(s, a) == nil {
+	if in == nil || !a.HasService() {
 		return nil
 	}
 	var paths []networkingv1.HTTPIngressPath
@@ -89,8 +89,8 @@ func PodDisruptionBudget(s *schema.Stack, a *schema.App) *policyv1.PodDisruption
 // that uses it, on the ports the use reaches; from their own peers, for
 // a statefulset; from the ingress controller, on the ports its Ingress
 // routes to; and from anywhere, on the ports of a NodePort or
-// LoadBalancer Service and its host ports. With egress "uses", its pods reach DNS and the
-// apps they use alone.
+// LoadBalancer Service and its host ports. With egress "uses", its pods
+// reach DNS and the apps they use alone.
 func NetworkPolicy(s *schema.Stack, a *schema.App) *networkingv1.NetworkPolicy {
 	np := s.NetworkPolicies
 	if np == nil {
@@ -111,7 +111,7 @@ func NetworkPolicy(s *schema.Stack, a *schema.App) *networkingv1.NetworkPolicy {
 	if a.Kind == schema.KindStatefulSet && len(a.Ports) > 0 {
 		ingress = append(ingress, networkingv1.NetworkPolicyIngressRule{From: from(self), Ports: policyPorts(a, slices.Collect(maps.Keys(a.Ports)))})
 	}
-	if in := a.Expose.Ingress; in != nil && Service(s, a) != nil {
+	if in := a.Expose.Ingress; in != nil && a.HasService() {
 		controller := &metav1.LabelSelector{}
 		if np.IngressNamespace != "" {
 			controller.MatchLabels = map[string]string{corev1.LabelMetadataName: np.IngressNamespace}

@@ -12,7 +12,7 @@ import (
 // targets the container port of the same name.
 func Service(s *schema.Stack, a *schema.App) *corev1.Service {
 	e := a.Expose
-	if e.Type == schema.ExposeNone || len(a.ServicePorts()) == 0 {
+	if !a.HasService() {
 		return nil
 	}
 	meta := objectMeta(s, a, a.Name)

@@ -50,13 +50,11 @@ func (c *appChecker) ingress() {
 	}
 	// The API server wants the deprecated class annotation, where set,
 	// to name the class className does.
-	for _, set := range []struct {
-		m     map[string]string
-		field []string
-	}{{in.Annotations, []string{"expose", "ingress", "annotations"}}, {c.app.Annotations, []string{"annotations"}}} {
-		if v, ok := set.m[ingressClassAnnotation]; ok && in.ClassName != "" && v != in.ClassName {
-			c.fail(fmt.Sprintf("names class %s, and className %s: the API server wants them alike; remove the annotation", quote(v), quote(in.ClassName)), append(set.field, ingressClassAnnotation)...)
-		}
+	if v, ok := in.Annotations[ingressClassAnnotation]; ok {
+		c.ingressClass(v, []string{"expose", "ingress", "annotations", ingressClassAnnotation})
+	}
+	if v, ok := c.app.Annotations[ingressClassAnnotation]; ok {
+		c.ingressClass(v, []string{"annotations", ingressClassAnnotation})
 	}
 	seen := map[string]bool{}
 	for i, h := range in.Hosts {
@@ -96,6 +94,14 @@ func (c *appChecker) ingress() {
 // ingressClassAnnotation is the deprecated annotation of an Ingress's
 // class.
 const ingressClassAnnotation = "kubernetes.io/ingress.class"
+
+// ingressClass checks the class annotation of the app's Ingress, set to
+// v at field: the API server wants it to name className, when set.
+func (c *appChecker) ingressClass(v string, field []string) {
+	if class := c.app.Expose.Ingress.ClassName; class != "" && v != class {
+		c.fail(fmt.Sprintf("names class %s, and className %s: the API server wants them alike; remove the annotation", quote(v), quote(class)), field...)
+	}
+}
 
 // hostProblem says what is wrong with an Ingress host, as the API server
 // does: "" if nothing.
@@ -190,19 +196,21 @@ func (c *appChecker) disruption() {
 	}
 	const never = "lets no pod be evicted: draining a node the app runs on waits for ever"
 	switch {
-	case d.MinAvailable != nil && replicas > 0 && podsOf(*d.MinAvailable, replicas) >= replicas:
+	case d.MinAvailable != nil && replicas > 0 && podsOf(*d.MinAvailable, replicas) >= int(replicas):
 		c.warn(fmt.Sprintf("minAvailable %s of %d %s %s", d.MinAvailable, replicas, of, never), "disruption", "minAvailable")
 	case d.MaxUnavailable != nil && isZero(*d.MaxUnavailable):
 		c.warn("maxUnavailable "+d.MaxUnavailable.String()+" "+never, "disruption", "maxUnavailable")
 	}
 }
 
-// podsOf is a number of pods, or a percentage of replicas rounded up.
-func podsOf(v intstr.IntOrString, replicas int32) int32 {
-	if p := percent(v); p >= 0 {
-		return int32((int64(p)*int64(replicas) + 99) / 100)
+// podsOf is a number of pods, or a percentage of replicas rounded up, as
+// the disruption controller scales it.
+func podsOf(v intstr.IntOrString, replicas int32) int {
+	n, err := intstr.GetScaledValueFromIntOrPercent(&v, int(replicas), true)
+	if err != nil {
+		return 0 // not a percentage: refused as such
 	}
-	return v.IntVal
+	return n
 }
 
 // network checks what the stack's apps route and fills in the defaults

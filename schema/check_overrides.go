@@ -47,10 +47,10 @@ func AppObjects(a *App) []ObjectRef {
 	if h := a.HeadlessService(); h != "" {
 		objs = append(objs, ObjectRef{"Service", h})
 	}
-	if a.Expose.Type != ExposeNone && len(a.ServicePorts()) > 0 {
+	if a.HasService() {
 		objs = append(objs, ObjectRef{"Service", a.Name})
 	}
-	if a.Expose.Ingress != nil && a.Expose.Type != ExposeNone && len(a.ServicePorts()) > 0 {
+	if a.Expose.Ingress != nil && a.HasService() {
 		objs = append(objs, ObjectRef{"Ingress", a.Name})
 	}
 	if a.Disruption != nil {
@@ -518,9 +518,8 @@ func (c *appChecker) overrideObject(o ObjectRef, frag map[string]any, field []st
 		m, _ := spec.(map[string]any)
 		jobRules(m, c.app.RestartPolicy, c.jobCounts(), at(field, "spec", "jobTemplate", "spec"), c.failAt)
 	case "Ingress":
-		v, ok := get(frag, "metadata", "annotations", ingressClassAnnotation)
-		if class := c.app.Expose.Ingress.ClassName; ok && class != "" && v != class {
-			c.fail(fmt.Sprintf("names class %s, and className %s: the API server wants them alike; remove the annotation", quote(fmt.Sprint(v)), quote(class)), at(field, "metadata", "annotations", ingressClassAnnotation)...)
+		if v, ok := get(frag, "metadata", "annotations", ingressClassAnnotation); ok {
+			c.ingressClass(fmt.Sprint(v), at(field, "metadata", "annotations", ingressClassAnnotation))
 		}
 	}
 }

@@ -47,6 +47,12 @@ func PVCName(app, volume string) string { return app + "-" + volume }
 // its serviceName.
 func HeadlessServiceName(app string) string { return app + "-headless" }
 
+// HasService is whether the app has a Service <app>: it is exposed, on
+// ports that are on a Service.
+func (a *App) HasService() bool {
+	return a.Expose.Type != ExposeNone && len(a.ServicePorts()) > 0
+}
+
 // HeadlessService is the name of the app's headless Service, which gives
 // each pod a DNS name: a statefulset's serviceName, or a headless Service
 // the app asks for; "" when it has none.
