@@ -6,6 +6,7 @@ package generators
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -111,7 +112,32 @@ func Stack(s *schema.Stack) ([]Manifest, error) {
 	for i, k := range keys {
 		ms[i] = k.m
 	}
+	if s.Flux != nil && s.Flux.Substitute == "disabled" {
+		for _, m := range ms {
+			disableSubstitution(m.Object)
+		}
+	}
 	return ms, nil
+}
+
+// FluxSubstitute is the annotation that keeps a Flux Kustomization's
+// post-build substitution from rewriting an object; its value "disabled"
+// does (fluxcd/pkg/kustomize's SubstituteVariables skips the object).
+const FluxSubstitute = "kustomize.toolkit.fluxcd.io/substitute"
+
+// disableSubstitution annotates obj with FluxSubstitute: disabled, unless
+// it sets the annotation itself.
+func disableSubstitution(obj Object) {
+	a := obj.GetAnnotations()
+	if _, ok := a[FluxSubstitute]; ok {
+		return
+	}
+	a = maps.Clone(a)
+	if a == nil {
+		a = map[string]string{}
+	}
+	a[FluxSubstitute] = "disabled"
+	obj.SetAnnotations(a)
 }
 
 // App generates the objects of one app, with its overrides applied.

@@ -31,6 +31,9 @@ type Stack struct {
 	Security *Security `json:"security"`
 	// PodSecurity is the Pod Security level the namespace enforces.
 	PodSecurity *PodSecurity `json:"podSecurity"`
+	// Flux, when set, says how Flux's post-build substitution treats the
+	// stack's objects.
+	Flux *Flux `json:"flux"`
 	// Apps sorted by name.
 	Apps []App `json:"-"`
 	// Warnings found while loading: valid input that is probably a mistake.
@@ -645,3 +648,10 @@ type Headless struct {
 
 // ExposeNone is the Expose.Type of an app without a Service.
 const ExposeNone = "none"
+
+// Flux is how a Flux Kustomization's post-build substitution treats the
+// stack's objects.
+type Flux struct {
+	// Substitute "disabled" keeps Flux from substituting in any object.
+	Substitute string `json:"substitute"`
+}

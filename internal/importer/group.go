@@ -68,6 +68,9 @@ type Plan struct {
 	Secrets []string
 	// Notes say what was chosen, one line each.
 	Notes []string
+	// Flux is whether the stack disables Flux's substitution in every
+	// object (flux: substitute: "disabled").
+	Flux bool
 
 	byLabel map[string][]*App // the apps whose pods have a label, by key=value
 }

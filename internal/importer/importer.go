@@ -33,7 +33,8 @@ func Import(docs []manifest.Doc, name string, notes ...string) (*Result, error) 
 	for _, d := range docs {
 		undefault(d)
 	}
-	res, err := importAs(docs, name, notes, nil)
+	flux := fluxDisabled(docs)
+	res, err := importAs(docs, name, notes, nil, flux)
 	if err == nil && !slices.ContainsFunc(res.Report.Differences, nativeDifference) {
 		return res, nil
 	}
@@ -43,7 +44,7 @@ func Import(docs []manifest.Doc, name string, notes ...string) (*Result, error) 
 	for _, k := range nativeKinds {
 		objectsOnly[k] = true
 	}
-	if plain, perr := importAs(docs, name, notes, objectsOnly); perr == nil && (err != nil || len(plain.Report.Differences) < len(res.Report.Differences)) {
+	if plain, perr := importAs(docs, name, notes, objectsOnly, flux); perr == nil && (err != nil || len(plain.Report.Differences) < len(res.Report.Differences)) {
 		return plain, nil
 	}
 	return res, err
@@ -56,10 +57,13 @@ func nativeDifference(d Difference) bool {
 	return slices.Contains(nativeKinds, kind)
 }
 
-// importAs imports docs, keeping the kinds of objectsOnly as objects.
-func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[string]bool) (*Result, error) {
+// importAs imports docs, keeping the kinds of objectsOnly as objects;
+// flux says that the stack disables Flux's substitution, whose
+// annotation fluxDisabled took off docs.
+func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[string]bool, flux bool) (*Result, error) {
 	p := Group(docs)
 	p.ObjectsOnly = objectsOnly
+	p.Flux = flux
 	p.Notes = append(slices.Clone(notes), p.Notes...)
 	var (
 		st       *Stack
@@ -92,6 +96,11 @@ func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[
 			return nil, fmt.Errorf("kdecl refuses what the manifests say, as the stack import wrote says it:\n%w", err)
 		}
 		break
+	}
+	if flux {
+		for _, r := range rendered {
+			manifest.Delete(r.Object, "metadata", "annotations", generators.FluxSubstitute)
+		}
 	}
 	r := Compare(p, rendered)
 	r.Notes = st.Notes
@@ -174,4 +183,23 @@ func (e *podSecurityError) Error() string { return e.errs.Error() }
 type unsaid struct {
 	podSecurity bool
 	security    map[string]bool
+}
+
+// fluxDisabled says whether every object of docs keeps Flux's post-build
+// substitution off with the annotation flux: substitute: "disabled"
+// renders, and then takes the annotation off them: the stack says it
+// once.
+func fluxDisabled(docs []manifest.Doc) bool {
+	if len(docs) == 0 {
+		return false
+	}
+	for _, d := range docs {
+		if manifest.Get(d.Object, "metadata", "annotations", generators.FluxSubstitute) != "disabled" {
+			return false
+		}
+	}
+	for _, d := range docs {
+		manifest.Delete(d.Object, "metadata", "annotations", generators.FluxSubstitute)
+	}
+	return true
 }

@@ -37,6 +37,8 @@ type Stack struct {
 	policies map[string]string
 	// PodSecurity is the stack's podSecurity, from its Namespace's labels.
 	PodSecurity any
+	// Flux is whether the stack disables Flux's substitution.
+	Flux bool
 	// Left is what neither kdecl's fields nor overrides can say, by app
 	// ("" for the stack's objects), one line each.
 	Left map[string][]string
@@ -91,6 +93,9 @@ func (s *Stack) Write() ([]byte, error) {
 	}
 	if s.PodSecurity != nil {
 		top["podSecurity"] = s.PodSecurity
+	}
+	if s.Flux {
+		top["flux"] = map[string]any{"substitute": "disabled"}
 	}
 	top["apps"] = s.Apps
 	fields, err := jsonMap(top)
@@ -148,7 +153,7 @@ func StackOf(p *Plan, name string) (*Stack, error) { return stackOf(p, name, uns
 
 // stackOf is StackOf without what without leaves out.
 func stackOf(p *Plan, name string, without unsaid) (*Stack, error) {
-	s := &Stack{Name: name, Namespace: p.Namespace, Notes: slices.Clone(p.Notes), Apps: map[string]map[string]any{}, Configs: map[string]map[string]any{},
+	s := &Stack{Name: name, Namespace: p.Namespace, Flux: p.Flux, Notes: slices.Clone(p.Notes), Apps: map[string]map[string]any{}, Configs: map[string]map[string]any{},
 		Left: map[string][]string{}, overrides: map[string]map[string]any{}, portNames: map[string]map[string]string{}, without: without}
 	for _, a := range p.Apps {
 		app, err := s.app(p, a)

@@ -140,6 +140,9 @@ func (g *gen) stack(namespace string) (src, crd []byte) {
 	}
 	top.set("apps", apps)
 	g.securityFields(top, apps)
+	if g.p(0.1) { // drawn last, as security is
+		top.set("flux", obj("substitute", pick(g, "disabled", "disabled", "disabled", "escape"))) // the schema refuses escape
+	}
 	if s.crdFile != nil {
 		crd = jsonOf(s.crdFile)
 	}
