@@ -27,7 +27,9 @@ select its pods and the ConfigMaps and claims only it uses; the rest are
 objects. What kdecl's fields say goes into them, the rest into overrides.
 
 Manifests are YAML or JSON, several documents to a file, List objects
-too; a directory is read recursively, as kubectl apply -R reads it; -
+too; a directory is read recursively, as kubectl apply -R reads it,
+unless it has a kustomization (kustomization.yaml), which is built as
+kubectl kustomize builds it, generated ConfigMaps and Secrets included; -
 reads stdin. A kdecl deploy directory among them that holds a render a
 crash interrupted after its commit point is finished first, as the next
 render would finish it (which takes write access to it). The output of kubectl get -o yaml is read as what its author
@@ -143,11 +145,10 @@ func (f *importFlags) validate(nargs int) error {
 // readManifests reads the manifests of paths, drops what the API server
 // set and moves old API versions to the current ones, saying which.
 func readManifests(paths []string) ([]manifest.Doc, []string, error) {
-	docs, err := manifest.ReadPaths(paths, os.Stdin)
+	docs, notes, err := manifest.ReadPaths(paths, os.Stdin)
 	if err != nil {
 		return nil, nil, err
 	}
-	var notes []string
 	for _, d := range docs {
 		if d.Kind() == "" || d.APIVersion() == "" {
 			return nil, nil, fmt.Errorf("%s: not a Kubernetes object: no apiVersion or kind", d.Source)

@@ -19,7 +19,7 @@ var _ = flag.Bool("update", false, "no golden files in this package")
 // read reads, cleans and upgrades the manifests at paths.
 func read(t *testing.T, paths ...string) []manifest.Doc {
 	t.Helper()
-	docs, err := manifest.ReadPaths(paths, nil)
+	docs, _, err := manifest.ReadPaths(paths, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

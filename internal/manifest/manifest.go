@@ -44,39 +44,48 @@ const maxFileSize = 64 << 20
 
 // ReadPaths reads the manifests of each path: a file, a directory (its
 // .yaml, .yml and .json files, recursively, as kubectl apply -R reads
-// them, hidden entries aside) or "-" for stdin.
-func ReadPaths(paths []string, stdin io.Reader) ([]Doc, error) {
-	var docs []Doc
+// them, hidden entries aside), a directory with a kustomization (what
+// kustomize builds of it, see Kustomize) or "-" for stdin. The notes say
+// what was built.
+func ReadPaths(paths []string, stdin io.Reader) (docs []Doc, notes []string, err error) {
 	for _, p := range paths {
 		if p == "-" {
 			data, err := io.ReadAll(io.LimitReader(stdin, maxFileSize+1))
 			if err != nil {
-				return nil, fmt.Errorf("stdin: %w", err)
+				return nil, nil, fmt.Errorf("stdin: %w", err)
 			}
 			d, err := Parse("<stdin>", data)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			docs = append(docs, d...)
 			continue
 		}
+		if info, err := os.Stat(p); err == nil && info.IsDir() && KustomizationFile(p) != "" {
+			d, note, err := Kustomize(p)
+			if err != nil {
+				return nil, nil, err
+			}
+			docs, notes = append(docs, d...), append(notes, note)
+			continue
+		}
 		files, err := manifestFiles(p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, f := range files {
 			data, err := readFile(f)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			d, err := Parse(f, data)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			docs = append(docs, d...)
 		}
 	}
-	return docs, nil
+	return docs, notes, nil
 }
 
 // manifestFiles are the files to read for the path p.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,7 +26,7 @@ const references = "../../testdata/kfd"
 // finds every object, where it starts; upgraded, each decodes strictly
 // into its k8s.io/api type.
 func TestReadReferences(t *testing.T) {
-	docs, err := ReadPaths([]string{references}, nil)
+	docs, _, err := ReadPaths([]string{references}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +144,7 @@ func TestReadPaths(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	docs, err := ReadPaths([]string{dir, "-"}, strings.NewReader("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: e}\n"))
+	docs, _, err := ReadPaths([]string{dir, "-"}, strings.NewReader("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: e}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,10 +155,10 @@ func TestReadPaths(t *testing.T) {
 	if diff := cmp.Diff([]string{"a", "b", "c", "e"}, got); diff != "" {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
-	if _, err := ReadPaths([]string{filepath.Join(dir, "missing")}, nil); err == nil {
+	if _, _, err := ReadPaths([]string{filepath.Join(dir, "missing")}, nil); err == nil {
 		t.Error("a missing path was read")
 	}
-	if _, err := ReadPaths([]string{filepath.Join(dir, ".git")}, nil); err != nil {
+	if _, _, err := ReadPaths([]string{filepath.Join(dir, ".git")}, nil); err != nil {
 		t.Errorf("a directory given by name is read even if hidden: %v", err)
 	}
 }
@@ -478,4 +479,48 @@ func roundTrip(t *testing.T, m map[string]any) map[string]any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestKustomize builds an overlay of a base with kustomize: the objects
+// of the build, each with the file or generator it comes from, without
+// kustomize's origin annotation; a broken kustomization is an error that
+// names its directory.
+func TestKustomize(t *testing.T) {
+	dir := t.TempDir()
+	for name, data := range map[string]string{
+		"base/kustomization.yaml":   "resources: [service.yaml]\n",
+		"base/service.yaml":         "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n",
+		"prod/kustomization.yml":    "namespace: shop\nresources: [../base]\nconfigMapGenerator: [{name: web-config, literals: [A=1]}]\nbuildMetadata: [managedByLabel]\n",
+		"broken/kustomization.yaml": "resources: [missing.yaml]\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	prod := filepath.Join(dir, "prod")
+	docs, notes, err := ReadPaths([]string{prod}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range docs {
+		ns, _ := Get(d.Object, "metadata", "namespace").(string)
+		got = append(got, fmt.Sprintf("%s %s/%s/%s %v", strings.TrimPrefix(d.Source, dir+"/"), d.Kind(), ns, d.Name(), Get(d.Object, "metadata", "annotations")))
+	}
+	want := []string{
+		"base/service.yaml Service/shop/web <nil>",
+		"prod/kustomization.yml (configMapGenerator) ConfigMap/shop/web-config-89g4tffbfk <nil>",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("kustomize build (-want +got):\n%s", diff)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "built with kustomize (kustomization.yml): 2 objects, generated: ConfigMap web-config-89g4tffbfk") {
+		t.Errorf("notes = %q, want the build's", notes)
+	}
+	if _, _, err := ReadPaths([]string{filepath.Join(dir, "broken")}, nil); err == nil || !strings.Contains(err.Error(), "broken: kustomize build") {
+		t.Errorf("a kustomization of a missing file: err = %v, want kustomize's error, naming the directory", err)
+	}
 }

@@ -1,0 +1,124 @@
+package manifest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"sigs.k8s.io/kustomize/api/konfig"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+	"sigs.k8s.io/yaml"
+)
+
+// originAnnotation is where kustomize says which file, or which
+// generator, an object of a build comes from.
+const originAnnotation = "config.kubernetes.io/origin"
+
+// KustomizationFile is the kustomization file of the directory dir, as
+// kustomize looks for it, "" if dir has none.
+func KustomizationFile(dir string) string {
+	for _, name := range konfig.RecognizedKustomizationFileNames() {
+		p := filepath.Join(dir, name)
+		if info, err := os.Stat(p); err == nil && info.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
+}
+
+// Kustomize builds the kustomization in dir as kubectl kustomize does,
+// with kustomize's own library and its defaults (files only from the
+// kustomization's root, no plugins), and returns its objects, each with
+// the file or the generator it comes from as its Source, and a note that
+// says what was built.
+func Kustomize(dir string) ([]Doc, string, error) {
+	file := KustomizationFile(dir)
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return nil, "", err
+	}
+	fs := originFS{filesys.MakeFsOnDisk(), abs}
+	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, dir)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: kustomize build: %w", dir, err)
+	}
+	var docs []Doc
+	var generated []string
+	for _, r := range m.Resources() {
+		origin, err := r.GetOrigin()
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: kustomize build: %s %s: %w", dir, r.GetKind(), r.GetName(), err)
+		}
+		b, err := r.MarshalJSON()
+		if err != nil {
+			return nil, "", fmt.Errorf("%s: kustomize build: %s %s: %w", dir, r.GetKind(), r.GetName(), err)
+		}
+		var obj map[string]any
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		if err := dec.Decode(&obj); err != nil {
+			return nil, "", fmt.Errorf("%s: kustomize build: %s %s: %w", dir, r.GetKind(), r.GetName(), err)
+		}
+		Delete(obj, "metadata", "annotations", originAnnotation)
+		source := dir + " (kustomize build)"
+		switch {
+		case origin == nil:
+		case origin.ConfiguredIn != "":
+			source = fmt.Sprintf("%s (%s)", filepath.Join(dir, origin.ConfiguredIn), lowerFirst(origin.ConfiguredBy.Kind))
+			generated = append(generated, fmt.Sprintf("%s %s", r.GetKind(), r.GetName()))
+		case origin.Repo != "":
+			source = origin.Repo + "/" + origin.Path
+		case origin.Path != "":
+			source = filepath.Join(dir, origin.Path)
+		}
+		docs = append(docs, Doc{Source: source, Object: obj})
+	}
+	note := fmt.Sprintf("%s: built with kustomize (%s): %d objects", dir, filepath.Base(file), len(docs))
+	if len(generated) > 0 {
+		note += ", generated: " + strings.Join(generated, ", ")
+	}
+	return docs, note, nil
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// originFS is the file system on disk, where the kustomization file top
+// asks for origin annotations too: kustomize then says where each object
+// of the build comes from.
+type originFS struct {
+	filesys.FileSystem
+	top string
+}
+
+func (fs originFS) ReadFile(path string) ([]byte, error) {
+	b, err := fs.FileSystem.ReadFile(path)
+	if err != nil || !fs.isTop(path) {
+		return b, err
+	}
+	var k map[string]any
+	if err := yaml.Unmarshal(b, &k); err != nil || k == nil {
+		return b, nil // kustomize says what is wrong with it
+	}
+	meta, _ := k["buildMetadata"].([]any)
+	if slices.Contains(meta, any(types.OriginAnnotations)) {
+		return b, nil
+	}
+	k["buildMetadata"] = append(meta, types.OriginAnnotations)
+	return yaml.Marshal(k)
+}
+
+func (fs originFS) isTop(path string) bool {
+	abs, err := filepath.Abs(path)
+	return err == nil && abs == fs.top
+}
