@@ -315,11 +315,22 @@ func asMap(v any) map[string]any { m, _ := v.(map[string]any); return m }
 // subdomains: no dots.
 var labelNameKinds = map[string]bool{"Service": true, "StatefulSet": true, "Namespace": true}
 
+// pathSegmentNameKinds are the kinds whose names are any path segment
+// (RBAC's, validated by path.ValidatePathSegmentName): system:node is
+// one; #ObjectName checks them. Every other kind's name is a DNS
+// subdomain at least.
+var pathSegmentNameKinds = map[string]bool{"Role": true, "ClusterRole": true, "RoleBinding": true, "ClusterRoleBinding": true}
+
 // objectRules checks a whole object of kind, named name.
 func objectRules(kind, name string, o map[string]any, field []string, fail failFunc) {
-	if labelNameKinds[kind] {
+	switch {
+	case labelNameKinds[kind]:
 		if msgs := validation.IsDNS1123Label(name); len(msgs) > 0 {
 			fail(field, fmt.Sprintf("a %s's name is an RFC 1123 label: %s", kind, msgs[0]))
+		}
+	case !pathSegmentNameKinds[kind]:
+		if msgs := validation.IsDNS1123Subdomain(name); len(msgs) > 0 {
+			fail(field, fmt.Sprintf("a %s's name is a DNS subdomain: %s", kind, msgs[0]))
 		}
 	}
 	if meta, ok := o["metadata"].(map[string]any); ok {

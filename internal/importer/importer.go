@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/kdecl/kdecl/generators"
@@ -93,7 +94,7 @@ func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("kdecl refuses what the manifests say, as the stack import wrote says it:\n%w", err)
+			return nil, fmt.Errorf("kdecl refuses what the manifests say, as the stack import wrote says it:\n%w", inInput(p, err))
 		}
 		break
 	}
@@ -202,4 +203,54 @@ func fluxDisabled(docs []manifest.Doc) bool {
 		manifest.Delete(d.Object, "metadata", "annotations", generators.FluxSubstitute)
 	}
 	return true
+}
+
+// inInput positions the errors of a stack import wrote, which was
+// never the user's file, at the objects read that they come from: the
+// workload of their app, or the object the field objects.NAME was
+// written for; the field and message stay, as the stack says them.
+func inInput(p *Plan, err error) error {
+	var errs schema.Errors
+	if !errors.As(err, &errs) {
+		return err
+	}
+	sources := map[string]string{} // by app, or by objects.NAME
+	for _, a := range p.Apps {
+		sources[a.Name] = fmt.Sprintf("%s: %s %s", a.Workload.Source, a.Workload.Kind(), a.Workload.Name())
+	}
+	for _, d := range p.Objects {
+		name := d.Name()
+		if to, ok := p.ObjectNames[d.Kind()+"/"+name]; ok {
+			name = to
+		}
+		sources["objects."+name] = fmt.Sprintf("%s: %s %s", d.Source, d.Kind(), d.Name())
+	}
+	var out []string
+	for _, e := range errs {
+		where, ok := sources[e.App]
+		if e.App == "" {
+			where, ok = sources[objectField(e.Field)]
+		}
+		if !ok {
+			where = "the stack import wrote"
+		}
+		out = append(out, where+": "+e.Message())
+	}
+	return errors.New(strings.Join(out, "\n"))
+}
+
+// objectField is objects.NAME of a field under it, "" for any other.
+func objectField(field string) string {
+	rest, ok := strings.CutPrefix(field, "objects.")
+	if !ok {
+		return ""
+	}
+	if strings.HasPrefix(rest, `"`) {
+		if name, err := strconv.QuotedPrefix(rest); err == nil {
+			unq, _ := strconv.Unquote(name)
+			return "objects." + unq
+		}
+	}
+	name, _, _ := strings.Cut(rest, ".")
+	return "objects." + name
 }

@@ -29,11 +29,32 @@ var serverMetadata = []string{
 // jobLabels are the labels the Job controller puts on its pod template.
 var jobLabels = []string{"controller-uid", "batch.kubernetes.io/controller-uid", "job-name", "batch.kubernetes.io/job-name"}
 
+// dropNulls removes the fields of v, at any depth, whose value is null:
+// a field the API server, as it decodes JSON, takes as not set
+// (data: with nothing after it, in YAML).
+func dropNulls(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if e == nil {
+				delete(v, k)
+				continue
+			}
+			dropNulls(e)
+		}
+	case []any:
+		for _, e := range v {
+			dropNulls(e)
+		}
+	}
+}
+
 // Clean removes from obj what the API server, kubectl or a controller
 // set (status, metadata the server keeps, allocated cluster IPs, the
 // selector of a Job it generated, the volume a claim was bound to), so
 // that what remains is what its author wrote.
 func Clean(obj map[string]any) {
+	dropNulls(obj)
 	bound := Get(obj, "metadata", "annotations", "pv.kubernetes.io/bind-completed") != nil
 	// What the server allocated (a cluster IP) only an object it returned
 	// holds; in manifests an author wrote, it is the author's.

@@ -167,6 +167,23 @@ func TestReadPaths(t *testing.T) {
 // manifest comes back to the manifest.
 func TestClean(t *testing.T) {
 	for _, tc := range []struct{ name, got, want string }{
+		{"nulls", `
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: system:metrics-reader
+  labels:
+aggregationRule:
+  clusterRoleSelectors: [{matchLabels: {rbac: "true"}, matchExpressions: null}]
+rules:
+`, `
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: system:metrics-reader
+aggregationRule:
+  clusterRoleSelectors: [{matchLabels: {rbac: "true"}}]
+`},
 		{"deployment", `
 apiVersion: apps/v1
 kind: Deployment

@@ -298,6 +298,12 @@ func (s *stackGen) object(a *app) (string, *object) {
 	if g.p(0.2) {
 		o.set("metadata", obj("labels", maybe(g, 0.7, g.labels()), "annotations", maybe(g, 0.5, g.annotations())))
 	}
+	if strings.Contains(kind, "Role") && g.p(0.25) {
+		name = "system:" + name // RBAC's names are path segments
+		if g.server() {
+			name = pick(g, "a/b", "x:50%", "..")
+		}
+	}
 	return name, o
 }
 
