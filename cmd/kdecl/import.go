@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/kdecl/kdecl/generators"
 	"github.com/kdecl/kdecl/internal/deploydir"
 	"github.com/kdecl/kdecl/internal/importer"
 	"github.com/kdecl/kdecl/internal/manifest"
@@ -46,7 +47,9 @@ code is 1.
 Flags:
   -o, --output DIR     write the stack into DIR as stack.cue, or - for stdout
                        (default -); DIR must hold no CUE file
-      --name NAME      the stack's name (default: DIR's name, or imported)
+      --name NAME      the stack's name (default: the app.kubernetes.io/instance
+                       or part-of label all workloads share, else DIR's name,
+                       or imported)
       --check          write no stack; only report, exit 1 on a difference
       --force          write the stack even with differences
       --format FORMAT  the report's: text (default) or json; on stdout, or on
@@ -92,6 +95,12 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	if !fs.Changed("name") {
+		if name, label := labelledName(docs); name != "" {
+			f.name = name
+			notes = append(notes, fmt.Sprintf("the stack is named %s, as the label %s of its objects says", name, label))
+		}
+	}
 	res, err := cancelable(ctx, func() (*importer.Result, error) { return importer.Import(docs, f.name, notes...) })
 	if err != nil {
 		return err
@@ -116,6 +125,36 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	return writeStack(f.output, res.Source)
+}
+
+// labelledName is the stack's name that the objects' labels say, and the
+// label: the value of app.kubernetes.io/instance (else part-of) that
+// every workload carries and no object contradicts, if it can name a
+// stack; kdecl's render then keeps the label of every object.
+func labelledName(docs []manifest.Doc) (name, label string) {
+	for _, label := range []string{generators.LabelInstance, generators.LabelPartOf} {
+		name, workloads := "", 0
+		for _, d := range docs {
+			v, has := manifest.Get(d.Object, "metadata", "labels", label).(string)
+			if _, ok := importer.Workloads[d.Kind()]; ok {
+				workloads++
+				if !has {
+					name = "-"
+				}
+			}
+			switch {
+			case !has:
+			case name == "":
+				name = v
+			case v != name:
+				name = "-"
+			}
+		}
+		if workloads > 0 && name != "-" && stackName.MatchString(name) && len(name) <= 63 {
+			return name, label
+		}
+	}
+	return "", ""
 }
 
 // validate checks the flags and the number of arguments, and names the
