@@ -268,6 +268,10 @@ func (c *appChecker) overridePod(frag map[string]any, field []string) {
 			c.fail("kdecl's container that waits for "+dep+"; it comes from uses", f...)
 			return
 		}
+		if job, ok := strings.CutPrefix(name, WaitContainerName("")); ok && slices.Contains(a.After, job) {
+			c.fail("kdecl's container that waits for job "+job+"; it comes from the job's before", f...)
+			return
+		}
 		if j := slices.IndexFunc(a.InitContainers, func(ic Container) bool { return ic.Name == name }); j >= 0 {
 			c.overrideSidecar(ctr, f, "initContainers"+index(j), a.InitContainers[j])
 			return
@@ -288,6 +292,9 @@ func (c *appChecker) containerNames() (containers, inits map[string]bool) {
 		if u.Waits() {
 			inits[WaitContainerName(u.App)] = true
 		}
+	}
+	for _, job := range a.After {
+		inits[WaitContainerName(job)] = true
 	}
 	for _, ic := range a.InitContainers {
 		inits[ic.Name] = true
