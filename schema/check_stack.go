@@ -91,11 +91,6 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 			}
 			claim(o.Kind, s.Namespace, o.Name, source{c, field})
 		}
-		if len(a.After) > 0 {
-			for _, kind := range []string{"Role", "RoleBinding"} {
-				claim(kind, s.Namespace, WaitRoleName(a.Name), source{c, []string{}})
-			}
-		}
 		for _, v := range slices.Sorted(maps.Keys(a.Storage)) {
 			if a.Kind == KindStatefulSet && a.Storage[v].Type == VolumePersistent {
 				templates = append(templates, template{claimTemplateRE(a.Name, v), source{c, []string{"storage", v}}, v + "-" + a.Name + "-<n>"})

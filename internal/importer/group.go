@@ -70,6 +70,9 @@ type Plan struct {
 	Notes []string
 
 	byLabel map[string][]*App // the apps whose pods have a label, by key=value
+	// waves are the Argo CD sync waves taken off the objects read, by
+	// kind/name, which the objects of the stack keep.
+	waves map[string]string
 }
 
 // SharedConfig is a ConfigMap that several apps use.

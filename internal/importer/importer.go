@@ -68,10 +68,28 @@ func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[
 		secrets  []string
 		without  unsaid
 	)
+	// Sync waves on every object are argocd's: by before, else by uses.
+	waves := takeWaves(docs)
+	argocd := ""
+	if waves != nil {
+		defer waves.restore()
+		argocd = schema.SyncWavesBefore
+		p.waves = map[string]string{}
+		for i, d := range waves.docs {
+			p.waves[d.Kind()+"/"+d.Name()] = waves.values[i]
+		}
+	}
 	for {
 		var err error
 		if st, err = stackOf(p, name, without); err != nil {
 			return nil, err
+		}
+		if argocd != "" {
+			st.ArgoCD = map[string]any{}
+			if argocd == schema.SyncWavesUses {
+				st.ArgoCD["syncWaves"] = argocd
+			}
+			st.Notes = append(st.Notes, "every object has an Argo CD sync wave: argocd, its waves by "+argocd)
 		}
 		if src, err = st.Write(); err != nil {
 			return nil, err
@@ -91,7 +109,14 @@ func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[
 		if err != nil {
 			return nil, fmt.Errorf("kdecl refuses what the manifests say, as the stack import wrote says it:\n%w", err)
 		}
+		if argocd == schema.SyncWavesBefore && !waves.agree(rendered) {
+			argocd = schema.SyncWavesUses
+			continue
+		}
 		break
+	}
+	if waves != nil {
+		waves.restore()
 	}
 	r := Compare(p, rendered)
 	r.Notes = st.Notes
