@@ -394,7 +394,7 @@ func (s *stackGen) app() (string, *object) {
 	}
 	s.kindFields(a, o)
 	a.containers = p.containers
-	if a.kind == "job" && !a.ttl && g.p(0.4) {
+	if a.kind == "job" && !a.ttl && g.p(0.7) {
 		s.before(a, o)
 	}
 	if g.p(0.3) {
