@@ -51,7 +51,7 @@ func jobWaits(p *Plan, a *App, inits []corev1.Container) int {
 // kdecl then makes itself: the pods' token, mounted for the wait, and
 // the ServiceAccount named after the app.
 func (s *Stack) before() {
-	byJob := map[string][]any{}
+	byJob := map[string][]string{}
 	for _, app := range slices.Sorted(maps.Keys(s.after)) {
 		for _, job := range s.after[app] {
 			byJob[job] = append(byJob[job], app)
@@ -65,8 +65,12 @@ func (s *Stack) before() {
 		}
 	}
 	for _, job := range slices.Sorted(maps.Keys(byJob)) {
-		s.Apps[job]["before"] = byJob[job]
-		s.Notes = append(s.Notes, fmt.Sprintf("app %s: the init containers of %v wait for its Job: its before", job, byJob[job]))
+		var before []any
+		for _, app := range byJob[job] {
+			before = append(before, app)
+		}
+		s.Apps[job]["before"] = before
+		s.Notes = append(s.Notes, fmt.Sprintf("app %s: the pods of %s wait for its Job: its before", job, strings.Join(byJob[job], ", ")))
 	}
 }
 
