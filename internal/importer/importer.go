@@ -58,7 +58,16 @@ func nativeDifference(d Difference) bool {
 
 // importAs imports docs, keeping the kinds of objectsOnly as objects.
 func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[string]bool) (*Result, error) {
-	p := Group(docs)
+	// Sync waves on every object are argocd's: by before, else by uses.
+	waves := takeWaves(docs)
+	argocd := ""
+	var byObject map[string]string
+	if waves != nil {
+		defer waves.restore()
+		argocd = schema.SyncWavesBefore
+		byObject = waves.byObject()
+	}
+	p := group(docs, byObject)
 	p.ObjectsOnly = objectsOnly
 	p.Notes = append(slices.Clone(notes), p.Notes...)
 	var (
@@ -68,17 +77,6 @@ func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[
 		secrets  []string
 		without  unsaid
 	)
-	// Sync waves on every object are argocd's: by before, else by uses.
-	waves := takeWaves(docs)
-	argocd := ""
-	if waves != nil {
-		defer waves.restore()
-		argocd = schema.SyncWavesBefore
-		p.waves = map[string]string{}
-		for i, d := range waves.docs {
-			p.waves[d.Kind()+"/"+d.Name()] = waves.values[i]
-		}
-	}
 	for {
 		var err error
 		if st, err = stackOf(p, name, without); err != nil {

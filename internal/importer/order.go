@@ -136,13 +136,19 @@ func (w *readWaves) restore() {
 	}
 }
 
+// byObject are the waves by kind/name.
+func (w *readWaves) byObject() map[string]string {
+	m := map[string]string{}
+	for i, d := range w.docs {
+		m[d.Kind()+"/"+d.Name()] = w.values[i]
+	}
+	return m
+}
+
 // agree says whether each object rendered that was read has the wave
 // read.
 func (w *readWaves) agree(rendered []Rendered) bool {
-	read := map[string]string{}
-	for i, d := range w.docs {
-		read[d.Kind()+"/"+d.Name()] = w.values[i]
-	}
+	read := w.byObject()
 	for _, r := range rendered {
 		kind, _ := r.Object["kind"].(string)
 		name, _ := manifest.Get(r.Object, "metadata", "name").(string)
@@ -152,4 +158,12 @@ func (w *readWaves) agree(rendered []Rendered) bool {
 		}
 	}
 	return true
+}
+
+// stackWave says whether the ConfigMap d, which app alone uses, is in an
+// earlier sync wave than the app's workload, as kdecl puts the stack's
+// configs: it is a config of the stack's then.
+func (p *Plan) stackWave(d manifest.Doc, app *App) bool {
+	cm, ok := p.waves[d.Kind()+"/"+d.Name()]
+	return ok && cm != p.waves[app.Workload.Kind()+"/"+app.Workload.Name()]
 }
