@@ -93,6 +93,7 @@ func Stack(s *schema.Stack) ([]Manifest, error) {
 			ms = append(ms, Manifest{App: s.Apps[i].Name, Object: obj})
 		}
 	}
+	syncWaves(s, ms)
 	// Sorted by rank, computed once per object.
 	type key struct {
 		rank int
@@ -157,6 +158,9 @@ func App(s *schema.Stack, a *schema.App) ([]Object, error) {
 	}
 	if sa := ServiceAccount(s, a); sa != nil {
 		objs = append(objs, sa)
+	}
+	if role := WaitRole(s, a); role != nil {
+		objs = append(objs, role, WaitRoleBinding(s, a))
 	}
 	if hpa := HorizontalPodAutoscaler(s, a); hpa != nil {
 		objs = append(objs, hpa)

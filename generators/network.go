@@ -155,7 +155,8 @@ func NetworkPolicy(s *schema.Stack, a *schema.App) *networkingv1.NetworkPolicy {
 }
 
 // egress are the rules of an app's pods that reach DNS and the apps
-// they use alone (and a statefulset's peers).
+// they use alone (and a statefulset's peers, and the API server for the
+// pods that wait for jobs).
 func egress(s *schema.Stack, a *schema.App) []networkingv1.NetworkPolicyEgressRule {
 	dns := networkingv1.NetworkPolicyEgressRule{Ports: []networkingv1.NetworkPolicyPort{
 		{Protocol: new(corev1.ProtocolUDP), Port: new(intstr.FromInt32(53))},
@@ -178,7 +179,22 @@ func egress(s *schema.Stack, a *schema.App) []networkingv1.NetworkPolicyEgressRu
 	if a.Kind == schema.KindStatefulSet && len(a.Ports) > 0 {
 		to(a, slices.Collect(maps.Keys(a.Ports)))
 	}
+	if len(a.After) > 0 {
+		rules = append(rules, apiServer())
+	}
 	return rules
+}
+
+// apiServer is the egress of the pods that wait for jobs, through the
+// API: to any address on 443, the port of the Service kubernetes, and
+// 6443, where most API servers behind it listen. A policy applies to
+// the address the Service forwards to, the API server's own, which a
+// render cannot know.
+func apiServer() networkingv1.NetworkPolicyEgressRule {
+	return networkingv1.NetworkPolicyEgressRule{Ports: []networkingv1.NetworkPolicyPort{
+		{Protocol: new(corev1.ProtocolTCP), Port: new(intstr.FromInt32(443))},
+		{Protocol: new(corev1.ProtocolTCP), Port: new(intstr.FromInt32(6443))},
+	}}
 }
 
 // policyPorts are the container ports of the app's ports of the names,

@@ -18,6 +18,21 @@ import (
 // WaitImage runs the init containers that wait for an app's dependencies.
 const WaitImage = "busybox:1.36"
 
+// KubectlImage runs the init containers that wait for the jobs that run
+// before an app: the kubectl image the Kubernetes project publishes
+// (build/server-image/kubectl of kubernetes/kubernetes, kubectl on a
+// distroless base, no shell), of the release kdecl renders for.
+const KubectlImage = "registry.k8s.io/kubectl:v1.37.2"
+
+// JobWaitTimeout is how long a container that waits for a job waits
+// before it fails. A Job that fails never completes, and kubectl wait
+// cannot tell: the container then exits 1 with kubectl's "timed out
+// waiting for the condition on jobs/<name>", the pod shows Init:Error,
+// and the kubelet starts the container again. As each attempt runs the
+// whole timeout, the kubelet's back-off between them stays at its first
+// steps, and a Job that completes late is seen within seconds.
+const JobWaitTimeout = "10m"
+
 // PodTemplate is the pod of an app's workload: labels for its selector, the
 // config hash that rolls it, its containers and volumes.
 func PodTemplate(s *schema.Stack, a *schema.App) corev1.PodTemplateSpec {
@@ -26,7 +41,7 @@ func PodTemplate(s *schema.Stack, a *schema.App) corev1.PodTemplateSpec {
 		annotations = union(annotations, map[string]string{AnnotationConfigHash: h})
 	}
 	spec := corev1.PodSpec{
-		InitContainers:                initContainers(a),
+		InitContainers:                initContainers(s, a),
 		Containers:                    containers(a),
 		Volumes:                       volumes(a),
 		RestartPolicy:                 corev1.RestartPolicy(a.RestartPolicy),
@@ -35,6 +50,11 @@ func PodTemplate(s *schema.Stack, a *schema.App) corev1.PodTemplateSpec {
 	}
 	if sa := a.ServiceAccount; sa != nil {
 		spec.AutomountServiceAccountToken = sa.AutomountToken
+	}
+	if len(a.After) > 0 {
+		// The wait reads the Job with the token, whatever the
+		// ServiceAccount says (Load refuses automountToken false).
+		spec.AutomountServiceAccountToken = ptr(true)
 	}
 	secure(a, &spec)
 	return corev1.PodTemplateSpec{
@@ -69,10 +89,20 @@ func containers(a *schema.App) []corev1.Container {
 	return ctrs
 }
 
-// initContainers wait for each dependency's Service in the order of uses,
-// then run the app's own init containers in their order.
-func initContainers(a *schema.App) []corev1.Container {
+// initContainers wait for the Jobs that run before the app, by name,
+// then for each dependency's Service in the order of uses, then run the
+// app's own init containers in their order.
+func initContainers(s *schema.Stack, a *schema.App) []corev1.Container {
 	var ctrs []corev1.Container
+	for _, job := range a.After {
+		ctrs = append(ctrs, corev1.Container{
+			Name:            schema.WaitContainerName(job),
+			Image:           KubectlImage,
+			ImagePullPolicy: corev1.PullIfNotPresent,
+			Command:         []string{"kubectl"},
+			Args:            JobWaitArgs(s, RenderedJobName(s, job)),
+		})
+	}
 	for _, d := range a.Dependencies {
 		if !d.Wait {
 			continue

@@ -23,6 +23,9 @@ func secure(a *schema.App, spec *corev1.PodSpec) {
 			waits[schema.WaitContainerName(d.App)] = true
 		}
 	}
+	for _, job := range a.After {
+		waits[schema.WaitContainerName(job)] = true
+	}
 	Harden(a.Security, waits, spec)
 }
 

@@ -31,6 +31,7 @@ func (c *appChecker) kindFields() {
 	only([]string{KindDeployment}, "strategy", "progressDeadlineSeconds")
 	only([]string{KindDeployment, KindStatefulSet, KindDaemonSet}, "minReadySeconds", "revisionHistoryLimit")
 	only([]string{KindJob, KindCronJob}, "restartPolicy", "job")
+	only([]string{KindJob}, "before")
 	only([]string{KindCronJob}, "schedule", "timeZone", "concurrencyPolicy", "startingDeadlineSeconds",
 		"suspend", "successfulJobsHistoryLimit", "failedJobsHistoryLimit")
 

@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 )
 
 // Keys of overrides beside the objects'.
@@ -65,6 +66,9 @@ func AppObjects(a *App) []ObjectRef {
 	if a.Autoscale != nil {
 		objs = append(objs, ObjectRef{"HorizontalPodAutoscaler", a.Name})
 	}
+	if len(a.After) > 0 {
+		objs = append(objs, ObjectRef{"Role", WaitRoleName(a.Name)}, ObjectRef{"RoleBinding", WaitRoleName(a.Name)})
+	}
 	if a.Kind == KindJob {
 		return append(objs, ObjectRef{"Job", ""})
 	}
@@ -115,6 +119,8 @@ var overrideTypes = map[string]reflect.Type{
 	"Ingress":                 reflect.TypeFor[networkingv1.Ingress](),
 	"PodDisruptionBudget":     reflect.TypeFor[policyv1.PodDisruptionBudget](),
 	"NetworkPolicy":           reflect.TypeFor[networkingv1.NetworkPolicy](),
+	"Role":                    reflect.TypeFor[rbacv1.Role](),
+	"RoleBinding":             reflect.TypeFor[rbacv1.RoleBinding](),
 }
 
 // overrides checks the app's overrides: each names something the app
@@ -160,6 +166,10 @@ func (c *appChecker) overrides() {
 func (c *appChecker) native(field []string, native string) {
 	c.fail("kdecl sets this from "+native+"; set "+native+" instead", field...)
 }
+
+// waitsNative is what kdecl sets the RBAC of an app's waits for jobs
+// from.
+const waitsNative = "the jobs' before"
 
 // at is the path of an element of a list.
 func at(field []string, parts ...string) []string {
@@ -268,6 +278,10 @@ func (c *appChecker) overridePod(frag map[string]any, field []string) {
 			c.fail("kdecl's container that waits for "+dep+"; it comes from uses", f...)
 			return
 		}
+		if job, ok := strings.CutPrefix(name, WaitContainerName("")); ok && slices.Contains(a.After, job) {
+			c.fail("kdecl's container that waits for job "+job+"; it comes from the job's before", f...)
+			return
+		}
 		if j := slices.IndexFunc(a.InitContainers, func(ic Container) bool { return ic.Name == name }); j >= 0 {
 			c.overrideSidecar(ctr, f, "initContainers"+index(j), a.InitContainers[j])
 			return
@@ -288,6 +302,9 @@ func (c *appChecker) containerNames() (containers, inits map[string]bool) {
 		if u.Waits() {
 			inits[WaitContainerName(u.App)] = true
 		}
+	}
+	for _, job := range a.After {
+		inits[WaitContainerName(job)] = true
 	}
 	for _, ic := range a.InitContainers {
 		inits[ic.Name] = true
@@ -409,6 +426,8 @@ func (c *appChecker) overrideSidecar(frag map[string]any, field []string, native
 
 // objectNative are the fields of objects the schema models, by kind.
 var objectNative = map[string]map[string]string{
+	"Role":        {"rules": waitsNative},
+	"RoleBinding": {"roleRef": waitsNative, "subjects": waitsNative},
 	"Deployment": {
 		"spec.replicas": "replicas", "spec.strategy": "strategy", "spec.minReadySeconds": "minReadySeconds",
 		"spec.revisionHistoryLimit": "revisionHistoryLimit", "spec.progressDeadlineSeconds": "progressDeadlineSeconds",

@@ -145,34 +145,49 @@ func envPrefix(name string) string {
 	return strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 }
 
-// cycles reports each cycle of uses that wait once, naming the whole
-// chain, at the uses of the app where it closes: apps that wait for each
-// other never start. Uses that only pass an address may go both ways.
+// cycles reports each cycle of uses that wait and of jobs that run
+// before, once, naming the whole chain, at the field of the app where it
+// closes: apps that wait for each other never start. Uses that only pass
+// an address may go both ways.
 func (l *loader) cycles(checkers map[string]*appChecker) {
 	const (
 		unvisited = iota
 		onPath
 		done
 	)
+	// waits are what an app waits for, each with the app and field that
+	// say so: its uses, and the jobs that run before it.
+	type wait struct {
+		dep   string
+		at    *appChecker
+		field []string
+	}
+	waits := func(c *appChecker) []wait {
+		var ws []wait
+		for i, use := range c.app.Uses {
+			if _, ok := checkers[use.App]; ok && use.App != c.app.Name && use.Waits() {
+				ws = append(ws, wait{use.App, c, c.app.Uses.Field(i)})
+			}
+		}
+		for _, job := range c.app.After {
+			ws = append(ws, wait{job, checkers[job], beforeField(checkers[job].app, c.app.Name)})
+		}
+		return ws
+	}
 	state := map[string]int{}
 	var path []string
 	var visit func(name string)
 	visit = func(name string) {
 		state[name] = onPath
 		path = append(path, name)
-		c := checkers[name]
-		for i, use := range c.app.Uses {
-			dep := use.App
-			if _, ok := checkers[dep]; !ok || dep == name || !use.Waits() {
-				continue // only waits deadlock
-			}
-			switch state[dep] {
+		for _, w := range waits(checkers[name]) {
+			switch state[w.dep] {
 			case onPath:
-				start := slices.Index(path, dep)
-				chain := append(slices.Clone(path[start:]), dep)
-				c.fail("dependency cycle: "+strings.Join(chain, " → "), c.app.Uses.Field(i)...)
+				start := slices.Index(path, w.dep)
+				chain := append(slices.Clone(path[start:]), w.dep)
+				w.at.fail("dependency cycle: "+strings.Join(chain, " → "), w.field...)
 			case unvisited:
-				visit(dep)
+				visit(w.dep)
 			}
 		}
 		path = path[:len(path)-1]

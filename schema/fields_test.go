@@ -171,6 +171,7 @@ var pathSamples = map[string][]any{
 	"apps.*.uses.[]":                            {"db", "dep"},
 	"apps.*.configs.[]":                         {"cfg", "edge"},
 	"apps.*.uses.[].app":                        {"db", "dep"},
+	"apps.*.before.[]":                          {"front", "db"}, // not dep, which web uses: a cycle
 	"apps.*.expose.loadBalancerSourceRanges.[]": {"10.0.0.0/8", "192.168.0.0/16"},
 	"apps.*.expose.loadBalancerIP":              {"203.0.113.10", "2001:db8::1"},
 	"apps.*.initContainers.[].name":             {"init", "setup"},
@@ -204,6 +205,7 @@ var keyAt = map[string]string{
 	"apps.*.initContainers.[].ports": "debug",
 	"apps.*.overrides":               "deployment",
 	"apps.*.uses":                    "dep",
+	"apps.*.before":                  "front",
 	"apps.*.expose.ingress.paths":    "/shop",
 	"objects":                        "extra",
 	"apps.*.objects":                 "extra",

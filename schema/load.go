@@ -205,6 +205,7 @@ func (l *loader) load() (*Stack, error) {
 				"no app uses this config (an app lists it in its configs); its ConfigMap is rendered all the same"))
 		}
 	}
+	l.order(s, checkers, names)
 	l.dependencies(s, checkers, names)
 	l.network(s, checkers)
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {

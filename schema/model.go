@@ -34,6 +34,8 @@ type Stack struct {
 	// Flux, when set, says how Flux's post-build substitution treats the
 	// stack's objects.
 	Flux *Flux `json:"flux"`
+	// ArgoCD, when set, gives every object its Argo CD sync wave.
+	ArgoCD *ArgoCD `json:"argocd"`
 	// Apps sorted by name.
 	Apps []App `json:"-"`
 	// Warnings found while loading: valid input that is probably a mistake.
@@ -77,6 +79,11 @@ type App struct {
 	Sidecars       map[string]Container   `json:"sidecars"`
 	InitContainers []Container            `json:"initContainers"`
 	Uses           Uses                   `json:"uses"`
+	// Before are the apps a job runs before.
+	Before Before `json:"before"`
+	// After are the job apps that run before this app, by name, sorted:
+	// set by Load from their Before.
+	After []string `json:"-"`
 	// Headless is the app's headless Service: a statefulset's (always
 	// rendered), or another kind's when set.
 	Headless *Headless `json:"headless"`
@@ -163,9 +170,13 @@ type ServiceAccount struct {
 	AutomountToken *bool  `json:"automountToken"`
 }
 
-// ServiceAccountName is the name of the app's ServiceAccount, or "".
+// ServiceAccountName is the name of the app's ServiceAccount, or "". An
+// app that waits for jobs (After) has one: the one it names, else one
+// named after the app.
 func (a *App) ServiceAccountName() string {
 	switch {
+	case a.ServiceAccount == nil && len(a.After) > 0:
+		return a.Name
 	case a.ServiceAccount == nil:
 		return ""
 	case a.ServiceAccount.Name != "":
@@ -177,7 +188,10 @@ func (a *App) ServiceAccountName() string {
 // CreatesServiceAccount is whether kdecl renders the app's ServiceAccount.
 func (a *App) CreatesServiceAccount() bool {
 	sa := a.ServiceAccount
-	return sa != nil && (sa.Create == nil || *sa.Create)
+	if sa == nil {
+		return len(a.After) > 0
+	}
+	return sa.Create == nil || *sa.Create
 }
 
 // Kinds of app.
@@ -378,6 +392,55 @@ func (u Use) Waits() bool { return u.Wait == nil || *u.Wait }
 
 // Passes is whether the app gets the address of the one it uses.
 func (u Use) Passes() bool { return u.Env == nil || *u.Env }
+
+// Before are the apps a job runs before: a list of names, or a struct of
+// them, which CUE merges where lists only unify when equal. A struct's
+// apps are in the order of their keys.
+type Before []BeforeApp
+
+// BeforeApp is one app of Before.
+type BeforeApp struct {
+	App string `json:"-"`
+	// Key is the app's key when before is a struct of apps, "" in a list.
+	Key string `json:"-"`
+}
+
+// UnmarshalJSON accepts both forms of before.
+func (bs *Before) UnmarshalJSON(b []byte) error {
+	var byApp map[string]struct{}
+	if err := json.Unmarshal(b, &byApp); err == nil {
+		*bs = make(Before, 0, len(byApp))
+		for _, app := range slices.Sorted(maps.Keys(byApp)) {
+			*bs = append(*bs, BeforeApp{App: app, Key: app})
+		}
+		return nil
+	}
+	return json.Unmarshal(b, (*[]BeforeApp)(bs))
+}
+
+// UnmarshalJSON decodes an app of a list of before: its name.
+func (b *BeforeApp) UnmarshalJSON(data []byte) error { return json.Unmarshal(data, &b.App) }
+
+// Field is the field of the ith app: before[i], or before.<app> in a
+// struct.
+func (bs Before) Field(i int) []string {
+	if bs[i].Key != "" {
+		return []string{"before", bs[i].Key}
+	}
+	return []string{"before", index(i)}
+}
+
+// ArgoCD says how the stack is synced by Argo CD.
+type ArgoCD struct {
+	// SyncWaves is SyncWavesBefore (the default) or SyncWavesUses.
+	SyncWaves string `json:"syncWaves"`
+}
+
+// The graphs sync waves follow.
+const (
+	SyncWavesBefore = "before"
+	SyncWavesUses   = "uses"
+)
 
 // Dependency is an app this app uses, resolved to what reaches it.
 type Dependency struct {

@@ -67,7 +67,8 @@ func (a *App) HeadlessService() string {
 }
 
 // WaitContainerName is the init container that waits for the app a
-// dependent uses.
+// dependent uses, or for the job that runs before it: a job is never
+// used, so the two never share a name.
 func WaitContainerName(app string) string { return "wait-for-" + app }
 
 // claimTemplateRE matches the names of the claims a statefulset's
@@ -75,3 +76,11 @@ func WaitContainerName(app string) string { return "wait-for-" + app }
 func claimTemplateRE(app, volume string) *regexp.Regexp {
 	return regexp.MustCompile("^" + regexp.QuoteMeta(volume+"-"+app+"-") + "[0-9]+$")
 }
+
+// WaitRoleName is the Role, and its RoleBinding, that let the pods of an
+// app that waits for jobs (App.After) read those Jobs.
+func WaitRoleName(app string) string { return app + "-wait-for-jobs" }
+
+// SyncWaveAnnotation orders what Argo CD applies: a wave only once the
+// objects of the earlier ones are healthy.
+const SyncWaveAnnotation = "argocd.argoproj.io/sync-wave"

@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/kdecl/kdecl/generators"
 	"github.com/kdecl/kdecl/internal/manifest"
 	"github.com/kdecl/kdecl/schema"
 )
@@ -594,6 +595,7 @@ func (s *side) canonicalPod(t *corev1.PodTemplateSpec, main int, templates []cor
 			inits = append(inits, wait)
 			continue
 		}
+		ctr.Args = s.jobArgs(ctr)
 		inits = append(inits, s.container(ctr, volumes, claimTemplates, mounted))
 	}
 	if len(inits) > 0 {
@@ -619,6 +621,24 @@ func (s *side) canonicalPod(t *corev1.PodTemplateSpec, main int, templates []cor
 		out["spec"] = rest
 	}
 	return out
+}
+
+// jobArgs are the args of an init container that waits for a job as
+// kdecl's do, with the Job, whose name has a hash of its spec, as the
+// workload of its app.
+func (s *side) jobArgs(c corev1.Container) []string {
+	if c.Image != generators.KubectlImage {
+		return c.Args
+	}
+	args := slices.Clone(c.Args)
+	for i, a := range args {
+		if name, ok := strings.CutPrefix(a, "job/"); ok {
+			if r, app := s.links.workload("Job", name); app != "" {
+				args[i] = "job/" + fmt.Sprint(r)
+			}
+		}
+	}
+	return args
 }
 
 // waitsFor is the app whose Service the init container waits for with

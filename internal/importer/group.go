@@ -73,6 +73,9 @@ type Plan struct {
 	Flux bool
 
 	byLabel map[string][]*App // the apps whose pods have a label, by key=value
+	// waves are the Argo CD sync waves taken off the objects read, by
+	// kind/name, which the objects of the stack keep.
+	waves map[string]string
 }
 
 // SharedConfig is a ConfigMap that several apps use.
@@ -86,8 +89,12 @@ type SharedConfig struct {
 // uses it (a ConfigMap used by several is a shared config); a Secret is
 // not imported; the rest belong to no app. The docs must be cleaned and
 // upgraded (see manifest).
-func Group(docs []manifest.Doc) *Plan {
-	p := &Plan{Shared: map[string]*SharedConfig{}, ObjectNames: map[string]string{}}
+func Group(docs []manifest.Doc) *Plan { return group(docs, nil) }
+
+// group is Group with the Argo CD sync waves taken off docs, by
+// kind/name, which say which objects are the stack's.
+func group(docs []manifest.Doc, waves map[string]string) *Plan {
+	p := &Plan{Shared: map[string]*SharedConfig{}, ObjectNames: map[string]string{}, waves: waves}
 	p.Namespace = namespace(docs)
 	names := map[string]bool{}
 	for _, d := range docs {
@@ -378,7 +385,7 @@ func (p *Plan) configMap(d manifest.Doc) {
 		// Its name stays: the pods refer to it as it is.
 		p.Objects = append(p.Objects, d)
 		p.note("ConfigMap %s: kept as an object, referred to by name by %s (a projected volume, a prefix, another container)", d.Name(), strings.Join(opaque, ", "))
-	case len(users) == 1 && !sharedVolume(users[0], d.Name()):
+	case len(users) == 1 && !sharedVolume(users[0], d.Name()) && !p.stackWave(d, users[0]):
 		users[0].ConfigMaps = append(users[0].ConfigMaps, d)
 	default:
 		s := &SharedConfig{ConfigMap: d}

@@ -62,7 +62,16 @@ func nativeDifference(d Difference) bool {
 // flux says that the stack disables Flux's substitution, whose
 // annotation fluxDisabled took off docs.
 func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[string]bool, flux bool) (*Result, error) {
-	p := Group(docs)
+	// Sync waves on every object are argocd's: by before, else by uses.
+	waves := takeWaves(docs)
+	argocd := ""
+	var byObject map[string]string
+	if waves != nil {
+		defer waves.restore()
+		argocd = schema.SyncWavesBefore
+		byObject = waves.byObject()
+	}
+	p := group(docs, byObject)
 	p.ObjectsOnly = objectsOnly
 	p.Flux = flux
 	p.Notes = append(slices.Clone(notes), p.Notes...)
@@ -77,6 +86,13 @@ func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[
 		var err error
 		if st, err = stackOf(p, name, without); err != nil {
 			return nil, err
+		}
+		if argocd != "" {
+			st.ArgoCD = map[string]any{}
+			if argocd == schema.SyncWavesUses {
+				st.ArgoCD["syncWaves"] = argocd
+			}
+			st.Notes = append(st.Notes, "every object has an Argo CD sync wave: argocd, its waves by "+argocd)
 		}
 		if src, err = st.Write(); err != nil {
 			return nil, err
@@ -96,12 +112,19 @@ func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[
 		if err != nil {
 			return nil, fmt.Errorf("kdecl refuses what the manifests say, as the stack import wrote says it:\n%w", inInput(p, err))
 		}
+		if argocd == schema.SyncWavesBefore && !waves.agree(rendered) {
+			argocd = schema.SyncWavesUses
+			continue
+		}
 		break
 	}
 	if flux {
 		for _, r := range rendered {
 			manifest.Delete(r.Object, "metadata", "annotations", generators.FluxSubstitute)
 		}
+	}
+	if waves != nil {
+		waves.restore()
 	}
 	r := Compare(p, rendered)
 	r.Notes = st.Notes

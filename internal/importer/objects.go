@@ -42,6 +42,16 @@ func (l links) relink(obj map[string]any) []string {
 				walk(e)
 			}
 		case map[string]any:
+			if names, ok := v["resourceNames"].([]any); ok && slices.Contains(anys(v["resources"]), any("jobs")) {
+				// a Role's rule on Jobs, whose names have a hash of their spec
+				for i, n := range names {
+					if name, _ := n.(string); name != "" {
+						if r, app := l.workload("Job", name); app != "" {
+							names[i], apps[app] = r, true
+						}
+					}
+				}
+			}
 			for k, e := range v {
 				m, _ := e.(map[string]any)
 				switch {
@@ -163,4 +173,10 @@ func (s *Stack) object(d manifest.Doc, l links) (map[string]any, string) {
 		return obj, apps[0]
 	}
 	return obj, ""
+}
+
+// anys is v as a list, nil if it is none.
+func anys(v any) []any {
+	l, _ := v.([]any)
+	return l
 }

@@ -39,6 +39,9 @@ type Stack struct {
 	PodSecurity any
 	// Flux is whether the stack disables Flux's substitution.
 	Flux bool
+	// ArgoCD is the stack's argocd, from the objects' sync waves; nil
+	// for none.
+	ArgoCD map[string]any
 	// Left is what neither kdecl's fields nor overrides can say, by app
 	// ("" for the stack's objects), one line each.
 	Left map[string][]string
@@ -52,6 +55,9 @@ type Stack struct {
 	Notes []string
 	// without is what the stack leaves out, as its pods do not meet it.
 	without unsaid
+	// after are the job apps each app's pods wait for, as kdecl's init
+	// containers do, in their order.
+	after map[string][]string
 }
 
 // cueKeywords may not name a package.
@@ -96,6 +102,9 @@ func (s *Stack) Write() ([]byte, error) {
 	}
 	if s.Flux {
 		top["flux"] = map[string]any{"substitute": "disabled"}
+	}
+	if s.ArgoCD != nil {
+		top["argocd"] = s.ArgoCD
 	}
 	top["apps"] = s.Apps
 	fields, err := jsonMap(top)
@@ -154,7 +163,8 @@ func StackOf(p *Plan, name string) (*Stack, error) { return stackOf(p, name, uns
 // stackOf is StackOf without what without leaves out.
 func stackOf(p *Plan, name string, without unsaid) (*Stack, error) {
 	s := &Stack{Name: name, Namespace: p.Namespace, Flux: p.Flux, Notes: slices.Clone(p.Notes), Apps: map[string]map[string]any{}, Configs: map[string]map[string]any{},
-		Left: map[string][]string{}, overrides: map[string]map[string]any{}, portNames: map[string]map[string]string{}, without: without}
+		Left: map[string][]string{}, overrides: map[string]map[string]any{}, portNames: map[string]map[string]string{}, without: without,
+		after: map[string][]string{}}
 	for _, a := range p.Apps {
 		app, err := s.app(p, a)
 		if err != nil {
@@ -196,10 +206,14 @@ func stackOf(p *Plan, name string, without unsaid) (*Stack, error) {
 			delete(s.Apps[a.Name], "replicas")
 			s.Notes = append(s.Notes, fmt.Sprintf("app %s: no replicas, HorizontalPodAutoscaler %s scales it", a.Name, d.Name()))
 		}
-		if s.autoscale(p, d) || s.serviceAccount(p, d) || s.ingress(p, d) || s.disruption(p, d) || s.networkPolicies(p, d) {
+		if s.autoscale(p, d) || s.serviceAccount(p, d) || s.ingress(p, d) || s.disruption(p, d) || s.networkPolicies(p, d) || s.waitRBAC(p, d) {
 			continue
 		}
 		obj, app := s.object(d, l)
+		if v, ok := p.waves[d.Kind()+"/"+d.Name()]; ok {
+			// An object keeps its own wave; kdecl gives it none then.
+			manifest.Map(obj, "metadata", "annotations")[schema.SyncWaveAnnotation] = v
+		}
 		objects := s.Objects
 		if app != "" {
 			objects, _ = s.Apps[app]["objects"].(map[string]any)
@@ -242,6 +256,7 @@ func stackOf(p *Plan, name string, without unsaid) (*Stack, error) {
 		}
 		objects[key] = obj
 	}
+	s.before()
 	return s, nil
 }
 
@@ -454,14 +469,19 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	if len(sidecars) > 0 {
 		app["sidecars"] = sidecars
 	}
-	// Init containers that wait for an app are its uses when they come
-	// first, where kdecl puts its wait containers.
-	waits := 0
+	// Init containers that wait for a job come first, then those that
+	// wait for an app, its uses, where kdecl puts its wait containers.
+	jobs := jobWaits(p, a, spec.InitContainers)
+	waits := jobs
 	for waits < len(spec.InitContainers) && waitsFor(p, spec.InitContainers[waits]) != "" {
 		waits++
 	}
 	var uses, inits []any
 	for i, ic := range spec.InitContainers {
+		if i < jobs {
+			s.after[a.Name] = append(s.after[a.Name], jobWait(p, ic))
+			continue
+		}
 		if dep := waitsFor(p, ic); dep != "" && i >= waits {
 			s.Notes = append(s.Notes, fmt.Sprintf("app %s: init container %s waits for app %s after other init containers: kept as it is, not a use", a.Name, ic.Name, dep))
 		} else if dep != "" {
@@ -878,6 +898,15 @@ func (s *Stack) unreadFields(a *App, c corev1.Container, read []string, say func
 // Service's name to resolve, as the book writes it and kdecl renders it.
 var waitPattern = regexp.MustCompile(`^until nslookup ([a-z0-9.-]+); do echo [^;]*; sleep [0-9]+; done;?$`)
 
+// onlyCommand says whether the container sets nothing but its name,
+// image, pull policy, command and args, as kdecl's wait containers.
+func onlyCommand(c corev1.Container) bool {
+	rest := *c.DeepCopy()
+	rest.Name, rest.Image, rest.Command, rest.Args, rest.ImagePullPolicy = "", "", nil, nil, ""
+	rest.TerminationMessagePath, rest.TerminationMessagePolicy = "", "" // defaults
+	return reflect.DeepEqual(rest, corev1.Container{})
+}
+
 // waitService is the Service an init container waits for, as kdecl's
 // wait containers and the book's loops do: a shell loop of busybox over
 // nslookup of a Service of namespace, by its name alone or qualified;
@@ -888,10 +917,7 @@ func waitService(c corev1.Container, namespace string) string {
 	if len(cmd) != 3 || cmd[0] != "sh" || cmd[1] != "-c" || !strings.HasPrefix(c.Image, "busybox") {
 		return ""
 	}
-	rest := *c.DeepCopy()
-	rest.Name, rest.Image, rest.Command, rest.Args, rest.ImagePullPolicy = "", "", nil, nil, ""
-	rest.TerminationMessagePath, rest.TerminationMessagePolicy = "", "" // defaults
-	if !reflect.DeepEqual(rest, corev1.Container{}) {
+	if !onlyCommand(c) {
 		return ""
 	}
 	m := waitPattern.FindStringSubmatch(strings.TrimSpace(cmd[2]))

@@ -40,6 +40,7 @@ func (s *stackGen) kindFields(a *app, o *object) {
 			}
 			if g.p(0.4) {
 				j.set("ttlSecondsAfterFinished", g.int32(0, 0, 100, 86400))
+				a.ttl = true
 			}
 			o.set("job", j)
 		}

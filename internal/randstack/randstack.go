@@ -66,6 +66,11 @@ type app struct {
 	scaled   bool     // kdecl makes the app a HorizontalPodAutoscaler
 	restart  string   // a job's or cronjob's restartPolicy
 	headless bool     // the app asks for a headless Service
+	noToken  bool     // its serviceAccount says automountToken: false
+	ttl      bool     // a job's ttlSecondsAfterFinished is set
+	// containers are the names of the pod's containers and init
+	// containers.
+	containers map[string]bool
 }
 
 // stackGen holds the state of one stack: its apps so far and the node
@@ -79,6 +84,9 @@ type stackGen struct {
 	extra     []field // objects of the stack's that apps need: the CRD
 	crdFile   *object // the CRD, when it is in crds/ rather than objects
 	configs   []sharedConfig
+	// waits are the apps each app waits for: the ones it uses and waits
+	// for, and the jobs that run before it.
+	waits map[string][]string
 }
 
 // sharedConfig is what an app that uses a config of the stack's gets.
@@ -89,7 +97,7 @@ type sharedConfig struct {
 }
 
 func (g *gen) stack(namespace string) (src, crd []byte) {
-	s := &stackGen{gen: g, namespace: namespace}
+	s := &stackGen{gen: g, namespace: namespace, waits: map[string][]string{}}
 	top := &object{}
 	pkg := "stack"
 	switch x := g.r.IntN(100); {
@@ -133,6 +141,9 @@ func (g *gen) stack(namespace string) (src, crd []byte) {
 	for range n {
 		name, o := s.app()
 		apps.set(name, o)
+	}
+	if g.p(0.15) {
+		top.set("argocd", obj("syncWaves", maybe(g, 0.6, pick(g, "before", "uses", "uses"))))
 	}
 	objects.fields = append(objects.fields, s.extra...)
 	if !objects.empty() {
@@ -254,9 +265,10 @@ func (s *stackGen) app() (string, *object) {
 	}
 	if g.p(0.2) {
 		create := g.p(0.7)
-		o.set("serviceAccount", obj("name", maybe(g, 0.5, g.dnsSubdomain()), "create", maybe(g, 0.4, create),
-			"automountToken", maybe(g, 0.4, g.p(0.5))))
-		a.account = create
+		name, created := maybe(g, 0.5, g.dnsSubdomain()), maybe(g, 0.4, create)
+		token := maybe(g, 0.4, g.p(0.5))
+		o.set("serviceAccount", obj("name", name, "create", created, "automountToken", token))
+		a.account, a.noToken = create, token == false
 	}
 	if g.p(0.3) {
 		o.set("command", g.texts(0, 4))
@@ -384,6 +396,10 @@ func (s *stackGen) app() (string, *object) {
 		o.set("initContainers", ics)
 	}
 	s.kindFields(a, o)
+	a.containers = p.containers
+	if a.kind == "job" && !a.ttl && g.p(0.7) {
+		s.before(a, o)
+	}
 	if g.p(0.3) {
 		o.set("labels", g.labels())
 	}
@@ -789,6 +805,7 @@ func (s *stackGen) uses(a *app, p *pod, o *object, must *app) {
 		}
 		if wait {
 			p.containers["wait-for-"+t.name] = true
+			s.waits[a.name] = append(s.waits[a.name], t.name)
 		}
 		// the environment the use sets, as kdecl names it (reserved even
 		// when env is false: the stack may set it itself then)
@@ -895,5 +912,50 @@ func (s *stackGen) useConfigs(p *pod, o *object) {
 	}
 	if len(names) > 0 {
 		o.set("configs", names)
+	}
+}
+
+// before has the job a run before some earlier apps whose pods can wait:
+// deployments, statefulsets and daemonsets that keep their token, have no
+// container of the waiting one's name, and that a does not wait for, even
+// through others (a cycle). As a list or a struct of apps.
+func (s *stackGen) before(a *app, o *object) {
+	g := s.gen
+	reach := map[string]bool{}
+	var visit func(name string)
+	visit = func(name string) {
+		for _, w := range s.waits[name] {
+			if !reach[w] {
+				reach[w] = true
+				visit(w)
+			}
+		}
+	}
+	visit(a.name)
+	var targets []*app
+	for _, t := range s.apps {
+		switch t.kind {
+		case "", "deployment", "statefulset", "daemonset":
+			if !t.noToken && !t.containers["wait-for-"+a.name] && !reach[t.name] {
+				targets = append(targets, t)
+			}
+		}
+	}
+	if len(targets) == 0 {
+		return
+	}
+	g.r.Shuffle(len(targets), func(i, j int) { targets[i], targets[j] = targets[j], targets[i] })
+	targets = targets[:g.count(1, len(targets))]
+	var names list
+	byApp := &object{}
+	for _, t := range targets {
+		names = append(names, t.name)
+		byApp.set(t.name, &object{})
+		s.waits[t.name] = append(s.waits[t.name], a.name)
+	}
+	if g.p(0.3) {
+		o.set("before", byApp)
+	} else {
+		o.set("before", names)
 	}
 }

@@ -1,0 +1,85 @@
+package generators
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	rbacv1 "k8s.io/api/rbac/v1"
+
+	"github.com/kdecl/kdecl/schema"
+)
+
+// orderStack is a stack as Load leaves it: a job that runs before web
+// and worker, web using db, worker using web without waiting.
+func orderStack(argocd *schema.ArgoCD) *schema.Stack {
+	return &schema.Stack{Name: "shop", Namespace: "prod", ArgoCD: argocd, Apps: []schema.App{
+		{Name: "db", Kind: schema.KindStatefulSet, Image: "postgres:16.4", Replicas: 1},
+		{Name: "migrate", Kind: schema.KindJob, Image: "migrate:1", RestartPolicy: "Never",
+			Before: schema.Before{{App: "web"}, {App: "worker"}}, Dependencies: []schema.Dependency{{App: "db", Wait: true}}},
+		{Name: "web", Kind: schema.KindDeployment, Image: "web:1", Replicas: 1, After: []string{"migrate"},
+			Dependencies: []schema.Dependency{{App: "db", Wait: true}}},
+		{Name: "worker", Kind: schema.KindDeployment, Image: "worker:1", Replicas: 1, After: []string{"migrate"},
+			ServiceAccount: &schema.ServiceAccount{Name: "jobs", Create: ptr(false)},
+			Dependencies:   []schema.Dependency{{App: "web", Wait: false}}},
+	}}
+}
+
+func TestSyncWaves(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		argocd *schema.ArgoCD
+		want   map[string]int
+	}{
+		{"none", nil, nil},
+		{"before", &schema.ArgoCD{}, map[string]int{"db": 1, "migrate": 1, "web": 2, "worker": 2}},
+		// migrate waits for db, web for migrate and db; worker's use of
+		// web does not wait
+		{"uses", &schema.ArgoCD{SyncWaves: schema.SyncWavesUses}, map[string]int{"db": 1, "migrate": 2, "web": 3, "worker": 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, SyncWaves(orderStack(tc.argocd))); diff != "" {
+				t.Errorf("SyncWaves (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestWaitRBAC: the Role of an app that waits for jobs grants reading
+// those Jobs, by their rendered names, and nothing else, to the app's
+// ServiceAccount: its own when it has one, else one named after it.
+func TestWaitRBAC(t *testing.T) {
+	s := orderStack(nil)
+	job := RenderedJobName(s, "migrate")
+	objs, err := App(s, &s.Apps[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name := objs[len(objs)-1].GetName(); name != job {
+		t.Fatalf("RenderedJobName is %s, App renders the Job %s", job, name)
+	}
+	for _, tc := range []struct{ app, account string }{{"web", "web"}, {"worker", "jobs"}} {
+		a := &s.Apps[map[string]int{"web": 2, "worker": 3}[tc.app]]
+		role, binding := WaitRole(s, a), WaitRoleBinding(s, a)
+		want := []rbacv1.PolicyRule{{APIGroups: []string{"batch"}, Resources: []string{"jobs"}, Verbs: []string{"get", "list", "watch"}, ResourceNames: []string{job}}}
+		if diff := cmp.Diff(want, role.Rules); diff != "" {
+			t.Errorf("%s: Role rules (-want +got):\n%s", tc.app, diff)
+		}
+		wantSubjects := []rbacv1.Subject{{Kind: "ServiceAccount", Name: tc.account, Namespace: "prod"}}
+		if diff := cmp.Diff(wantSubjects, binding.Subjects); diff != "" {
+			t.Errorf("%s: RoleBinding subjects (-want +got):\n%s", tc.app, diff)
+		}
+		if binding.RoleRef.Name != role.Name || role.Name != tc.app+"-wait-for-jobs" {
+			t.Errorf("%s: RoleBinding %s grants Role %s, want %s-wait-for-jobs", tc.app, binding.Name, binding.RoleRef.Name, tc.app)
+		}
+		pod := PodTemplate(s, a).Spec
+		if pod.ServiceAccountName != tc.account || pod.AutomountServiceAccountToken == nil || !*pod.AutomountServiceAccountToken {
+			t.Errorf("%s: pods run as %q, automount %v; want %q with the token", tc.app, pod.ServiceAccountName, pod.AutomountServiceAccountToken, tc.account)
+		}
+		if c := pod.InitContainers[0]; c.Name != "wait-for-migrate" || c.Image != KubectlImage || c.Args[3] != "job/"+job {
+			t.Errorf("%s: first init container %s %s %q, want the wait for job/%s", tc.app, c.Name, c.Image, c.Args, job)
+		}
+	}
+	if r := WaitRole(s, &s.Apps[0]); r != nil {
+		t.Errorf("db waits for no job, and has a Role %s", r.Name)
+	}
+}
