@@ -92,6 +92,11 @@ func Stack(s *schema.Stack) ([]Manifest, error) {
 			ms = append(ms, Manifest{App: s.Apps[i].Name, Object: obj})
 		}
 	}
+	if parent := s.ApplySetParent(); parent != "" {
+		for _, m := range ms {
+			m.Object.SetAnnotations(union(m.Object.GetAnnotations(), map[string]string{schema.ApplySetAnnotation: s.Namespace + "/" + parent}))
+		}
+	}
 	// Sorted by rank, computed once per object.
 	type key struct {
 		rank int

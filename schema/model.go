@@ -31,6 +31,9 @@ type Stack struct {
 	Security *Security `json:"security"`
 	// PodSecurity is the Pod Security level the namespace enforces.
 	PodSecurity *PodSecurity `json:"podSecurity"`
+	// ApplySet, unless nil or off, names the ConfigMap that kubectl keeps
+	// as the ApplySet parent of the stack's objects (applyset.go).
+	ApplySet *ApplySet `json:"applySet"`
 	// Apps sorted by name.
 	Apps []App `json:"-"`
 	// Warnings found while loading: valid input that is probably a mistake.
