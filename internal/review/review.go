@@ -89,8 +89,14 @@ func (o *object) id() string { return o.kind + "/" + o.ns + "/" + o.name }
 
 // Compare compares the render base with head. Only files whose bytes
 // differ are read, so a change of one app of many costs that app. The
-// changes come sorted by object.
+// changes come sorted by object. The commands they give name the deploy
+// directory DIR.
 func Compare(base, head []File) ([]Change, error) {
+	return CompareIn(base, head, "DIR")
+}
+
+// CompareIn is Compare, with the commands naming the deploy directory dir.
+func CompareIn(base, head []File, dir string) ([]Change, error) {
 	baseBy := make(map[string][]byte, len(base))
 	for _, f := range base {
 		baseBy[f.Path] = f.Data
@@ -139,7 +145,7 @@ func Compare(base, head []File) ([]Change, error) {
 	}
 	for _, o := range oldObjs {
 		if news[o.id()] == nil {
-			c := removed(o)
+			c := removed(o, dir)
 			for id, old := range replaced {
 				if old == o {
 					c.Details = append(c.Details, Detail{"", "replaced by " + strings.TrimPrefix(id, "Job/"+o.ns+"/") +

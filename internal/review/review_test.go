@@ -204,3 +204,29 @@ func TestNetworkExposure(t *testing.T) {
 		})
 	}
 }
+
+// TestRemovedApplySet: a removed object that names its stack's ApplySet
+// gets the kubectl apply that prunes it, with the deploy directory as one
+// shell word; one that names none (or a malformed parent) gets kubectl
+// delete alone.
+func TestRemovedApplySet(t *testing.T) {
+	cm := func(annotations string) []File {
+		return []File{{"a/c.yaml", []byte("kind: ConfigMap\nmetadata: {name: c, namespace: shop" + annotations + "}\n")}}
+	}
+	for _, tc := range []struct {
+		annotations, dir, want string
+	}{
+		{", annotations: {kdecl.dev/applyset: shop/s-applyset}", "deploy/s", "KUBECTL_APPLYSET=true kubectl apply -n shop --prune --applyset=configmaps/s-applyset -f deploy/s -R"},
+		{", annotations: {kdecl.dev/applyset: shop/s-applyset}", "my deploy/it's", `-f 'my deploy/it'\''s' -R`},
+		{"", "deploy/s", "kubectl delete configmap/c -n shop (with"},
+		{", annotations: {kdecl.dev/applyset: s-applyset}", "deploy/s", "kubectl delete configmap/c -n shop (with"},
+	} {
+		changes, err := CompareIn(cm(tc.annotations), nil, tc.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(changes) != 1 || len(changes[0].Details) != 1 || !strings.Contains(changes[0].Details[0].Text, tc.want) {
+			t.Errorf("%q in %q: changes %+v, want a detail with %q", tc.annotations, tc.dir, changes, tc.want)
+		}
+	}
+}
