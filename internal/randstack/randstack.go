@@ -140,6 +140,9 @@ func (g *gen) stack(namespace string) (src, crd []byte) {
 	}
 	top.set("apps", apps)
 	g.securityFields(top, apps)
+	if g.p(0.15) { // drawn after the rest, which stays what it was for a seed
+		top.set("applySet", g.applySet())
+	}
 	if s.crdFile != nil {
 		crd = jsonOf(s.crdFile)
 	}
