@@ -68,6 +68,9 @@ type Plan struct {
 	Secrets []string
 	// Notes say what was chosen, one line each.
 	Notes []string
+	// ApplySet is the parent, NAMESPACE/NAME, of the ApplySet that every
+	// object read names in kdecl's annotation; "" for none.
+	ApplySet string
 
 	byLabel map[string][]*App // the apps whose pods have a label, by key=value
 }

@@ -33,7 +33,8 @@ func Import(docs []manifest.Doc, name string, notes ...string) (*Result, error) 
 	for _, d := range docs {
 		undefault(d)
 	}
-	res, err := importAs(docs, name, notes, nil)
+	applySet := applySetOf(docs)
+	res, err := importAs(docs, name, notes, nil, applySet)
 	if err == nil && !slices.ContainsFunc(res.Report.Differences, nativeDifference) {
 		return res, nil
 	}
@@ -43,7 +44,7 @@ func Import(docs []manifest.Doc, name string, notes ...string) (*Result, error) 
 	for _, k := range nativeKinds {
 		objectsOnly[k] = true
 	}
-	if plain, perr := importAs(docs, name, notes, objectsOnly); perr == nil && (err != nil || len(plain.Report.Differences) < len(res.Report.Differences)) {
+	if plain, perr := importAs(docs, name, notes, objectsOnly, applySet); perr == nil && (err != nil || len(plain.Report.Differences) < len(res.Report.Differences)) {
 		return plain, nil
 	}
 	return res, err
@@ -56,10 +57,12 @@ func nativeDifference(d Difference) bool {
 	return slices.Contains(nativeKinds, kind)
 }
 
-// importAs imports docs, keeping the kinds of objectsOnly as objects.
-func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[string]bool) (*Result, error) {
+// importAs imports docs, keeping the kinds of objectsOnly as objects, as
+// the members of the ApplySet applySet (see applySetOf).
+func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[string]bool, applySet string) (*Result, error) {
 	p := Group(docs)
 	p.ObjectsOnly = objectsOnly
+	p.ApplySet = applySet
 	p.Notes = append(slices.Clone(notes), p.Notes...)
 	var (
 		st       *Stack
@@ -174,4 +177,38 @@ func (e *podSecurityError) Error() string { return e.errs.Error() }
 type unsaid struct {
 	podSecurity bool
 	security    map[string]bool
+}
+
+// applySetOf is the ApplySet parent, NAMESPACE/NAME, that every one of
+// docs names in kdecl's annotation, as a render of a stack with applySet
+// names it; it removes the annotation, which the stack's applySet says.
+// Docs that name several parents or none, or another namespace's, keep
+// the annotation, as any other: "".
+func applySetOf(docs []manifest.Doc) string {
+	parent := ""
+	for i, d := range docs {
+		v, _ := manifest.Get(d.Object, "metadata", "annotations", schema.ApplySetAnnotation).(string)
+		if v == "" || (i > 0 && v != parent) {
+			return ""
+		}
+		parent = v
+	}
+	if ns, _, _ := strings.Cut(parent, "/"); ns == "" || ns != namespace(docs) {
+		return ""
+	}
+	for _, d := range docs {
+		withoutAnnotation(d.Object, schema.ApplySetAnnotation)
+	}
+	return parent
+}
+
+// withoutAnnotation removes the annotation key of the object o, and its
+// annotations when none is left.
+func withoutAnnotation(o map[string]any, key string) {
+	meta, _ := o["metadata"].(map[string]any)
+	ann, _ := meta["annotations"].(map[string]any)
+	delete(ann, key)
+	if ann != nil && len(ann) == 0 {
+		delete(meta, "annotations")
+	}
 }
