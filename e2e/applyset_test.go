@@ -159,6 +159,28 @@ func TestApplySetPrune(t *testing.T) {
 	if got := exists(t, staging, staged...); !mapEquals(got, staged) {
 		t.Errorf("the other environment after a plain apply: %v, want all of %v", got, staged)
 	}
+	// which takes kubectl's label off what it applies, as the README says;
+	// an apply with --applyset, server-side too, labels it again.
+	partOf := func() string {
+		stdout, stderr, err := k8s.run("get", "deployment/web", "-n", ns, "-o", `jsonpath={.metadata.labels.applyset\.kubernetes\.io/part-of}`)
+		if err != nil {
+			t.Fatalf("kubectl get deployment/web: %v\n%s", err, stderr)
+		}
+		return stdout
+	}
+	if got := partOf(); got != "" {
+		t.Errorf("deployment/web after a plain apply: part-of %q, want none", got)
+	}
+	args := []string{"apply", "--server-side", "-n", ns, "--prune", "--applyset=configmaps/" + parent, "-f", prod, "-R"}
+	if stdout, stderr, err := k8s.run(args...); err != nil {
+		t.Fatalf("kubectl %s: %v\n%s%s", strings.Join(args, " "), err, stdout, stderr)
+	}
+	if got := partOf(); got != id {
+		t.Errorf("deployment/web after a server-side apply with --applyset: part-of %q, want %s", got, id)
+	}
+	if got := exists(t, ns, append(kept, blog...)...); !mapEquals(got, append(kept, blog...)) {
+		t.Errorf("%s after a server-side apply with --applyset: %v, want exactly %v", ns, got, append(kept, blog...))
+	}
 }
 
 // TestApplySetWhyNoLabels: what kubectl does that makes kdecl render
