@@ -77,13 +77,21 @@ const applySetAnnotation = "kdecl.dev/applyset"
 // the label and that the apply did not apply, cluster-scoped ones too:
 // -l app.kubernetes.io/part-of=shop applied for one environment deletes
 // the other environment's Namespace, labelled alike, with all in it.
-func removed(o *object, dir string) Change {
+//
+// heads are the parents that the objects of the newer render name, nil
+// when review read none of them: an object of another set than the
+// render's is not pruned by the render's apply.
+func removed(o *object, dir string, heads map[string]bool) Change {
 	b := newChange(o, KindRemoved)
-	parent, _ := manifest.Get(o.fields, "metadata", "annotations", applySetAnnotation).(string)
-	if ns, name, ok := strings.Cut(parent, "/"); ok && ns != "" && name != "" {
+	parent := applySetParent(o)
+	ns, name, ok := strings.Cut(parent, "/")
+	switch {
+	case ok && ns != "" && name != "" && heads != nil && !heads[parent]:
+		b.add(Removed, "no longer rendered, but kubectl apply does not delete it: kubectl delete %s (its ApplySet, %s, is not the render's, whose kubectl apply --prune --applyset does not prune it)", kubectl(o), parent)
+	case ok && ns != "" && name != "":
 		b.add(Removed, "no longer rendered; the stack's ApplySet prunes it: KUBECTL_APPLYSET=true kubectl apply -n %s --prune --applyset=configmaps/%s -f %s -R (only an apply with --applyset labels what it prunes; else kubectl delete %s)",
 			ns, name, shellWord(dir), kubectl(o))
-	} else {
+	default:
 		b.add(Removed, "no longer rendered, but kubectl apply does not delete it: kubectl delete %s (with the stack's applySet, kubectl apply --prune --applyset deletes what later renders no longer render)", kubectl(o))
 	}
 	switch o.kind {
@@ -915,6 +923,13 @@ func named(l []any) map[string]any {
 		out[name] = x
 	}
 	return out
+}
+
+// applySetParent is the ApplySet parent, NAMESPACE/NAME, that o names,
+// or "".
+func applySetParent(o *object) string {
+	parent, _ := manifest.Get(o.fields, "metadata", "annotations", applySetAnnotation).(string)
+	return parent
 }
 
 // shellWord is s as one word of a POSIX shell command.

@@ -133,6 +133,16 @@ func CompareIn(base, head []File, dir string) ([]Change, error) {
 			}
 		}
 	}
+	// The ApplySet parents that head's objects name, as far as they
+	// differ from base: a removed object's set is head's unless they
+	// name only others (the stack moved its set, or dropped applySet).
+	var heads map[string]bool
+	for _, o := range newObjs {
+		if heads == nil {
+			heads = map[string]bool{}
+		}
+		heads[applySetParent(o)] = true
+	}
 	var changes []Change
 	for _, o := range newObjs {
 		old := olds[o.id()]
@@ -145,7 +155,7 @@ func CompareIn(base, head []File, dir string) ([]Change, error) {
 	}
 	for _, o := range oldObjs {
 		if news[o.id()] == nil {
-			c := removed(o, dir)
+			c := removed(o, dir, heads)
 			for id, old := range replaced {
 				if old == o {
 					c.Details = append(c.Details, Detail{"", "replaced by " + strings.TrimPrefix(id, "Job/"+o.ns+"/") +
