@@ -135,6 +135,12 @@ func Group(docs []manifest.Doc) *Plan {
 			p.note("%s %s: the cluster makes it in every namespace, not imported", d.Kind(), d.Name())
 			continue
 		}
+		if id, _ := manifest.Get(d.Object, "metadata", "labels", "applyset.kubernetes.io/id").(string); id != "" {
+			// kubectl apply --applyset makes and keeps it; a stack's
+			// applySet names it
+			p.note("%s %s: the parent of an ApplySet, which kubectl keeps, not imported; applySet: name: %q prunes with it", d.Kind(), d.Name(), d.Name())
+			continue
+		}
 		switch d.Kind() {
 		case "ConfigMap":
 			p.configMap(d)
