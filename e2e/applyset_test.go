@@ -220,3 +220,25 @@ func mapEquals(got map[string]bool, want []string) bool {
 	}
 	return !slices.ContainsFunc(want, func(w string) bool { return !got[w] })
 }
+
+// TestApplySetImport: what a cluster holds of a stack applied with
+// --applyset (kubectl's part-of label on every object, its parent
+// ConfigMap beside them) imports into a stack with applySet and no
+// difference: the label and the parent are kubectl's.
+func TestApplySetImport(t *testing.T) {
+	t.Setenv("KUBECTL_APPLYSET", "true")
+	const ns = "aps-import"
+	dir := t.TempDir()
+	renderStack(t, applySetStack("imp", ns, false, "web", "api"), dir)
+	applyPrune(t, dir, ns, "imp-applyset")
+	read := getAll(t, ns)
+	for _, want := range []string{"applyset.kubernetes.io/part-of: " + applySetID("imp-applyset", ns), "name: imp-applyset"} {
+		if !strings.Contains(string(read), want) {
+			t.Fatalf("kubectl get of %s has no %q:\n%s", ns, want, read)
+		}
+	}
+	stack := importStack(t, read, "imp", 0)
+	if !strings.Contains(string(stack), "\napplySet: true\n") {
+		t.Errorf("the imported stack does not set applySet:\n%s", stack)
+	}
+}

@@ -135,9 +135,7 @@ func Group(docs []manifest.Doc) *Plan {
 			p.note("%s %s: the cluster makes it in every namespace, not imported", d.Kind(), d.Name())
 			continue
 		}
-		if id, _ := manifest.Get(d.Object, "metadata", "labels", "applyset.kubernetes.io/id").(string); id != "" {
-			// kubectl apply --applyset makes and keeps it; a stack's
-			// applySet names it
+		if applySetParent(d) {
 			p.note("%s %s: the parent of an ApplySet, which kubectl keeps, not imported; applySet: name: %q prunes with it", d.Kind(), d.Name(), d.Name())
 			continue
 		}
@@ -576,4 +574,17 @@ var claimRefs = []ref{
 	func(spec map[string]any, add func(any)) {
 		volumes(spec, func(v map[string]any) { add(manifest.Get(v, "persistentVolumeClaim", "claimName")) })
 	},
+}
+
+// applySetParent says whether d is the parent of an ApplySet, which
+// kubectl apply --applyset makes and keeps; a stack's applySet names it.
+func applySetParent(d manifest.Doc) bool {
+	id, _ := manifest.Get(d.Object, "metadata", "labels", "applyset.kubernetes.io/id").(string)
+	return id != ""
+}
+
+// stackSays says whether the stack import writes says d: not what the
+// cluster or kubectl make, nor a Secret.
+func stackSays(d manifest.Doc) bool {
+	return !clusterMade(d) && !applySetParent(d) && d.Kind() != "Secret"
 }

@@ -180,15 +180,18 @@ type unsaid struct {
 }
 
 // applySetOf is the ApplySet parent, NAMESPACE/NAME, that every one of
-// docs names in kdecl's annotation, as a render of a stack with applySet
-// names it; it removes the annotation, which the stack's applySet says.
-// Docs that name several parents or none, or another namespace's, keep
-// the annotation, as any other: "".
+// docs the stack says names in kdecl's annotation, as a render of a
+// stack with applySet names it; it removes the annotation, which the
+// stack's applySet says. Docs that name several parents or none, or
+// another namespace's, keep the annotation, as any other: "".
 func applySetOf(docs []manifest.Doc) string {
 	parent := ""
-	for i, d := range docs {
+	for _, d := range docs {
+		if !stackSays(d) {
+			continue
+		}
 		v, _ := manifest.Get(d.Object, "metadata", "annotations", schema.ApplySetAnnotation).(string)
-		if v == "" || (i > 0 && v != parent) {
+		if v == "" || (parent != "" && v != parent) {
 			return ""
 		}
 		parent = v
