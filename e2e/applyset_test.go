@@ -4,8 +4,10 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -240,5 +242,61 @@ func TestApplySetImport(t *testing.T) {
 	stack := importStack(t, read, "imp", 0)
 	if !strings.Contains(string(stack), "\napplySet: true\n") {
 		t.Errorf("the imported stack does not set applySet:\n%s", stack)
+	}
+}
+
+// TestApplySetReadme runs the commands of the README's ApplySet recipe,
+// as written, on the committed render of the shop: kubectl applies it as
+// the ApplySet its render names. What it applied stays (deleting the
+// Namespace would leave it terminating, without a controller): the
+// import of the shop's render then reads kubectl's labels and parent too.
+func TestApplySetReadme(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)<!-- applyset-apply[^\n]*\n```sh\n(.*?)```").FindSubmatch(b)
+	if m == nil {
+		t.Fatal("README has no ApplySet recipe: a sh block after <!-- applyset-apply -->")
+	}
+	var parent, ns string
+	for line := range strings.Lines(string(m[1])) {
+		words := strings.Fields(line)
+		if len(words) > 0 && words[0] == "KUBECTL_APPLYSET=true" {
+			t.Setenv("KUBECTL_APPLYSET", "true")
+			words = words[1:]
+		}
+		if len(words) < 2 || words[0] != "kubectl" {
+			t.Fatalf("README's ApplySet recipe: %q is no kubectl command", line)
+		}
+		args := words[1:]
+		for i, w := range args {
+			switch {
+			case strings.HasPrefix(w, "deploy/"):
+				args[i] = "../" + w
+			case strings.HasPrefix(w, "--applyset=configmaps/"):
+				parent = strings.TrimPrefix(w, "--applyset=configmaps/")
+			case i > 0 && args[i-1] == "-n":
+				ns = w
+			}
+		}
+		if stdout, stderr, err := k8s.run(args...); err != nil {
+			t.Fatalf("%s: %v\n%s%s", strings.TrimSpace(line), err, stdout, stderr)
+		}
+	}
+	if parent == "" || ns == "" {
+		t.Fatalf("README's ApplySet recipe names no parent and namespace:\n%s", m[1])
+	}
+	// the render names the parent the recipe gives
+	doc, err := os.ReadFile("../deploy/shop/prod/web/05-deployment-web.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "kdecl.dev/applyset: " + ns + "/" + parent + "\n"; !strings.Contains(string(doc), want) {
+		t.Errorf("deploy/shop/prod names another parent than the README's %s/%s", ns, parent)
+	}
+	stdout, stderr, err := k8s.run("get", "deployment/web", "-n", ns, "-o", `jsonpath={.metadata.labels.applyset\.kubernetes\.io/part-of}`)
+	if err != nil || stdout != applySetID(parent, ns) {
+		t.Errorf("deployment/web after the README's recipe: part-of %q (%v%s), want %s", stdout, err, stderr, applySetID(parent, ns))
 	}
 }
