@@ -94,6 +94,11 @@ func Stack(s *schema.Stack) ([]Manifest, error) {
 		}
 	}
 	syncWaves(s, ms)
+	if parent := s.ApplySetParent(); parent != "" {
+		for _, m := range ms {
+			m.Object.SetAnnotations(union(m.Object.GetAnnotations(), map[string]string{schema.ApplySetAnnotation: s.Namespace + "/" + parent}))
+		}
+	}
 	// Sorted by rank, computed once per object.
 	type key struct {
 		rank int

@@ -21,6 +21,9 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 		field []string
 	}
 	describe := func(src source) string {
+		if src.c == nil && len(src.field) == 1 && src.field[0] == "applySet" {
+			return "kubectl makes as the ApplySet's parent (applySet)"
+		}
 		if src.c == nil {
 			return "the stack makes too (" + describeField(src.field) + ")"
 		}
@@ -65,6 +68,11 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 		shape string
 	}
 	var templates []template
+	if parent := s.ApplySetParent(); parent != "" && s.Namespace != "" {
+		// kubectl's, not rendered: an object of that name would be applied
+		// over it
+		claim("ConfigMap", s.Namespace, parent, source{nil, []string{"applySet"}})
+	}
 	for _, name := range sortedKeys(s.Configs) {
 		claim("ConfigMap", s.Namespace, name, source{nil, []string{"configs", name}})
 	}

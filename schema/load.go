@@ -214,6 +214,7 @@ func (l *loader) load() (*Stack, error) {
 		checkers[name].overrides()
 	}
 	l.objects(s, checkers)
+	l.applySet(s, checkers)
 	l.security(s, checkers)
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
 		s.Apps = append(s.Apps, *checkers[name].app)

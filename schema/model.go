@@ -36,6 +36,9 @@ type Stack struct {
 	Flux *Flux `json:"flux"`
 	// ArgoCD, when set, gives every object its Argo CD sync wave.
 	ArgoCD *ArgoCD `json:"argocd"`
+	// ApplySet, unless nil or off, names the ConfigMap that kubectl keeps
+	// as the ApplySet parent of the stack's objects (applyset.go).
+	ApplySet *ApplySet `json:"applySet"`
 	// Apps sorted by name.
 	Apps []App `json:"-"`
 	// Warnings found while loading: valid input that is probably a mistake.

@@ -176,10 +176,19 @@ const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
 // and values together.
 const maxAnnotationBytes = 256 << 10
 
+// applySetLabelJSON is what kubectl apply --applyset adds to an object's
+// JSON, the copy in lastAppliedAnnotation too: its part-of label, whose
+// value (applyset-<43 characters>-v1) has one length.
+var applySetLabelJSON = len(`,"` + schema.ApplySetPartOfLabel + `":"applyset-` + strings.Repeat("x", 43) + `-v1"`)
+
 // checkSize refuses an object that kubectl apply cannot apply: its JSON
-// (jsonSize bytes, an upper bound of what kubectl stores) with its other
+// (jsonSize bytes, an upper bound of what kubectl stores, with the label
+// kubectl apply --applyset adds for a stack with applySet) with its other
 // annotations would pass the API's limit on annotations.
 func checkSize(s *schema.Stack, m generators.Manifest, jsonSize int) error {
+	if s.ApplySetParent() != "" {
+		jsonSize += applySetLabelJSON
+	}
 	n := jsonSize + 1 + len(lastAppliedAnnotation)
 	for k, v := range m.Object.GetAnnotations() {
 		n += len(k) + len(v)

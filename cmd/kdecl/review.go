@@ -40,7 +40,9 @@ does in a cluster, in these classes:
              system:serviceaccounts)
   scale      replicas or resources change
   secret     a Secret or key is newly required: it must exist first
-  removed    no longer rendered: kubectl apply does not delete it
+  removed    no longer rendered: kubectl apply does not delete it, but
+             kubectl apply --prune --applyset does when the stack has
+             applySet (the review gives the command)
   added      a new object
 
 With a stack, it compares what the stack renders now with the deploy
@@ -171,7 +173,11 @@ func reviewRun(ctx context.Context, args []string, f reviewFlags, stdout, stderr
 			return err
 		}
 	}
-	changes, err := review.Compare(base, head)
+	dir := f.output // where the commands of the changes apply the render
+	if f.from != "" {
+		dir = f.to
+	}
+	changes, err := review.CompareIn(base, head, dir)
 	if err != nil {
 		return err
 	}

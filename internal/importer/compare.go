@@ -95,6 +95,9 @@ func Compare(p *Plan, rendered []Rendered) *Report {
 	c.imported.namespace = p.Namespace
 	var docs []manifest.Doc
 	for _, r := range rendered {
+		if p.ApplySet != "" { // read without it: the stack's applySet says it
+			withoutAnnotation(r.Object, schema.ApplySetAnnotation)
+		}
 		docs = append(docs, manifest.Doc{Object: r.Object})
 	}
 	c.rendered = newSide(docs)

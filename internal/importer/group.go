@@ -71,6 +71,9 @@ type Plan struct {
 	// Flux is whether the stack disables Flux's substitution in every
 	// object (flux: substitute: "disabled").
 	Flux bool
+	// ApplySet is the parent, NAMESPACE/NAME, of the ApplySet that every
+	// object read names in kdecl's annotation; "" for none.
+	ApplySet string
 
 	byLabel map[string][]*App // the apps whose pods have a label, by key=value
 	// waves are the Argo CD sync waves taken off the objects read, by
@@ -140,6 +143,10 @@ func group(docs []manifest.Doc, waves map[string]string) *Plan {
 		}
 		if clusterMade(d) {
 			p.note("%s %s: the cluster makes it in every namespace, not imported", d.Kind(), d.Name())
+			continue
+		}
+		if applySetParent(d) {
+			p.note("%s %s: the parent of an ApplySet, which kubectl keeps, not imported; applySet: name: %q prunes with it", d.Kind(), d.Name(), d.Name())
 			continue
 		}
 		switch d.Kind() {
@@ -577,4 +584,17 @@ var claimRefs = []ref{
 	func(spec map[string]any, add func(any)) {
 		volumes(spec, func(v map[string]any) { add(manifest.Get(v, "persistentVolumeClaim", "claimName")) })
 	},
+}
+
+// applySetParent says whether d is the parent of an ApplySet, which
+// kubectl apply --applyset makes and keeps; a stack's applySet names it.
+func applySetParent(d manifest.Doc) bool {
+	id, _ := manifest.Get(d.Object, "metadata", "labels", "applyset.kubernetes.io/id").(string)
+	return id != ""
+}
+
+// stackSays says whether the stack import writes says d: not what the
+// cluster or kubectl make, nor a Secret.
+func stackSays(d manifest.Doc) bool {
+	return !clusterMade(d) && !applySetParent(d) && d.Kind() != "Secret"
 }

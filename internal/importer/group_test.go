@@ -167,6 +167,14 @@ apiVersion: policy/v1
 kind: PodDisruptionBudget
 metadata: {name: web, namespace: shop}
 spec: {minAvailable: 1, selector: {matchLabels: {app: web}}}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: shop-applyset
+  namespace: shop
+  labels: {applyset.kubernetes.io/id: applyset-XSWYmcrZ-k93Kvxn6q7awfWF30oO0Q_h8mDyWe3wUgM-v1}
+  annotations: {applyset.kubernetes.io/tooling: kubectl/v1.37.2, applyset.kubernetes.io/contains-group-kinds: "Deployment.apps"}
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -197,6 +205,7 @@ spec: {minAvailable: 1, selector: {matchLabels: {app: web}}}
 		"ConfigMap shared: kept as an object, referred to by name by api (a projected volume, a prefix, another container)",
 		"PersistentVolumeClaim both: mounted by web-front, api, kept as an object that each mounts as an existing claim",
 		"Secret given: not imported, its values stay out of the stack; create it in the cluster",
+		`ConfigMap shop-applyset: the parent of an ApplySet, which kubectl keeps, not imported; applySet: name: "shop-applyset" prunes with it`,
 	}
 	if diff := cmp.Diff(wantNotes, p.Notes); diff != "" {
 		t.Errorf("notes (-want +got):\n%s", diff)

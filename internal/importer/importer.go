@@ -35,7 +35,8 @@ func Import(docs []manifest.Doc, name string, notes ...string) (*Result, error) 
 		undefault(d)
 	}
 	flux := fluxDisabled(docs)
-	res, err := importAs(docs, name, notes, nil, flux)
+	applySet := applySetOf(docs)
+	res, err := importAs(docs, name, notes, nil, flux, applySet)
 	if err == nil && !slices.ContainsFunc(res.Report.Differences, nativeDifference) {
 		return res, nil
 	}
@@ -45,7 +46,7 @@ func Import(docs []manifest.Doc, name string, notes ...string) (*Result, error) 
 	for _, k := range nativeKinds {
 		objectsOnly[k] = true
 	}
-	if plain, perr := importAs(docs, name, notes, objectsOnly, flux); perr == nil && (err != nil || len(plain.Report.Differences) < len(res.Report.Differences)) {
+	if plain, perr := importAs(docs, name, notes, objectsOnly, flux, applySet); perr == nil && (err != nil || len(plain.Report.Differences) < len(res.Report.Differences)) {
 		return plain, nil
 	}
 	return res, err
@@ -58,10 +59,11 @@ func nativeDifference(d Difference) bool {
 	return slices.Contains(nativeKinds, kind)
 }
 
-// importAs imports docs, keeping the kinds of objectsOnly as objects;
-// flux says that the stack disables Flux's substitution, whose
-// annotation fluxDisabled took off docs.
-func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[string]bool, flux bool) (*Result, error) {
+// importAs imports docs, keeping the kinds of objectsOnly as objects, as
+// the members of the ApplySet applySet (see applySetOf); flux says that
+// the stack disables Flux's substitution, whose annotation fluxDisabled
+// took off docs.
+func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[string]bool, flux bool, applySet string) (*Result, error) {
 	// Sync waves on every object are argocd's: by before, else by uses.
 	waves := takeWaves(docs)
 	argocd := ""
@@ -74,6 +76,7 @@ func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[
 	p := group(docs, byObject)
 	p.ObjectsOnly = objectsOnly
 	p.Flux = flux
+	p.ApplySet = applySet
 	p.Notes = append(slices.Clone(notes), p.Notes...)
 	var (
 		st       *Stack
@@ -276,4 +279,41 @@ func objectField(field string) string {
 	}
 	name, _, _ := strings.Cut(rest, ".")
 	return "objects." + name
+}
+
+// applySetOf is the ApplySet parent, NAMESPACE/NAME, that every one of
+// docs the stack says names in kdecl's annotation, as a render of a
+// stack with applySet names it; it removes the annotation, which the
+// stack's applySet says. Docs that name several parents or none, or
+// another namespace's, keep the annotation, as any other: "".
+func applySetOf(docs []manifest.Doc) string {
+	parent := ""
+	for _, d := range docs {
+		if !stackSays(d) {
+			continue
+		}
+		v, _ := manifest.Get(d.Object, "metadata", "annotations", schema.ApplySetAnnotation).(string)
+		if v == "" || (parent != "" && v != parent) {
+			return ""
+		}
+		parent = v
+	}
+	if ns, _, _ := strings.Cut(parent, "/"); ns == "" || ns != namespace(docs) {
+		return ""
+	}
+	for _, d := range docs {
+		withoutAnnotation(d.Object, schema.ApplySetAnnotation)
+	}
+	return parent
+}
+
+// withoutAnnotation removes the annotation key of the object o, and its
+// annotations when none is left.
+func withoutAnnotation(o map[string]any, key string) {
+	meta, _ := o["metadata"].(map[string]any)
+	ann, _ := meta["annotations"].(map[string]any)
+	delete(ann, key)
+	if ann != nil && len(ann) == 0 {
+		delete(meta, "annotations")
+	}
 }

@@ -42,6 +42,9 @@ type Stack struct {
 	// ArgoCD is the stack's argocd, from the objects' sync waves; nil
 	// for none.
 	ArgoCD map[string]any
+	// ApplySet is the stack's applySet, from the objects' annotation; nil
+	// for none.
+	ApplySet any
 	// Left is what neither kdecl's fields nor overrides can say, by app
 	// ("" for the stack's objects), one line each.
 	Left map[string][]string
@@ -105,6 +108,9 @@ func (s *Stack) Write() ([]byte, error) {
 	}
 	if s.ArgoCD != nil {
 		top["argocd"] = s.ArgoCD
+	}
+	if s.ApplySet != nil {
+		top["applySet"] = s.ApplySet
 	}
 	top["apps"] = s.Apps
 	fields, err := jsonMap(top)
@@ -179,6 +185,12 @@ func stackOf(p *Plan, name string, without unsaid) (*Stack, error) {
 	if s.PodSecurity = podSecurity(p.NamespaceDoc); s.PodSecurity != nil && without.podSecurity {
 		s.PodSecurity = nil
 		s.Notes = append(s.Notes, fmt.Sprintf("Namespace %s: its Pod Security labels enforce a level its pods do not meet; no podSecurity", p.Namespace))
+	}
+	if _, parent, ok := strings.Cut(p.ApplySet, "/"); ok {
+		s.ApplySet = map[string]any{"name": parent}
+		if parent == (&schema.Stack{Name: name, ApplySet: &schema.ApplySet{}}).ApplySetParent() {
+			s.ApplySet = true
+		}
 	}
 	l := importLinks(p, name, s.portNames)
 	for name, sc := range p.Shared {

@@ -61,6 +61,14 @@ func Clean(obj map[string]any) {
 	stored := Get(obj, "metadata", "uid") != nil || Get(obj, "metadata", "resourceVersion") != nil || Get(obj, "metadata", "creationTimestamp") != nil
 	delete(obj, "status")
 	cleanMetadata(Get(obj, "metadata"))
+	if l, ok := Get(obj, "metadata", "labels").(map[string]any); ok {
+		// kubectl apply --applyset's, on every object it applies (never on
+		// a pod template)
+		delete(l, "applyset.kubernetes.io/part-of")
+		if len(l) == 0 {
+			delete(Get(obj, "metadata").(map[string]any), "labels")
+		}
+	}
 	if m, ok := Get(obj, "metadata").(map[string]any); ok && len(m) == 0 {
 		delete(obj, "metadata")
 	}

@@ -195,6 +195,7 @@ metadata:
     team: web
   creationTimestamp: "2026-11-26T10:00:00Z"
   generation: 1
+  labels: {applyset.kubernetes.io/part-of: applyset-XSWYmcrZ-k93Kvxn6q7awfWF30oO0Q_h8mDyWe3wUgM-v1}
   managedFields: [{manager: kubectl}]
   name: web
   namespace: shop

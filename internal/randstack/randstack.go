@@ -154,6 +154,9 @@ func (g *gen) stack(namespace string) (src, crd []byte) {
 	if g.p(0.1) { // drawn last, as security is
 		top.set("flux", obj("substitute", pick(g, "disabled", "disabled", "disabled", "escape"))) // the schema refuses escape
 	}
+	if g.p(0.15) { // drawn after the rest, which stays what it was for a seed
+		top.set("applySet", g.applySet())
+	}
 	if s.crdFile != nil {
 		crd = jsonOf(s.crdFile)
 	}

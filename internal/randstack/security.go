@@ -57,3 +57,17 @@ func (g *gen) security(namespace string) any {
 	return obj("profile", profile, "readOnlyRootFilesystem", maybe(g, 0.5, g.p(0.5)),
 		"runAsUser", id(), "runAsGroup", id(), "fsGroup", id())
 }
+
+// applySet is the stack's applySet: on, off, or a parent's name, which
+// may collide with a config of the stack's or be no subdomain.
+func (g *gen) applySet() any {
+	switch {
+	case g.p(0.4):
+		return true
+	case g.p(0.2):
+		return false
+	case g.rare():
+		return obj("name", pick(g, "Parent", "a_b", "-x", g.longSubdomain(g.between(254, 300))))
+	}
+	return obj("name", pick(g, g.dnsSubdomain(), "config", "applyset.v1"))
+}

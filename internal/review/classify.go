@@ -63,14 +63,37 @@ func added(o, prev *object) Change {
 	return b.done()
 }
 
-// removed is a change that removes o.
-func removed(o *object) Change {
+// applySetAnnotation names, on an object a stack with applySet
+// rendered, its ApplySet's parent ConfigMap: NAMESPACE/NAME.
+const applySetAnnotation = "kdecl.dev/applyset"
+
+// removed is a change that removes o, rendered into dir.
+//
+// An object of a stack with applySet is pruned by kubectl apply
+// --applyset, which deletes the objects that carry the set's part-of
+// label (which it adds as it applies them) and that it did not apply.
+// Without one, kdecl names no prune: the label-based --prune -l, which
+// ApplySets replace, deletes every object of its default kinds that has
+// the label and that the apply did not apply, cluster-scoped ones too:
+// -l app.kubernetes.io/part-of=shop applied for one environment deletes
+// the other environment's Namespace, labelled alike, with all in it.
+//
+// heads are the parents that the objects of the newer render name, nil
+// when review read none of them: an object of another set than the
+// render's is not pruned by the render's apply.
+func removed(o *object, dir string, heads map[string]bool) Change {
 	b := newChange(o, KindRemoved)
-	how := "kubectl delete " + kubectl(o)
-	if stack, _ := manifest.Get(o.fields, "metadata", "labels", "app.kubernetes.io/part-of").(string); stack != "" {
-		how += ", or prune what the stack no longer renders: kubectl apply -f DIR -R --prune -l app.kubernetes.io/part-of=" + stack
+	parent := applySetParent(o)
+	ns, name, ok := strings.Cut(parent, "/")
+	switch {
+	case ok && ns != "" && name != "" && heads != nil && !heads[parent]:
+		b.add(Removed, "no longer rendered, but kubectl apply does not delete it: kubectl delete %s (its ApplySet, %s, is not the render's, whose kubectl apply --prune --applyset does not prune it)", kubectl(o), parent)
+	case ok && ns != "" && name != "":
+		b.add(Removed, "no longer rendered; the stack's ApplySet prunes it: KUBECTL_APPLYSET=true kubectl apply -n %s --prune --applyset=configmaps/%s -f %s -R (only an apply with --applyset labels what it prunes; else kubectl delete %s)",
+			ns, name, shellWord(dir), kubectl(o))
+	default:
+		b.add(Removed, "no longer rendered, but kubectl apply does not delete it: kubectl delete %s (with the stack's applySet, kubectl apply --prune --applyset deletes what later renders no longer render)", kubectl(o))
 	}
-	b.add(Removed, "no longer rendered, but kubectl apply does not delete it: %s", how)
 	switch o.kind {
 	case "PersistentVolumeClaim":
 		b.add(DataLoss, "deleting the claim deletes its volume's data unless the volume's reclaim policy is Retain; until then it stays, unused")
@@ -900,4 +923,19 @@ func named(l []any) map[string]any {
 		out[name] = x
 	}
 	return out
+}
+
+// applySetParent is the ApplySet parent, NAMESPACE/NAME, that o names,
+// or "".
+func applySetParent(o *object) string {
+	parent, _ := manifest.Get(o.fields, "metadata", "annotations", applySetAnnotation).(string)
+	return parent
+}
+
+// shellWord is s as one word of a POSIX shell command.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-+=:,@") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -89,8 +89,14 @@ func (o *object) id() string { return o.kind + "/" + o.ns + "/" + o.name }
 
 // Compare compares the render base with head. Only files whose bytes
 // differ are read, so a change of one app of many costs that app. The
-// changes come sorted by object.
+// changes come sorted by object. The commands they give name the deploy
+// directory DIR.
 func Compare(base, head []File) ([]Change, error) {
+	return CompareIn(base, head, "DIR")
+}
+
+// CompareIn is Compare, with the commands naming the deploy directory dir.
+func CompareIn(base, head []File, dir string) ([]Change, error) {
 	baseBy := make(map[string][]byte, len(base))
 	for _, f := range base {
 		baseBy[f.Path] = f.Data
@@ -127,6 +133,16 @@ func Compare(base, head []File) ([]Change, error) {
 			}
 		}
 	}
+	// The ApplySet parents that head's objects name, as far as they
+	// differ from base: a removed object's set is head's unless they
+	// name only others (the stack moved its set, or dropped applySet).
+	var heads map[string]bool
+	for _, o := range newObjs {
+		if heads == nil {
+			heads = map[string]bool{}
+		}
+		heads[applySetParent(o)] = true
+	}
 	var changes []Change
 	for _, o := range newObjs {
 		old := olds[o.id()]
@@ -139,7 +155,7 @@ func Compare(base, head []File) ([]Change, error) {
 	}
 	for _, o := range oldObjs {
 		if news[o.id()] == nil {
-			c := removed(o)
+			c := removed(o, dir, heads)
 			for id, old := range replaced {
 				if old == o {
 					c.Details = append(c.Details, Detail{"", "replaced by " + strings.TrimPrefix(id, "Job/"+o.ns+"/") +

@@ -204,3 +204,36 @@ func TestNetworkExposure(t *testing.T) {
 		})
 	}
 }
+
+// TestRemovedApplySet: a removed object that names its stack's ApplySet
+// gets the kubectl apply that prunes it, with the deploy directory as one
+// shell word; one that names none (or a malformed parent), or a set that
+// the newer render's objects do not name (moved to another namespace,
+// or applySet dropped), gets kubectl delete alone.
+func TestRemovedApplySet(t *testing.T) {
+	cm := func(name, annotations string) File {
+		return File{"a/" + name + ".yaml", []byte("kind: ConfigMap\nmetadata: {name: " + name + ", namespace: shop" + annotations + "}\n")}
+	}
+	const set = ", annotations: {kdecl.dev/applyset: shop/s-applyset}"
+	for _, tc := range []struct {
+		old, dir, want string
+		head           []File
+	}{
+		{set, "deploy/s", "KUBECTL_APPLYSET=true kubectl apply -n shop --prune --applyset=configmaps/s-applyset -f deploy/s -R", nil},
+		{set, "my deploy/it's", `-f 'my deploy/it'\''s' -R`, nil},
+		{set, "deploy/s", "KUBECTL_APPLYSET=true kubectl apply -n shop --prune --applyset=configmaps/s-applyset -f deploy/s -R", []File{cm("new", set)}},
+		{set, "deploy/s", "kubectl delete configmap/c -n shop (its ApplySet, shop/s-applyset, is not the render's", []File{cm("new", ", annotations: {kdecl.dev/applyset: shop/other}")}},
+		{set, "deploy/s", "kubectl delete configmap/c -n shop (its ApplySet, shop/s-applyset, is not the render's", []File{cm("new", "")}},
+		{"", "deploy/s", "kubectl delete configmap/c -n shop (with", nil},
+		{", annotations: {kdecl.dev/applyset: s-applyset}", "deploy/s", "kubectl delete configmap/c -n shop (with", nil},
+	} {
+		changes, err := CompareIn([]File{cm("c", tc.old)}, tc.head, tc.dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(changes, func(c Change) bool { return c.Change == KindRemoved })
+		if i < 0 || len(changes[i].Details) != 1 || !strings.Contains(changes[i].Details[0].Text, tc.want) {
+			t.Errorf("%q in %q, head %d files: changes %+v, want a removed one with %q", tc.old, tc.dir, len(tc.head), changes, tc.want)
+		}
+	}
+}
