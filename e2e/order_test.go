@@ -197,8 +197,16 @@ func waitCommand(t *testing.T, file, job string) []string {
 	if len(c.Command) != 1 || c.Command[0] != "kubectl" {
 		t.Fatalf("%s: the wait for %s runs %q, not kubectl", file, job, c.Command)
 	}
-	if pod.AutomountServiceAccountToken == nil || !*pod.AutomountServiceAccountToken {
-		t.Errorf("%s: the pods that wait for %s do not mount the token they wait with", file, job)
+	// The token the wait reads the Job with: the ServiceAccount's, where
+	// kubectl in a pod reads it, whatever the pod automounts.
+	mounted := false
+	for _, m := range c.VolumeMounts {
+		v := slices.IndexFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == m.Name })
+		mounted = mounted || m.MountPath == "/var/run/secrets/kubernetes.io/serviceaccount" && v >= 0 && pod.Volumes[v].Projected != nil &&
+			slices.ContainsFunc(pod.Volumes[v].Projected.Sources, func(p corev1.VolumeProjection) bool { return p.ServiceAccountToken != nil })
+	}
+	if !mounted {
+		t.Errorf("%s: the wait for %s does not mount the ServiceAccount's token it waits with", file, job)
 	}
 	return c.Args
 }

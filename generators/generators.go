@@ -148,6 +148,28 @@ func disableSubstitution(obj Object) {
 
 // App generates the objects of one app, with its overrides applied.
 func App(s *schema.Stack, a *schema.App) ([]Object, error) {
+	objs, err := overridden(s, a)
+	if err != nil {
+		return nil, err
+	}
+	extra, err := Objects(s, a)
+	if err != nil {
+		return nil, fmt.Errorf("objects: %w", err)
+	}
+	objs = append(objs, extra...)
+	for _, obj := range objs {
+		if j, ok := obj.(*batchv1.Job); ok {
+			j.Name = JobName(a, j.Spec) // the spec as overridden
+		}
+	}
+	return objs, nil
+}
+
+// overridden are the objects kdecl generates of an app, with its
+// overrides applied; not its objects, which Objects writes the stack's
+// names and labels into, so that a render may generate an app's objects
+// again (RenderedJobName) while another goroutine renders the app.
+func overridden(s *schema.Stack, a *schema.App) ([]Object, error) {
 	var objs []Object
 	if cm := ConfigMap(s, a); cm != nil {
 		objs = append(objs, cm)
@@ -193,16 +215,6 @@ func App(s *schema.Stack, a *schema.App) ([]Object, error) {
 	}
 	if err := override(a, objs); err != nil {
 		return nil, err
-	}
-	extra, err := Objects(s, a)
-	if err != nil {
-		return nil, fmt.Errorf("objects: %w", err)
-	}
-	objs = append(objs, extra...)
-	for _, obj := range objs {
-		if j, ok := obj.(*batchv1.Job); ok {
-			j.Name = JobName(a, j.Spec) // the spec as overridden
-		}
 	}
 	return objs, nil
 }

@@ -1,9 +1,11 @@
 package generators
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 
 	"github.com/kdecl/kdecl/schema"
@@ -19,7 +21,7 @@ func orderStack(argocd *schema.ArgoCD) *schema.Stack {
 		{Name: "web", Kind: schema.KindDeployment, Image: "web:1", Replicas: 1, After: []string{"migrate"},
 			Dependencies: []schema.Dependency{{App: "db", Wait: true}}},
 		{Name: "worker", Kind: schema.KindDeployment, Image: "worker:1", Replicas: 1, After: []string{"migrate"},
-			ServiceAccount: &schema.ServiceAccount{Name: "jobs", Create: ptr(false)},
+			ServiceAccount: &schema.ServiceAccount{Name: "jobs", Create: ptr(false), AutomountToken: ptr(false)},
 			Dependencies:   []schema.Dependency{{App: "web", Wait: false}}},
 	}}
 }
@@ -72,11 +74,27 @@ func TestWaitRBAC(t *testing.T) {
 			t.Errorf("%s: RoleBinding %s grants Role %s, want %s-wait-for-jobs", tc.app, binding.Name, binding.RoleRef.Name, tc.app)
 		}
 		pod := PodTemplate(s, a).Spec
-		if pod.ServiceAccountName != tc.account || pod.AutomountServiceAccountToken == nil || !*pod.AutomountServiceAccountToken {
-			t.Errorf("%s: pods run as %q, automount %v; want %q with the token", tc.app, pod.ServiceAccountName, pod.AutomountServiceAccountToken, tc.account)
+		if pod.ServiceAccountName != tc.account {
+			t.Errorf("%s: pods run as %q, want %q", tc.app, pod.ServiceAccountName, tc.account)
 		}
-		if c := pod.InitContainers[0]; c.Name != "wait-for-migrate" || c.Image != KubectlImage || c.Args[3] != "job/"+job {
+		// The token is the wait's alone: the app's containers get one
+		// only as the ServiceAccount says (worker's does not mount it).
+		if want := tc.app == "worker"; (pod.AutomountServiceAccountToken != nil && !*pod.AutomountServiceAccountToken) != want {
+			t.Errorf("%s: pods automount %v, want it as the app's serviceAccount says", tc.app, pod.AutomountServiceAccountToken)
+		}
+		c := pod.InitContainers[0]
+		if c.Name != "wait-for-migrate" || c.Image != KubectlImage || c.Args[3] != "job/"+job {
 			t.Errorf("%s: first init container %s %s %q, want the wait for job/%s", tc.app, c.Name, c.Image, c.Args, job)
+		}
+		token := slices.IndexFunc(pod.Volumes, func(v corev1.Volume) bool { return v.Name == schema.JobWaitTokenVolume })
+		if token < 0 || pod.Volumes[token].Projected == nil || pod.Volumes[token].Projected.Sources[0].ServiceAccountToken == nil ||
+			len(c.VolumeMounts) != 1 || c.VolumeMounts[0].Name != schema.JobWaitTokenVolume || c.VolumeMounts[0].MountPath != ServiceAccountPath {
+			t.Errorf("%s: the wait mounts %+v of volumes %+v, want the ServiceAccount's token at %s", tc.app, c.VolumeMounts, pod.Volumes, ServiceAccountPath)
+		}
+		for _, other := range append(pod.Containers, pod.InitContainers[1:]...) {
+			if slices.ContainsFunc(other.VolumeMounts, func(m corev1.VolumeMount) bool { return m.Name == schema.JobWaitTokenVolume }) {
+				t.Errorf("%s: container %s mounts the wait's token", tc.app, other.Name)
+			}
 		}
 	}
 	if r := WaitRole(s, &s.Apps[0]); r != nil {

@@ -52,9 +52,9 @@ func PodTemplate(s *schema.Stack, a *schema.App) corev1.PodTemplateSpec {
 		spec.AutomountServiceAccountToken = sa.AutomountToken
 	}
 	if len(a.After) > 0 {
-		// The wait reads the Job with the token, whatever the
-		// ServiceAccount says (Load refuses automountToken false).
-		spec.AutomountServiceAccountToken = ptr(true)
+		// The wait reads the Job with a token of its own, whatever the
+		// ServiceAccount says of the app's containers.
+		spec.Volumes = append(spec.Volumes, jobWaitTokenVolume())
 	}
 	secure(a, &spec)
 	return corev1.PodTemplateSpec{
@@ -89,6 +89,29 @@ func containers(a *schema.App) []corev1.Container {
 	return ctrs
 }
 
+// ServiceAccountPath is where a container finds its ServiceAccount's
+// token, the cluster's CA and its namespace, as kubectl in a pod reads
+// them.
+const ServiceAccountPath = "/var/run/secrets/kubernetes.io/serviceaccount"
+
+// jobWaitTokenVolume is the ServiceAccount's token that the containers
+// that wait for jobs mount, and only they: what the API server's
+// ServiceAccount admission mounts into every container when the pod
+// automounts its token (a bound token, the cluster's CA from the
+// kube-root-ca.crt ConfigMap, the namespace). The app's own containers
+// get a token only as its serviceAccount says.
+func jobWaitTokenVolume() corev1.Volume {
+	return corev1.Volume{Name: schema.JobWaitTokenVolume, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
+		Sources: []corev1.VolumeProjection{
+			{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token", ExpirationSeconds: ptr(int64(3607))}},
+			{ConfigMap: &corev1.ConfigMapProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "kube-root-ca.crt"},
+				Items: []corev1.KeyToPath{{Key: "ca.crt", Path: "ca.crt"}}}},
+			{DownwardAPI: &corev1.DownwardAPIProjection{Items: []corev1.DownwardAPIVolumeFile{{Path: "namespace",
+				FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.namespace"}}}}},
+		},
+	}}}
+}
+
 // initContainers wait for the Jobs that run before the app, by name,
 // then for each dependency's Service in the order of uses, then run the
 // app's own init containers in their order.
@@ -101,6 +124,7 @@ func initContainers(s *schema.Stack, a *schema.App) []corev1.Container {
 			ImagePullPolicy: corev1.PullIfNotPresent,
 			Command:         []string{"kubectl"},
 			Args:            JobWaitArgs(s, RenderedJobName(s, job)),
+			VolumeMounts:    []corev1.VolumeMount{{Name: schema.JobWaitTokenVolume, MountPath: ServiceAccountPath, ReadOnly: true}},
 		})
 	}
 	for _, d := range a.Dependencies {

@@ -20,11 +20,11 @@ func RenderedJobName(s *schema.Stack, job string) string {
 		panic("kdecl: job " + job + " is not an app of the stack") // Load resolved it
 	}
 	a := &s.Apps[i]
-	objs, err := App(s, a)
+	objs, err := overridden(s, a)
 	if err == nil {
 		for _, obj := range objs {
 			if j, ok := obj.(*batchv1.Job); ok {
-				return j.Name
+				return JobName(a, j.Spec)
 			}
 		}
 	}

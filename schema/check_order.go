@@ -61,11 +61,6 @@ func (l *loader) order(s *Stack, checkers map[string]*appChecker, allApps []stri
 				c.fail(fmt.Sprintf("the container of %s that waits for this job would be named %s, as a container of that app is; rename that container", b.App, w), field...)
 				continue
 			}
-			if sa := t.ServiceAccount; sa != nil && sa.AutomountToken != nil && !*sa.AutomountToken {
-				target.fail(fmt.Sprintf("the pods wait for job %s through the API, with the ServiceAccount's token: automountToken false leaves them without it", name),
-					"serviceAccount", "automountToken")
-				continue
-			}
 			t.After = append(t.After, name)
 		}
 	}

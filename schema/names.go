@@ -71,6 +71,10 @@ func (a *App) HeadlessService() string {
 // used, so the two never share a name.
 func WaitContainerName(app string) string { return "wait-for-" + app }
 
+// JobWaitTokenVolume is the volume of the ServiceAccount's token that the
+// containers that wait for jobs mount.
+const JobWaitTokenVolume = reservedPrefix + "job-wait-token"
+
 // claimTemplateRE matches the names of the claims a statefulset's
 // controller makes from a claim template: <volume>-<app>-<ordinal>.
 func claimTemplateRE(app, volume string) *regexp.Regexp {

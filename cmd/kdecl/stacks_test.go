@@ -145,6 +145,8 @@ var applyRank = map[string]int{
 	"Secret":                  1,
 	"PersistentVolumeClaim":   1,
 	"ServiceAccount":          1,
+	"Role":                    1, // what lets pods read the Jobs they wait for
+	"RoleBinding":             1,
 	"Service":                 2,
 	"Deployment":              3,
 	"StatefulSet":             3,

@@ -3,6 +3,7 @@ package importer
 import (
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -18,6 +19,11 @@ import (
 // completed, generators.JobWaitArgs), "" if it is none or sets anything
 // more.
 func jobWait(p *Plan, c corev1.Container) string {
+	token := []corev1.VolumeMount{{Name: schema.JobWaitTokenVolume, MountPath: generators.ServiceAccountPath, ReadOnly: true}}
+	if !reflect.DeepEqual(c.VolumeMounts, token) {
+		return ""
+	}
+	c.VolumeMounts = nil
 	if c.Image != generators.KubectlImage || !slices.Equal(c.Command, []string{"kubectl"}) || !onlyCommand(c) {
 		return ""
 	}
@@ -48,8 +54,7 @@ func jobWaits(p *Plan, a *App, inits []corev1.Container) int {
 
 // before gives each job the before of the apps that wait for it, which
 // the pods' init containers said (Stack.after), and leaves out what
-// kdecl then makes itself: the pods' token, mounted for the wait, and
-// the ServiceAccount named after the app.
+// kdecl then makes itself: the ServiceAccount named after the app.
 func (s *Stack) before() {
 	byJob := map[string][]string{}
 	for _, app := range slices.Sorted(maps.Keys(s.after)) {
@@ -57,9 +62,6 @@ func (s *Stack) before() {
 			byJob[job] = append(byJob[job], app)
 		}
 		sa, _ := s.Apps[app]["serviceAccount"].(map[string]any)
-		if sa["automountToken"] == true {
-			delete(sa, "automountToken")
-		}
 		if len(sa) == 1 && sa["name"] == app {
 			delete(s.Apps[app], "serviceAccount")
 		}
