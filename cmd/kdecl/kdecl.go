@@ -158,14 +158,23 @@ func parseFlags(fs *pflag.FlagSet, doc string, args []string, nargs int, stdout 
 	case err != nil:
 		return false, usageErrorf("%s: %v; run 'kdecl %s --help'", fs.Name(), err, fs.Name())
 	}
+	if err := checkArgs(fs, nargs); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// checkArgs wants nargs arguments (0 or one stack directory), any number
+// when nargs is -1.
+func checkArgs(fs *pflag.FlagSet, nargs int) error {
 	if nargs >= 0 && fs.NArg() != nargs {
 		want := "one stack directory"
 		if nargs == 0 {
 			want = "no arguments"
 		}
-		return false, usageErrorf("%s takes %s, got %s; run 'kdecl %s --help'", fs.Name(), want, arguments(fs.NArg()), fs.Name())
+		return usageErrorf("%s takes %s, got %s; run 'kdecl %s --help'", fs.Name(), want, arguments(fs.NArg()), fs.Name())
 	}
-	return true, nil
+	return nil
 }
 
 // arguments counts arguments in words: 1 argument, 2 arguments.
