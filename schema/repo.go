@@ -116,12 +116,13 @@ func LoadRepo(file string) ([]Render, error) {
 	if err := user.Err(); err != nil {
 		return nil, r.cueErrors(err)
 	}
+	r.fields(user, nil, repoFields)
 	def := ctx.CompileBytes(repoSource, cue.Filename(repoSchemaFile)).LookupPath(cue.MakePath(cue.Def("Repo")))
 	if err := def.Err(); err != nil {
 		return nil, fmt.Errorf("kdecl schema of %s: %w", RepoFile, err) // a bug in kdecl
 	}
 	v := def.Unify(user)
-	if err := v.Validate(cue.Concrete(true)); err != nil {
+	if err := v.Validate(cue.Concrete(true), cue.All()); err != nil || len(r.errs) > 0 {
 		return nil, r.cueErrors(err)
 	}
 	var repo struct {
@@ -242,9 +243,66 @@ func (r *repoLoader) errorValue(v cue.Value, msg string) {
 	r.errs = append(r.errs, &Error{Position: r.position(v.Pos()), Field: strings.Join(path, "."), Msg: msg})
 }
 
-// cueErrors are CUE's errors of the file, each at its position in it.
+// repoFields are the fields of kdecl.cue, by the path of a struct (with
+// "*" for any name), for the errors of a field kdecl does not know.
+var repoFields = map[string][]string{
+	"":                        {"stacks"},
+	"stacks.*":                {"dir", "output", "tags", "environments"},
+	"stacks.*.environments.*": {"output", "tags"},
+}
+
+// fields checks the names of the fields of v, at path, and of the
+// structs below it: kdecl's fields where repoFields lists them, names
+// of stacks and environments that are labels. CUE's own error for
+// either is "field not allowed", with neither the name nor a hint.
+func (r *repoLoader) fields(v cue.Value, path []string, known map[string][]string) {
+	it, err := v.Fields()
+	if err != nil {
+		return // CUE's error says why
+	}
+	key := strings.Join(path, ".")
+	for it.Next() {
+		name := label(it.Selector())
+		p := append(slices.Clone(path), name)
+		switch {
+		case key == "stacks" || strings.HasSuffix(key, ".environments"):
+			what := "stack"
+			if key != "stacks" {
+				what = "environment"
+			}
+			if !isDNSLabel(name) {
+				r.errorValue(it.Value(), fmt.Sprintf("%s name %q is not an RFC 1123 label (lowercase letters, digits and '-'): it names renders, such as shop/prod", what, name))
+			}
+			r.fields(it.Value(), append(slices.Clone(path), name), known)
+			continue
+		case !slices.Contains(known[starred(key)], name):
+			msg := fmt.Sprintf("unknown field %q; ", name)
+			if s := suggest(name, known[starred(key)]); s != "" {
+				msg += fmt.Sprintf("did you mean %s? ", s)
+			}
+			r.errs = append(r.errs, &Error{Position: r.position(it.Value().Pos()), Field: strings.Join(p, "."), Msg: msg + "the fields here are " + list(known[starred(key)])})
+		case name == "stacks" || name == "environments":
+			r.fields(it.Value(), p, known)
+		}
+	}
+}
+
+// starred is a path of kdecl.cue with the names of stacks and
+// environments as "*".
+func starred(key string) string {
+	parts := strings.Split(key, ".")
+	for i := range parts {
+		if i > 0 && (parts[i-1] == "stacks" || parts[i-1] == "environments") {
+			parts[i] = "*"
+		}
+	}
+	return strings.Join(parts, ".")
+}
+
+// cueErrors are CUE's errors of the file, each at its position in it,
+// and those the loader recorded; CUE's "field not allowed" is fields'.
 func (r *repoLoader) cueErrors(err error) error {
-	var errs []*Error
+	errs := r.errs
 	for _, e := range cueerrors.Errors(err) {
 		pos := e.Position()
 		for _, p := range append([]token.Pos{pos}, e.InputPositions()...) {
@@ -254,7 +312,15 @@ func (r *repoLoader) cueErrors(err error) error {
 			}
 		}
 		format, args := e.Msg()
-		errs = append(errs, &Error{Position: r.position(pos), Field: strings.Join(e.Path(), "."), Msg: fmt.Sprintf(format, excerpts(args)...)})
+		msg := fmt.Sprintf(format, excerpts(args)...)
+		path := e.Path()
+		if len(path) > 0 && path[0] == "#Repo" {
+			path = path[1:]
+		}
+		if msg == "field not allowed" && len(r.errs) > 0 {
+			continue
+		}
+		errs = append(errs, &Error{Position: r.position(pos), Field: strings.Join(path, "."), Msg: msg})
 	}
 	if len(errs) == 0 {
 		return fmt.Errorf("%s: %w", r.file, err)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
+	"path/filepath"
 
 	"github.com/spf13/pflag"
 
@@ -131,10 +133,14 @@ func renderDir(ctx context.Context, dir string, f renderFlags, stderr io.Writer)
 			return "up to date", nil
 		}
 		for _, c := range p.Changes {
+			name := c.Path
+			if f.all {
+				name = path.Join(filepath.ToSlash(f.output), c.Path) // among the files of other renders
+			}
 			if c.New == nil {
-				fmt.Fprintf(stderr, "not produced any more: %s\n", printable(c.Path))
+				fmt.Fprintf(stderr, "not produced any more: %s\n", printable(name))
 			} else {
-				fmt.Fprintf(stderr, "stale: %s\n", printable(c.Path))
+				fmt.Fprintf(stderr, "stale: %s\n", printable(name))
 			}
 		}
 		return "stale", fmt.Errorf("%s is not up to date with %s; run: kdecl render %s%s -o %s", f.output, dir, dir, tagArgs(f.tags), f.output)
