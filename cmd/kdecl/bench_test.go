@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -272,51 +273,69 @@ func BenchmarkRenderAll(b *testing.B) {
 	if out, err := exec.Command("go", "build", "-trimpath", "-o", bin, ".").CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
-	deploy := filepath.Join(root, "deploy")
-	kdecl := func(args ...string) {
-		b.Helper()
+	kdecl := func(args ...string) error {
 		cmd := exec.Command(bin, args...)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("kdecl %s: %v\n%s", strings.Join(args, " "), err, out)
+			return fmt.Errorf("kdecl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return nil
+	}
+	for _, dirs := range []string{"fresh", "unchanged"} {
+		for _, mode := range []string{"all", "exec-all", "exec-each", "exec-each-parallel"} {
+			b.Run(dirs+"/"+mode, func(b *testing.B) {
+				benchRenderAll(b, dirs, mode, root, renders, apps, kdecl)
+			})
 		}
 	}
-	for _, mode := range []string{"all", "exec-all", "exec-each", "exec-each-parallel"} {
-		b.Run(mode, func(b *testing.B) {
-			for b.Loop() {
-				b.StopTimer()
-				if err := os.RemoveAll(deploy); err != nil {
-					b.Fatal(err)
-				}
-				b.StartTimer()
-				switch mode {
-				case "all":
-					if err := run(b.Context(), []string{"render", "--all", "-q", "--config", filepath.Join(root, "kdecl.cue")}, io.Discard, io.Discard); err != nil {
-						b.Fatal(err)
-					}
-				case "exec-all":
-					kdecl("render", "--all", "-q")
-				case "exec-each", "exec-each-parallel":
-					one := func(i int) {
-						r := renders[i]
-						rel := func(p string) string { s, _ := filepath.Rel(root, p); return s }
-						kdecl("render", rel(r.Stack), "-t", r.Tags[0], "-o", rel(r.Output), "-q")
-					}
-					if mode == "exec-each" {
-						for i := range renders {
-							one(i)
-						}
-					} else {
-						par.Do(len(renders), one)
-					}
-				}
+}
+
+// benchRenderAll is a case of BenchmarkRenderAll: the renders of root in
+// mode, into fresh deploy directories or into current ones (which writes
+// nothing).
+func benchRenderAll(b *testing.B, dirs, mode, root string, renders []schema.Render, apps int, kdecl func(args ...string) error) {
+	deploy := filepath.Join(root, "deploy")
+	if err := os.RemoveAll(deploy); err != nil {
+		b.Fatal(err)
+	}
+	if dirs == "unchanged" {
+		if err := kdecl("render", "--all", "-q"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rel := func(p string) string { s, _ := filepath.Rel(root, p); return s }
+	for b.Loop() {
+		if dirs == "fresh" {
+			b.StopTimer()
+			if err := os.RemoveAll(deploy); err != nil {
+				b.Fatal(err)
 			}
-			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/float64(len(renders)), "ms/render")
-			// every render wrote its namespace and the apps' three
-			// objects each
-			if got, want := countFiles(b, deploy), len(renders)*(3*apps+1); got != want {
-				b.Fatalf("%s holds %d files, want %d", deploy, got, want)
+			b.StartTimer()
+		}
+		errs := make([]error, len(renders))
+		one := func(i int) {
+			r := renders[i]
+			errs[i] = kdecl("render", rel(r.Stack), "-t", r.Tags[0], "-o", rel(r.Output), "-q")
+		}
+		switch mode {
+		case "all":
+			errs[0] = run(b.Context(), []string{"render", "--all", "-q", "--config", filepath.Join(root, "kdecl.cue")}, io.Discard, io.Discard)
+		case "exec-all":
+			errs[0] = kdecl("render", "--all", "-q")
+		case "exec-each":
+			for i := range renders {
+				one(i)
 			}
-		})
+		case "exec-each-parallel":
+			par.Do(len(renders), one)
+		}
+		if err := errors.Join(errs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/float64(len(renders)), "ms/render")
+	// every render wrote its namespace and the apps' three objects each
+	if got, want := countFiles(b, deploy), len(renders)*(3*apps+1); got != want {
+		b.Fatalf("%s holds %d files, want %d", deploy, got, want)
 	}
 }
