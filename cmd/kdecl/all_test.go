@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -130,5 +133,110 @@ func TestReviewAllBase(t *testing.T) {
 	atHead := review("--base", "HEAD")
 	if strings.Count(atHead, "~ Deployment//web (changed): rollout\n") != 2 || !strings.HasSuffix(atHead, "2 renders: 2 with changes, 0 without.\n") {
 		t.Errorf("review --all --base HEAD:\n%s", atHead)
+	}
+}
+
+// TestReviewAllCIExample runs the CI example of --all in the README in a
+// repository whose CUE module is at its root, with an origin: a branch
+// bumps an image of both environments of shop, then changes a claim
+// template of prod. The steps of the job run the same kdecl commands.
+func TestReviewAllCIExample(t *testing.T) {
+	readme := string(readFile(t, "../../README.md"))
+	sh := regexp.MustCompile("(?s)<!-- ci-example-all[^\n]*\n```sh\n(.*?)```\n(.*?)```yaml\n(.*?)```").FindStringSubmatch(readme)
+	if sh == nil {
+		t.Fatal("README has no CI example of --all: a sh block after <!-- ci-example-all --> and a yaml block of the job's steps")
+	}
+	commands := strings.Split(strings.TrimSpace(sh[1]), "\n")
+	steps := regexp.MustCompile(`(?m)- run: (kdecl .*)$`).FindAllStringSubmatch(sh[3], -1)
+	for _, m := range steps {
+		if !slices.Contains(commands, m[1]) {
+			t.Errorf("the job runs %q, which the shell example does not", m[1])
+		}
+	}
+	if len(steps) != len(commands) {
+		t.Errorf("the job runs %d kdecl commands, the shell example %d", len(steps), len(commands))
+	}
+
+	bin := filepath.Join(t.TempDir(), "kdecl")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	origin := t.TempDir()
+	if out, err := exec.Command("git", "init", "-q", "--bare", "-b", "main", origin).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
+	dir, git := gitRepo(t)
+	for _, d := range []string{"shop", "templates", "cue.mod"} {
+		copyTree(t, filepath.Join("../../stacks", d), filepath.Join(dir, d))
+	}
+	writeFile(t, filepath.Join(dir, "kdecl.cue"), []byte(`package kdecl
+
+stacks: shop: environments: {
+	staging: {tags: ["staging"], output: "deploy/shop/staging"}
+	prod: {tags: ["prod"], output: "deploy/shop/prod"}
+}
+`))
+	renderAll := func() {
+		t.Helper()
+		cmd := exec.Command(bin, "render", "--all", "-q")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("kdecl render --all: %v\n%s", err, out)
+		}
+	}
+	renderAll()
+	git("add", ".")
+	git("commit", "-q", "-m", "shop")
+	git("remote", "add", "origin", origin)
+	git("push", "-q", "origin", "main")
+	git("fetch", "-q", "origin")
+	git("checkout", "-q", "-b", "change")
+
+	// runAll runs the example's commands; all but the last must pass.
+	runAll := func() (review string, lastExit int) {
+		t.Helper()
+		for i, c := range commands {
+			cmd := exec.Command("sh", "-c", c)
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(bin)+string(os.PathListSeparator)+os.Getenv("PATH"))
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			switch {
+			case i == len(commands)-1 && errors.As(err, &exit):
+				lastExit = exit.ExitCode()
+			case err != nil:
+				t.Fatalf("%s: %v\n%s", c, err, out)
+			}
+		}
+		return string(readFile(t, filepath.Join(dir, "review.md"))), lastExit
+	}
+
+	shop := filepath.Join(dir, "shop/shop.cue")
+	writeFile(t, shop, bytes.Replace(readFile(t, shop), []byte(`*"1.4.2"`), []byte(`*"1.5.0"`), 1))
+	renderAll()
+	git("commit", "-q", "-am", "1.5.0")
+	review, exit := runAll()
+	for _, want := range []string{
+		"2 renders: 2 with changes, 0 without.",
+		"#### `shop/prod` (`shop -t prod`, `deploy/shop/prod`)",
+		"| `Deployment/shop-prod/api` | changed | **rollout** |",
+		"#### `shop/staging` (`shop -t staging`, `deploy/shop/staging`)",
+		"| `Deployment/shop-staging/api` | changed | **rollout** |",
+	} {
+		if !strings.Contains(review, want) {
+			t.Errorf("an image bump: review without %q:\n%s", want, review)
+		}
+	}
+	if exit != 0 {
+		t.Errorf("an image bump: exit %d, want 0", exit)
+	}
+
+	prod := filepath.Join(dir, "shop/prod.cue")
+	writeFile(t, prod, bytes.Replace(readFile(t, prod), []byte(`"50Gi"`), []byte(`"100Gi"`), 1))
+	renderAll()
+	git("commit", "-q", "-am", "more room")
+	review, exit = runAll()
+	if !strings.Contains(review, "| `StatefulSet/shop-prod/db` | changed | **recreate** |") || exit != 1 {
+		t.Errorf("a larger claim template of prod: exit %d (want 1 for --fail-on recreate), review:\n%s", exit, review)
 	}
 }
