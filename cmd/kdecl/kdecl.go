@@ -18,7 +18,8 @@ const kdeclDoc = `kdecl turns application stacks written in CUE into Kubernetes 
 usage: kdecl <command> [flags] [arguments]
 
 commands:
-  render      render a stack into a deploy directory or a YAML stream
+  render      render a stack into a deploy directory or a YAML stream, or
+              with --all every render kdecl.cue lists
   diff        show what a render would change in a deploy directory
   review      say what a change of a render does in a cluster
   vet         check a stack and print its errors and warnings
