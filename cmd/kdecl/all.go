@@ -79,16 +79,11 @@ func (f *allFlags) renders(fs *pflag.FlagSet, stderr io.Writer) ([]schema.Render
 	if len(f.only) == 0 {
 		return renders, nil
 	}
-	var picked []schema.Render
+	// A name is a render's (shop/prod) or a stack's (shop, all of its
+	// renders); the renders keep their order.
+	picks := func(name string, r schema.Render) bool { return r.Name == name || strings.HasPrefix(r.Name, name+"/") }
 	for _, name := range f.only {
-		n := 0
-		for _, r := range renders {
-			if (r.Name == name || strings.HasPrefix(r.Name, name+"/")) && !slices.ContainsFunc(picked, func(p schema.Render) bool { return p.Name == r.Name }) {
-				picked = append(picked, r)
-				n++
-			}
-		}
-		if n == 0 && !slices.ContainsFunc(picked, func(p schema.Render) bool { return p.Name == name || strings.HasPrefix(p.Name, name+"/") }) {
+		if !slices.ContainsFunc(renders, func(r schema.Render) bool { return picks(name, r) }) {
 			var names []string
 			for _, r := range renders {
 				names = append(names, r.Name)
@@ -96,8 +91,9 @@ func (f *allFlags) renders(fs *pflag.FlagSet, stderr io.Writer) ([]schema.Render
 			return nil, usageErrorf("%s: --only %q: %s has no such render or stack; it has %s", cmd, name, file, strings.Join(names, ", "))
 		}
 	}
-	slices.SortFunc(picked, func(a, b schema.Render) int { return strings.Compare(a.Name, b.Name) })
-	return picked, nil
+	return slices.DeleteFunc(renders, func(r schema.Render) bool {
+		return !slices.ContainsFunc(f.only, func(name string) bool { return picks(name, r) })
+	}), nil
 }
 
 // eachRender calls do for every render, as many at a time as there are
