@@ -240,3 +240,19 @@ stacks: shop: environments: {
 		t.Errorf("a larger claim template of prod: exit %d (want 1 for --fail-on recreate), review:\n%s", exit, review)
 	}
 }
+
+// TestSchemaRepo: schema --repo prints the schema kdecl.cue is checked
+// against, and goes with no --module.
+func TestSchemaRepo(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"schema", "--repo"}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if got := stdout.String(); got != schema.RepoSource() || !strings.Contains(got, "\n#Repo: {\n") {
+		t.Errorf("schema --repo printed:\n%s", got)
+	}
+	err := run(context.Background(), []string{"schema", "--repo", "--module", "."}, &stdout, &stderr)
+	if code := exitCode(err, &stderr); code != 2 {
+		t.Errorf("schema --repo --module: exit %d, want 2 (bad usage)", code)
+	}
+}
