@@ -2,8 +2,9 @@
 # fresh machine needs.
 GO      ?= go
 BIN     := bin/kdecl
-# Each line of stacks/renders.txt: a stack, its deploy directory, its tags.
-RENDERS := grep -v '^\#' stacks/renders.txt
+# The renders of the example stacks: their stacks, environments and
+# deploy directories.
+RENDERS := stacks/kdecl.cue
 
 export CGO_ENABLED := 0
 
@@ -14,13 +15,9 @@ export CGO_ENABLED := 0
 build:
 	$(GO) build -trimpath -buildvcs=auto -o $(BIN) ./cmd/kdecl
 
-# Render the stacks of stacks/renders.txt into their deploy directories.
+# Render the stacks of stacks/kdecl.cue into their deploy directories.
 render: build
-	@$(RENDERS) | while read -r stack out tags; do \
-		[ -n "$$stack" ] || continue; \
-		echo "render stacks/$$stack $$tags -> $$out"; \
-		./$(BIN) render stacks/$$stack $$tags -o $$out || exit 1; \
-	done
+	./$(BIN) render --all --config $(RENDERS)
 
 # Every test: lint, unit and golden tests, golden files current, and the
 # real API server check.
@@ -36,9 +33,7 @@ golden:
 # Regenerating golden files and deploy output must change nothing.
 verify: build
 	$(GO) test ./... -update >/dev/null
-	@$(RENDERS) | while read -r stack out tags; do \
-		[ -z "$$stack" ] || ./$(BIN) render stacks/$$stack $$tags -o $$out --check || exit 1; \
-	done
+	./$(BIN) render --check --all --config $(RENDERS)
 	git diff --exit-code -- testdata deploy cmd
 	@test -z "$$(git status --porcelain -- testdata deploy)" || { git status --porcelain -- testdata deploy; echo "untracked golden or deploy files"; exit 1; }
 

@@ -9,6 +9,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -163,22 +164,53 @@ func stackCRDs(t *testing.T, stack string) [][]byte {
 	return docs
 }
 
-// renderedStacks are the stacks of ../stacks/renders.txt that render into
+// exampleRender is a render of ../stacks/kdecl.cue: the stack's name
+// (its directory under stacks/), its tags and its deploy directory,
+// from the repository's root.
+type exampleRender struct {
+	Render string   `json:"render"`
+	Stack  string   `json:"stack"`
+	Tags   []string `json:"tags"`
+	Output string   `json:"output"`
+}
+
+// exampleRenders are the renders of ../stacks/kdecl.cue, as kdecl review
+// --all --format json lists them.
+func exampleRenders(t *testing.T) []exampleRender {
+	t.Helper()
+	cmd := exec.Command(kdecl, "review", "--all", "--config", "stacks/kdecl.cue", "--format", "json")
+	cmd.Dir = ".."
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("kdecl review --all: %v\n%s", err, stderr.String())
+	}
+	var renders []exampleRender
+	if err := json.Unmarshal(out, &renders); err != nil {
+		t.Fatal(err)
+	}
+	if len(renders) == 0 {
+		t.Fatal("stacks/kdecl.cue lists no render")
+	}
+	for i, r := range renders {
+		stack, ok := strings.CutPrefix(r.Stack, "stacks/")
+		if !ok || strings.Contains(stack, "/") {
+			t.Fatalf("render %s: stack %s is not a directory of stacks/", r.Render, r.Stack)
+		}
+		renders[i].Stack = stack
+	}
+	return renders
+}
+
+// renderedStacks are the stacks of ../stacks/kdecl.cue that render into
 // deploy directories under dir.
 func renderedStacks(t *testing.T, dir string) []string {
 	t.Helper()
-	b, err := os.ReadFile("../stacks/renders.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var stacks []string
-	for line := range strings.Lines(string(b)) {
-		f := strings.Fields(line)
-		if len(f) < 2 || strings.HasPrefix(f[0], "#") {
-			continue
-		}
-		if out := filepath.Join("..", f[1]); (out == dir || strings.HasPrefix(out, dir+string(filepath.Separator))) && !slices.Contains(stacks, f[0]) {
-			stacks = append(stacks, f[0])
+	for _, r := range exampleRenders(t) {
+		if out := filepath.Join("..", r.Output); (out == dir || strings.HasPrefix(out, dir+string(filepath.Separator))) && !slices.Contains(stacks, r.Stack) {
+			stacks = append(stacks, r.Stack)
 		}
 	}
 	return stacks
@@ -239,7 +271,7 @@ func TestStacks(t *testing.T) {
 			t.Parallel()
 			stacks := renderedStacks(t, dir)
 			if len(stacks) == 0 {
-				t.Fatalf("no stack of ../stacks/renders.txt renders into %s", dir)
+				t.Fatalf("no stack of ../stacks/kdecl.cue renders into %s", dir)
 			}
 			for _, stack := range stacks {
 				installCRDs(t, stackCRDs(t, filepath.Join("..", "stacks", stack)))

@@ -41,17 +41,11 @@ func TestImportFromServer(t *testing.T) {
 // stack's CRDs installed, and imports what the server holds: kdecl must
 // find no difference.
 func TestImportStacks(t *testing.T) {
-	renders := mustRead(t, filepath.Join("..", "stacks", "renders.txt"))
 	var dirs []string
 	stacks := map[string]string{}
-	for _, line := range strings.Split(string(renders), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && !strings.HasPrefix(f[0], "#") {
-			dirs = append(dirs, f[1])
-			stacks[f[1]] = f[0]
-		}
-	}
-	if len(dirs) == 0 {
-		t.Fatal("stacks/renders.txt lists no render")
+	for _, r := range exampleRenders(t) {
+		dirs = append(dirs, r.Output)
+		stacks[r.Output] = r.Stack
 	}
 	for _, dir := range dirs {
 		t.Run(strings.TrimPrefix(dir, "deploy/"), func(t *testing.T) {

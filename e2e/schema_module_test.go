@@ -74,19 +74,8 @@ func TestSchemaModuleAgrees(t *testing.T) {
 		}
 		cases = append(cases, c)
 	}
-	renders, err := os.ReadFile("../stacks/renders.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(renders), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 || strings.HasPrefix(f[0], "#") {
-			continue
-		}
-		c := stackCase{name: "stacks/" + f[0] + strings.Join(f[2:], ""), files: map[string][]byte{}, stack: f[0]}
-		for i := 2; i+1 < len(f); i += 2 {
-			c.tags = append(c.tags, f[i+1])
-		}
+	for _, r := range exampleRenders(t) {
+		c := stackCase{name: "stacks/" + r.Render, files: map[string][]byte{}, stack: r.Stack, tags: r.Tags}
 		filepath.WalkDir("../stacks", func(path string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && strings.HasSuffix(path, ".cue") {
 				data, _ := os.ReadFile(path)
@@ -94,8 +83,8 @@ func TestSchemaModuleAgrees(t *testing.T) {
 			}
 			return err
 		})
-		m := pkgRE.FindSubmatch(c.files[f[0]+"/"+firstCUE(t, "../stacks/"+f[0])])
-		c.files[f[0]+"/zz_kdecl.cue"] = importFile(string(m[1]))
+		m := pkgRE.FindSubmatch(c.files[r.Stack+"/"+firstCUE(t, "../stacks/"+r.Stack)])
+		c.files[r.Stack+"/zz_kdecl.cue"] = importFile(string(m[1]))
 		cases = append(cases, c)
 	}
 	// A typo in a field of an app: cue vet catches it too.

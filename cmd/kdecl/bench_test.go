@@ -1,14 +1,17 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/kdecl/kdecl/internal/par"
 	"github.com/kdecl/kdecl/schema"
 )
 
@@ -189,5 +192,150 @@ func BenchmarkReview(b *testing.B) {
 	}
 	if !strings.Contains(stdout.String(), "~ Deployment/bench/app-7 (changed): rollout") || strings.Count(stdout.String(), "\n~ ") > 0 {
 		b.Fatalf("review of one changed app:\n%s", stdout.String())
+	}
+}
+
+// writeRepoWorkload writes a CUE module of stacks stacks, each rendered
+// in the environments dev, staging and prod (tag env, which names the
+// namespace), and its kdecl.cue. Each stack is the workload of
+// ../shared/perf/gen (its kdecl stack, apps apps): a shared template of
+// ports, config, probes and resources, and an image per app.
+func writeRepoWorkload(tb testing.TB, stacks, apps int) (root string) {
+	root = tb.TempDir()
+	write := func(name, data string) {
+		tb.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, name), []byte(data), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	write("cue.mod/module.cue", "module: \"example.com/bench\"\nlanguage: version: \"v0.17.0\"\n")
+	var repo strings.Builder
+	repo.WriteString("package kdecl\n\nstacks: [Name=_]: environments: [Env=_]: {tags: [\"env=\\(Env)\"], output: \"deploy/\\(Name)/\\(Env)\"}\n")
+	for s := range stacks {
+		name := fmt.Sprintf("s%03d", s)
+		fmt.Fprintf(&repo, "stacks: %s: environments: {dev: {}, staging: {}, prod: {}}\n", name)
+		var b strings.Builder
+		fmt.Fprintf(&b, "package %s\n%s", name, perfShared)
+		for i := 1; i <= apps; i++ {
+			app := fmt.Sprintf("app-%04d", i)
+			fmt.Fprintf(&b, "apps: %q: image: %q\n", app, fmt.Sprintf("registry.example.com/team/%s:1.%d.0", app, i%10))
+		}
+		write(name+"/stack.cue", b.String())
+		write(name+"/env.cue", fmt.Sprintf("package %s\n\n_env: *\"dev\" | string @tag(env)\nnamespace: \"%s-\\(_env)\"\n", name, name))
+	}
+	write("kdecl.cue", repo.String())
+	return root
+}
+
+// perfShared is what the apps of ../shared/perf/gen's kdecl stack share.
+const perfShared = `
+apps: [Name=_]: {
+	replicas: 2
+	ports: http: 8080
+	config: {
+		env: {LOG_LEVEL: "info", APP_MODE: "production"}
+		files: "app.properties": "name=\(Name);port=8080"
+		mountPath: "/etc/app"
+	}
+	probes: {
+		liveness: {http: path: "/healthz", initialDelaySeconds: 10, periodSeconds: 10}
+		readiness: {http: path: "/ready", initialDelaySeconds: 5, periodSeconds: 5}
+	}
+	resources: {
+		requests: {cpu: "100m", memory: "128Mi"}
+		limits: {cpu: "500m", memory: "256Mi"}
+	}
+}
+
+`
+
+// BenchmarkRenderAll renders 100 stacks in 3 environments each, 10 apps
+// a stack, into fresh deploy directories: with render --all, in process
+// (all) and as one process (exec-all), against one process per render
+// (exec-each, one after the other as a shell loop runs them; and
+// exec-each-parallel, as many at a time as there are processors, as
+// xargs -P would). What --all saves is the fixed cost of a process per
+// render; ratios in CONTRIBUTING.md.
+func BenchmarkRenderAll(b *testing.B) {
+	const stacks, apps = 100, 10
+	root := writeRepoWorkload(b, stacks, apps)
+	renders, err := schema.LoadRepo(filepath.Join(root, "kdecl.cue"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(renders) != 3*stacks {
+		b.Fatalf("%d renders, want %d", len(renders), 3*stacks)
+	}
+	bin := filepath.Join(b.TempDir(), "kdecl")
+	if out, err := exec.Command("go", "build", "-trimpath", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	kdecl := func(args ...string) error {
+		cmd := exec.Command(bin, args...)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("kdecl %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return nil
+	}
+	for _, dirs := range []string{"fresh", "unchanged"} {
+		for _, mode := range []string{"all", "exec-all", "exec-each", "exec-each-parallel"} {
+			b.Run(dirs+"/"+mode, func(b *testing.B) {
+				benchRenderAll(b, dirs, mode, root, renders, apps, kdecl)
+			})
+		}
+	}
+}
+
+// benchRenderAll is a case of BenchmarkRenderAll: the renders of root in
+// mode, into fresh deploy directories or into current ones (which writes
+// nothing).
+func benchRenderAll(b *testing.B, dirs, mode, root string, renders []schema.Render, apps int, kdecl func(args ...string) error) {
+	deploy := filepath.Join(root, "deploy")
+	if err := os.RemoveAll(deploy); err != nil {
+		b.Fatal(err)
+	}
+	if dirs == "unchanged" {
+		if err := kdecl("render", "--all", "-q"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rel := func(p string) string { s, _ := filepath.Rel(root, p); return s }
+	for b.Loop() {
+		if dirs == "fresh" {
+			b.StopTimer()
+			if err := os.RemoveAll(deploy); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+		errs := make([]error, len(renders))
+		one := func(i int) {
+			r := renders[i]
+			errs[i] = kdecl("render", rel(r.Stack), "-t", r.Tags[0], "-o", rel(r.Output), "-q")
+		}
+		switch mode {
+		case "all":
+			errs[0] = run(b.Context(), []string{"render", "--all", "-q", "--config", filepath.Join(root, "kdecl.cue")}, io.Discard, io.Discard)
+		case "exec-all":
+			errs[0] = kdecl("render", "--all", "-q")
+		case "exec-each":
+			for i := range renders {
+				one(i)
+			}
+		case "exec-each-parallel":
+			par.Do(len(renders), one)
+		}
+		if err := errors.Join(errs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/float64(len(renders)), "ms/render")
+	// every render wrote its namespace and the apps' three objects each
+	if got, want := countFiles(b, deploy), len(renders)*(3*apps+1); got != want {
+		b.Fatalf("%s holds %d files, want %d", deploy, got, want)
 	}
 }

@@ -48,15 +48,8 @@ func load(ctx context.Context, dir string, f stackFlags, stderr io.Writer) (*sch
 	progressOf(ctx).set("evaluating the CUE of %s", dir)
 	s, err := cancelable(ctx, func() (*schema.Stack, error) { return schema.Load(dir, f.tags...) })
 	progressOf(ctx).pause() // for the warnings and errors
-	var errs schema.Errors
-	if errors.As(err, &errs) {
-		for _, e := range errs {
-			fmt.Fprintln(stderr, e)
-		}
-		return nil, errReported
-	}
 	if err != nil {
-		return nil, err
+		return nil, reported(err, stderr)
 	}
 	for _, w := range s.Warnings {
 		if strict {
@@ -82,14 +75,24 @@ func build(ctx context.Context, dir string, f stackFlags, stderr io.Writer) (*sc
 	var errs schema.Errors
 	switch {
 	case errors.As(err, &errs):
-		for _, e := range errs {
-			fmt.Fprintln(stderr, e)
-		}
-		return nil, nil, errReported
+		return nil, nil, reported(err, stderr)
 	case err != nil:
 		return nil, nil, fmt.Errorf("render stack %q: %w", s.Name, err)
 	}
 	return s, files, nil
+}
+
+// reported prints positioned errors (schema.Errors) on stderr, one a
+// line, and returns errReported; any other error it returns as it is.
+func reported(err error, stderr io.Writer) error {
+	var errs schema.Errors
+	if !errors.As(err, &errs) {
+		return err
+	}
+	for _, e := range errs {
+		fmt.Fprintln(stderr, e)
+	}
+	return errReported
 }
 
 // cancelable runs fn and returns its result, or errInterrupted as soon as

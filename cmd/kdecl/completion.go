@@ -126,10 +126,47 @@ func flagValues(cmd string, f *pflag.Flag, args []string, flags []*pflag.Flag) (
 		return []string{"-"}, completeDirs
 	case f.Name == "output", f.Name == "from", f.Name == "to", f.Name == "module":
 		return nil, completeDirs
+	case f.Name == "config":
+		return nil, completeFiles
+	case f.Name == "only":
+		return renderNames(args, flags), 0
 	case strings.Contains(f.Usage, "|"):
 		return strings.Split(f.Usage, "|"), 0
 	}
 	return nil, 0
+}
+
+// renderNames are the names of the renders and stacks of the kdecl.cue
+// that --config among args names, or of the one found from here up.
+func renderNames(args []string, flags []*pflag.Flag) []string {
+	file := ""
+	for i, a := range args {
+		if f := flagNamed(flags, a); f != nil && f.Name == "config" {
+			if _, v, ok := strings.Cut(a, "="); ok {
+				file = v
+			} else if i+1 < len(args) {
+				file = args[i+1]
+			}
+		}
+	}
+	if file == "" {
+		var err error
+		if file, err = schema.FindRepo("."); err != nil {
+			return nil
+		}
+	}
+	renders, err := schema.LoadRepo(file)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, r := range renders {
+		if stack, _, ok := strings.Cut(r.Name, "/"); ok && !slices.Contains(names, stack) {
+			names = append(names, stack)
+		}
+		names = append(names, r.Name)
+	}
+	return names
 }
 
 // stackArg is the first argument among args that is neither a flag nor

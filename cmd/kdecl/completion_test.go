@@ -21,6 +21,10 @@ func TestComplete(t *testing.T) {
 	// what is no attribute is no tag: a comment, a string; a tag's key is
 	// a name
 	writeFile(t, filepath.Join(dir, "shop", "tricks.cue"), []byte("package shop\n// @tag(`touch PWNED`)\n_s: \"@tag(nope)\"\n_e: *\"dev\" | string @tag(env, short=qa|uat)\n"))
+	writeFile(t, filepath.Join(dir, "repo", "cue.mod", "module.cue"), []byte("module: \"example.com/repo\"\nlanguage: version: \"v0.17.0\"\n"))
+	writeFile(t, filepath.Join(dir, "repo", "db", "db.cue"), []byte("package db\n"))
+	writeFile(t, filepath.Join(dir, "repo", "shop", "shop.cue"), []byte("package shop\n"))
+	writeFile(t, filepath.Join(dir, "repo", "kdecl.cue"), []byte("package kdecl\n\nstacks: db: output: \"deploy/db\"\nstacks: shop: environments: {\n\tprod: {tags: [\"prod\"], output: \"deploy/shop/prod\"}\n\tstaging: {tags: [\"staging\"], output: \"deploy/shop/staging\"}\n}\n"))
 	if err := syscall.Mkfifo(filepath.Join(dir, "shop", "pipe.cue"), 0o644); err != nil {
 		t.Fatal(err) // completion must not wait on a named pipe
 	}
@@ -34,7 +38,11 @@ func TestComplete(t *testing.T) {
 		{[]string{"help", "v"}, "version\nvet\n:0\n"},
 		{[]string{"completion", ""}, "bash\nfish\nzsh\n:0\n"},
 		{[]string{"render", "--s"}, "--strict\n:0\n"},
-		{[]string{"render", "-"}, "--check\n--output\n-o\n--quiet\n-q\n--strict\n--tag\n-t\n:0\n"},
+		{[]string{"render", "-"}, "--all\n--check\n--config\n--only\n--output\n-o\n--quiet\n-q\n--strict\n--tag\n-t\n:0\n"},
+		{[]string{"diff", "--all", "--c"}, "--color\n--config\n:0\n"},
+		{[]string{"review", "--all", "--config", ""}, ":2\n"},
+		{[]string{"render", "--all", "--config", "repo/kdecl.cue", "--only", ""}, "db\nshop\nshop/prod\nshop/staging\n:0\n"},
+		{[]string{"render", "--all", "--config=repo/kdecl.cue", "--only", "shop/"}, "shop/prod\nshop/staging\n:0\n"},
 		{[]string{"render", "shop", "-t", ""}, "dev\nenv=\neu\nprod\nqa\nuat\nversion=\n:4\n"},
 		{[]string{"render", "--quiet", "shop", "-t", "v"}, "version=\n:4\n"},
 		{[]string{"secrets", "--format", ""}, "text\njson\n:0\n"},

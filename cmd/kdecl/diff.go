@@ -14,12 +14,14 @@ import (
 )
 
 const diffDoc = `usage: kdecl diff [flags] STACK_DIR -o DIR
+       kdecl diff [flags] --all
 
 Diff shows what 'kdecl render STACK_DIR -o DIR' would change in the
 deploy directory DIR, and writes nothing: a unified diff per file, files
 the render adds and removes included. (A render that a crash interrupted
 in DIR after its commit point is finished first, as the next render
-would finish it.)
+would finish it.) With --all, it diffs every render of kdecl.cue, in
+the order of their names, and ends with a line per render on stderr.
 
 Exit codes, as diff(1) and kubectl diff: 0 no change, 1 differences, 2
 an invalid stack, bad usage or any other error.
@@ -28,9 +30,10 @@ Flags:
   -o, --output DIR           deploy directory
       --color WHEN           colour the diff: auto (on a terminal, unless
                              NO_COLOR is set), always or never (default auto)
-` + stackFlagsDoc + `
+` + stackFlagsDoc + allFlagsDoc + `
 Examples:
   kdecl diff stacks/flask -o deploy/flask
+  kdecl diff --all --only shop
   kdecl diff stacks/shop -t prod -o deploy/shop/prod | less -R
 `
 
@@ -57,6 +60,7 @@ func trouble(err error) error {
 
 type diffFlags struct {
 	stackFlags
+	allFlags
 	output string
 	color  string
 }
@@ -66,12 +70,19 @@ func runDiff(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs := pflag.NewFlagSet("diff", pflag.ContinueOnError)
 	fs.StringVarP(&f.output, "output", "o", "", "")
 	fs.StringVar(&f.color, "color", "auto", "auto|always|never")
-	f.register(fs)
-	if ok, err := parseFlags(fs, diffDoc, args, 1, stdout); !ok {
+	f.stackFlags.register(fs)
+	f.allFlags.register(fs)
+	if ok, err := parseFlags(fs, diffDoc, args, -1, stdout); !ok {
 		return err
 	}
 	colors, err := diffColors(f.color, stdout)
 	if err != nil {
+		return err
+	}
+	if f.all {
+		return trouble(diffAll(ctx, fs, f, stdout, stderr, colors))
+	}
+	if err := f.allFlags.checkNotAll(fs); err != nil {
 		return err
 	}
 	dir := fs.Arg(0)

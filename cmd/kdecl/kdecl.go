@@ -18,7 +18,8 @@ const kdeclDoc = `kdecl turns application stacks written in CUE into Kubernetes 
 usage: kdecl <command> [flags] [arguments]
 
 commands:
-  render      render a stack into a deploy directory or a YAML stream
+  render      render a stack into a deploy directory or a YAML stream, or
+              with --all every render kdecl.cue lists
   diff        show what a render would change in a deploy directory
   review      say what a change of a render does in a cluster
   vet         check a stack and print its errors and warnings
@@ -158,14 +159,23 @@ func parseFlags(fs *pflag.FlagSet, doc string, args []string, nargs int, stdout 
 	case err != nil:
 		return false, usageErrorf("%s: %v; run 'kdecl %s --help'", fs.Name(), err, fs.Name())
 	}
+	if err := checkArgs(fs, nargs); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// checkArgs wants nargs arguments (0 or one stack directory), any number
+// when nargs is -1.
+func checkArgs(fs *pflag.FlagSet, nargs int) error {
 	if nargs >= 0 && fs.NArg() != nargs {
 		want := "one stack directory"
 		if nargs == 0 {
 			want = "no arguments"
 		}
-		return false, usageErrorf("%s takes %s, got %s; run 'kdecl %s --help'", fs.Name(), want, arguments(fs.NArg()), fs.Name())
+		return usageErrorf("%s takes %s, got %s; run 'kdecl %s --help'", fs.Name(), want, arguments(fs.NArg()), fs.Name())
 	}
-	return true, nil
+	return nil
 }
 
 // arguments counts arguments in words: 1 argument, 2 arguments.

@@ -23,6 +23,7 @@ import (
 
 const reviewDoc = `usage: kdecl review [flags] STACK_DIR -o DIR [--base REV]
        kdecl review [flags] --from DIR1 --to DIR2
+       kdecl review [flags] --all [--base REV]
 
 Review compares two renders object by object and says what each change
 does in a cluster, in these classes:
@@ -50,7 +51,11 @@ directory DIR as committed at the git revision REV (read through git,
 never touching the working tree or the index), or, without --base, as it
 is on disk. With --from and --to, it compares two deploy directories,
 which must exist: an empty one is an empty render, one with files but
-none that kdecl generated is an error.
+none that kdecl generated is an error. With --all, it reviews every
+render of kdecl.cue, as with a stack, in one document: a section per
+render in the order of their names (in markdown, a table of the renders
+first), and the total; in json, a list of the renders, each with its
+changes. --fail-on applies to all of them.
 
 It reads of a deploy directory what a render writes there: the YAML
 files kdecl generated at its top and in its app directories, nothing
@@ -67,18 +72,19 @@ Flags:
       --format FORMAT        text (default), markdown (a pull-request
                              comment) or json
       --fail-on CLASS,...    exit 1 when a change has one of these classes
-` + stackFlagsDoc + `
+` + stackFlagsDoc + allFlagsDoc + `
 Exit codes: 0 success, 1 a change of a --fail-on class, 2 an invalid
-stack, bad usage or any other error.
+stack, bad usage or any other error (with --all, of any render).
 
 Examples:
   kdecl review stacks/shop -t prod -o deploy/shop/prod --base origin/main
-  kdecl review stacks/shop -t prod -o deploy/shop/prod --base origin/main --format markdown --fail-on recreate,data-loss
   kdecl review --from old/deploy --to new/deploy --format json
+  kdecl review --all --base origin/main --format markdown --fail-on recreate,data-loss
 `
 
 type reviewFlags struct {
 	stackFlags
+	allFlags
 	output, base, from, to, format string
 	failOn                         []string
 }
@@ -95,12 +101,16 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&f.to, "to", "", "")
 	fs.StringVar(&f.format, "format", "text", "text|markdown|json")
 	fs.StringSliceVar(&f.failOn, "fail-on", nil, strings.Join(review.Classes, "|"))
-	f.register(fs)
+	f.stackFlags.register(fs)
+	f.allFlags.register(fs)
 	if ok, err := parseFlags(fs, reviewDoc, args, -1, stdout); !ok {
 		return err
 	}
 	if err := f.check(fs.Changed, fs.NArg()); err != nil {
 		return err
+	}
+	if f.all {
+		return trouble(reviewAll(ctx, fs, f, stdout, stderr))
 	}
 	return trouble(reviewRun(ctx, fs.Args(), f, stdout, stderr))
 }
@@ -119,6 +129,14 @@ func (f *reviewFlags) check(changed func(string) bool, nargs int) error {
 	}
 	dirs := changed("from") || changed("to")
 	switch {
+	case f.all && dirs:
+		return usageErrorf("review: --from and --to compare two directories; --all reviews the renders of kdecl.cue")
+	case f.all && changed("base") && f.base == "":
+		return usageErrorf("review: --base is empty; give a git revision, such as origin/main")
+	case f.all:
+		return nil // the renders' own checks
+	case changed("config") || changed("only"):
+		return usageErrorf("review: --config and --only go with --all")
 	case dirs && (f.from == "" || f.to == ""):
 		return usageErrorf("review: --from and --to go together, each with a deploy directory")
 	case dirs && (changed("output") || changed("base") || len(f.tags) > 0):
@@ -136,30 +154,78 @@ func (f *reviewFlags) check(changed func(string) bool, nargs int) error {
 }
 
 func reviewRun(ctx context.Context, args []string, f reviewFlags, stdout, stderr io.Writer) error {
+	changes, err := reviewChanges(ctx, args, f, stderr)
+	if err != nil {
+		return err
+	}
+	err = writeFormat(stdout, f.format, changes,
+		func(w io.Writer) { writeMarkdown(w, changes) },
+		func(w io.Writer) { writeText(w, changes) })
+	if err != nil {
+		return err
+	}
+	if failsOn(changes, f.failOn) {
+		return errFailOn
+	}
+	return nil
+}
+
+// writeFormat writes a review in the format of --format: v as JSON, or
+// what markdown or text write.
+func writeFormat(stdout io.Writer, format string, v any, markdown, text func(io.Writer)) error {
+	w := bufio.NewWriter(stdout)
+	var err error
+	switch format {
+	case "json":
+		err = writeJSON(w, v)
+	case "markdown":
+		markdown(w)
+	default:
+		text(w)
+	}
+	return errors.Join(err, w.Flush())
+}
+
+// failsOn is whether a change has a class among failOn.
+func failsOn(changes []review.Change, failOn []string) bool {
+	return slices.ContainsFunc(changes, func(c review.Change) bool { return c.Has(failOn...) })
+}
+
+// writeJSON writes v as indented JSON, HTML as it is.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// reviewChanges compares the two renders of the flags: --from and --to,
+// or what the stack args[0] renders with its deploy directory.
+func reviewChanges(ctx context.Context, args []string, f reviewFlags, stderr io.Writer) ([]review.Change, error) {
 	var base, head []review.File
 	var err error
 	if f.from != "" {
 		for _, dir := range []struct{ flag, dir string }{{"--from", f.from}, {"--to", f.to}} {
 			if _, err := checkDeployDir("review", dir.flag, dir.dir, true); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		if base, err = readDeployDir(ctx, f.from, "", stderr); err != nil {
-			return err
+			return nil, err
 		}
 		if head, err = readDeployDir(ctx, f.to, "", stderr); err != nil {
-			return err
+			return nil, err
 		}
 	} else {
 		if f.output == "-" {
-			return usageErrorf("review: -o - is a stream; give the stack's deploy directory")
+			return nil, usageErrorf("review: -o - is a stream; give the stack's deploy directory")
 		}
 		if err := checkOutput("review", f.output, args[0]); err != nil {
-			return err
+			return nil, err
 		}
 		s, files, err := build(ctx, args[0], f.stackFlags, stderr)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, file := range files {
 			head = append(head, review.File{Path: file.Path, Data: file.Data})
@@ -170,7 +236,7 @@ func reviewRun(ctx context.Context, args []string, f reviewFlags, stdout, stderr
 			base, err = readDeployDir(ctx, f.output, s.Name, stderr)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
 	dir := f.output // where the commands of the changes apply the render
@@ -178,31 +244,10 @@ func reviewRun(ctx context.Context, args []string, f reviewFlags, stdout, stderr
 		dir = f.to
 	}
 	changes, err := review.CompareIn(base, head, dir)
-	if err != nil {
-		return err
+	if changes == nil && err == nil {
+		changes = []review.Change{} // [] in JSON
 	}
-	w := bufio.NewWriter(stdout)
-	switch f.format {
-	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if changes == nil {
-			changes = []review.Change{}
-		}
-		err = enc.Encode(changes)
-	case "markdown":
-		writeMarkdown(w, changes)
-	default:
-		writeText(w, changes)
-	}
-	if err := errors.Join(err, w.Flush()); err != nil {
-		return err
-	}
-	if slices.ContainsFunc(changes, func(c review.Change) bool { return c.Has(f.failOn...) }) {
-		return errFailOn
-	}
-	return nil
+	return changes, err
 }
 
 // readDeployDir reads the files of renders in the deploy directory dir,

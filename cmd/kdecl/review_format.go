@@ -39,6 +39,12 @@ func writeText(w io.Writer, changes []review.Change) {
 func writeMarkdown(w io.Writer, changes []review.Change) {
 	fmt.Fprintln(w, "### kdecl review")
 	fmt.Fprintln(w)
+	writeMarkdownChanges(w, changes)
+}
+
+// writeMarkdownChanges is writeMarkdown without its heading: a section
+// of a comment.
+func writeMarkdownChanges(w io.Writer, changes []review.Change) {
 	if len(changes) == 0 {
 		fmt.Fprintln(w, "No change.")
 		return

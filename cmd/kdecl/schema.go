@@ -15,7 +15,7 @@ import (
 	"github.com/kdecl/kdecl/schema"
 )
 
-const schemaDoc = `usage: kdecl schema [--module DIR]
+const schemaDoc = `usage: kdecl schema [--module DIR | --repo]
 
 Schema prints the CUE schema that kdecl unifies with every stack: the
 fields of a stack and of an app, their types and their defaults.
@@ -34,23 +34,37 @@ kdecl renders a stack alike with the import and without it. It rewrites
 only a copy it wrote, and warns when a stack's copy is not its own
 schema: run it again after upgrading kdecl.
 
+With --repo, it prints the schema of kdecl.cue, the file at the root of
+a CUE module that lists the renders of 'kdecl render --all'.
+
 Flags:
       --module DIR           vendor the schema into the CUE module of DIR
+      --repo                 print the schema of kdecl.cue
 
 Examples:
   kdecl schema
   kdecl schema --module stacks
+  kdecl schema --repo
 `
 
 type schemaFlags struct {
 	module string
+	repo   bool
 }
 
 func runSchema(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var f schemaFlags
 	fs := pflag.NewFlagSet("schema", pflag.ContinueOnError)
 	fs.StringVar(&f.module, "module", "", "")
+	fs.BoolVar(&f.repo, "repo", false, "")
 	if ok, err := parseFlags(fs, schemaDoc, args, 0, stdout); !ok {
+		return err
+	}
+	if f.repo {
+		if fs.Changed("module") {
+			return usageErrorf("schema: --module vendors the schema of stacks; --repo prints kdecl.cue's: give one of them")
+		}
+		_, err := io.WriteString(stdout, schema.RepoSource())
 		return err
 	}
 	if !fs.Changed("module") {

@@ -14,28 +14,28 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kdecl/kdecl/internal/deploydir"
+	"github.com/kdecl/kdecl/schema"
 )
 
+// repoFile lists the renders of the example stacks.
+const repoFile = "../../stacks/kdecl.cue"
+
 // TestStacks keeps the checked-in deploy directories of the example
-// stacks (stacks/renders.txt) current: it fails when a render would change
-// one, and -update renders it. Every stack directory under stacks/ is
-// rendered at least once.
+// stacks (stacks/kdecl.cue) current with one render --all: it fails when
+// a render would change one, and -update renders it. Every stack
+// directory under stacks/ is rendered at least once.
 func TestStacks(t *testing.T) {
 	renders := stackRenders(t)
-	for _, r := range renders {
-		t.Run(r.name(), func(t *testing.T) {
-			args := append([]string{"render", r.dir, "-o", r.out, "--quiet"}, r.tags...)
-			if !*update {
-				args = append(args, "--check")
-			}
-			var stderr bytes.Buffer
-			if err := run(context.Background(), args, &stderr, &stderr); err != nil {
-				t.Fatalf("kdecl %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-			}
-			if stderr.Len() > 0 {
-				t.Errorf("example stacks render without warnings; got:\n%s", stderr.String())
-			}
-		})
+	args := []string{"render", "--all", "--config", repoFile, "--quiet"}
+	if !*update {
+		args = append(args, "--check")
+	}
+	var stderr bytes.Buffer
+	if err := run(context.Background(), args, &stderr, &stderr); err != nil {
+		t.Fatalf("kdecl %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	if stderr.Len() > 0 {
+		t.Errorf("example stacks render without warnings; got:\n%s", stderr.String())
 	}
 	entries, err := os.ReadDir("../../stacks")
 	if err != nil {
@@ -47,13 +47,13 @@ func TestStacks(t *testing.T) {
 			continue // not a stack: cue.mod, the shared templates
 		}
 		if !slices.ContainsFunc(renders, func(r stackRender) bool { return r.dir == dir }) {
-			t.Errorf("stacks/renders.txt does not render %s", dir)
+			t.Errorf("stacks/kdecl.cue does not render %s", dir)
 		}
 	}
 }
 
-// stackRender is a line of stacks/renders.txt: a stack, its deploy
-// directory, and the tags it is rendered with.
+// stackRender is a render of stacks/kdecl.cue: a stack, its deploy
+// directory, and the tags it is rendered with, as flags.
 type stackRender struct {
 	dir, out string
 	tags     []string
@@ -65,23 +65,20 @@ func (r stackRender) name() string {
 
 func stackRenders(t *testing.T) []stackRender {
 	t.Helper()
-	data, err := os.ReadFile("../../stacks/renders.txt")
+	rs, err := schema.LoadRepo(repoFile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var renders []stackRender
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
-			continue
+	for _, r := range rs {
+		var tags []string
+		for _, tag := range r.Tags {
+			tags = append(tags, "-t", tag)
 		}
-		if len(f) < 2 {
-			t.Fatalf("stacks/renders.txt: %q is not STACK DIR [TAGS]", line)
-		}
-		renders = append(renders, stackRender{dir: "../../stacks/" + f[0], out: "../../" + f[1], tags: f[2:]})
+		renders = append(renders, stackRender{dir: r.Stack, out: r.Output, tags: tags})
 	}
 	if len(renders) == 0 {
-		t.Fatal("stacks/renders.txt renders nothing")
+		t.Fatal("stacks/kdecl.cue renders nothing")
 	}
 	return renders
 }
