@@ -14,7 +14,7 @@ import (
 // importKinds are the kinds kdecl import reads back from the server:
 // every kind kdecl renders, and the objects the stacks hold.
 const importKinds = "deployments,statefulsets,daemonsets,jobs,cronjobs,services,configmaps,persistentvolumeclaims," +
-	"serviceaccounts,horizontalpodautoscalers,poddisruptionbudgets,ingresses.networking.k8s.io,networkpolicies"
+	"serviceaccounts,horizontalpodautoscalers,poddisruptionbudgets,ingresses.networking.k8s.io,networkpolicies,roles,rolebindings"
 
 // TestImportFromServer applies manifests for real, reads them back with
 // kubectl get -o yaml, with every field the API server set and

@@ -29,7 +29,7 @@ func security(p *Plan, spec *corev1.PodSpec) any {
 	waits := map[string]bool{}
 	for _, ic := range spec.InitContainers {
 		ic.SecurityContext = nil // which the profile sets
-		if waitsFor(p, ic) == "" {
+		if waitsFor(p, ic) == "" && jobWait(p, ic) == "" {
 			break // kdecl's wait containers come first
 		}
 		waits[ic.Name] = true
