@@ -12,8 +12,9 @@ import (
 // SyncWaves are the Argo CD sync waves of the stack's apps, by name, when
 // the stack has argocd (nil when not): an app comes one wave after the
 // latest of the jobs that run before it and, with syncWaves "uses", of
-// the apps it uses and waits for; an app that waits for nothing is in
-// wave 1, after the stack's own objects in wave 0. Load refuses cycles,
+// the apps it uses and waits for; with "before", no earlier than the
+// apps it waits for. An app that waits for nothing is in wave 1, after
+// the stack's own objects in wave 0. Load refuses cycles,
 // so every app has a wave.
 func SyncWaves(s *schema.Stack) map[string]int {
 	if s.ArgoCD == nil {
@@ -33,8 +34,14 @@ func SyncWaves(s *schema.Stack) map[string]int {
 			w = max(w, wave(job)+1)
 		}
 		for _, d := range a.Dependencies {
-			if uses && d.Wait {
+			switch {
+			case uses && d.Wait:
 				w = max(w, wave(d.App)+1)
+			case d.Wait:
+				// Never a wave before an app it waits for: Argo CD
+				// would wait for this wave's health, which the wait
+				// holds back, before it applies that app.
+				w = max(w, wave(d.App))
 			}
 		}
 		waves[name] = w

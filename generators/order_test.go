@@ -101,3 +101,23 @@ func TestWaitRBAC(t *testing.T) {
 		t.Errorf("db waits for no job, and has a Role %s", r.Name)
 	}
 }
+
+// TestSyncWavesNeverBeforeAWait: with syncWaves "before", an app is never
+// in a wave before an app it waits for: Argo CD waits for a wave's health
+// before the next, and a wait for a later wave's Service never ends. api
+// waits for the job migrate, web for api's Service; seed runs before db,
+// which migrate waits for.
+func TestSyncWavesNeverBeforeAWait(t *testing.T) {
+	s := &schema.Stack{Name: "shop", Namespace: "prod", ArgoCD: &schema.ArgoCD{}, Apps: []schema.App{
+		{Name: "api", Kind: schema.KindDeployment, After: []string{"migrate"}},
+		{Name: "db", Kind: schema.KindStatefulSet, After: []string{"seed"}},
+		{Name: "migrate", Kind: schema.KindJob, Dependencies: []schema.Dependency{{App: "db", Wait: true}}},
+		{Name: "seed", Kind: schema.KindJob},
+		{Name: "web", Kind: schema.KindDeployment, Dependencies: []schema.Dependency{{App: "api", Wait: true}}},
+		{Name: "worker", Kind: schema.KindDeployment, Dependencies: []schema.Dependency{{App: "api", Wait: false}}},
+	}}
+	want := map[string]int{"seed": 1, "db": 2, "migrate": 2, "api": 3, "web": 3, "worker": 1}
+	if diff := cmp.Diff(want, SyncWaves(s)); diff != "" {
+		t.Errorf("SyncWaves (-want +got):\n%s", diff)
+	}
+}
