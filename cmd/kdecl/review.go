@@ -31,7 +31,8 @@ does in a cluster, in these classes:
   rollout    the pod template changes: pods are replaced (which fields, how many)
   recreate   the API server refuses the change in place: delete and apply again
   data-loss  a claim or claim template goes, a statefulset scales down, a
-             persistent volume becomes an emptyDir
+             persistent volume becomes an emptyDir, a Namespace or a
+             CustomResourceDefinition goes (and all in it, or of it)
   exposure   a Service becomes NodePort or LoadBalancer, a port is newly
              exposed; pods get their node's network, processes or IPC, a
              host port, a privileged container, a read-write hostPath of

@@ -103,6 +103,10 @@ func removed(o *object, dir string, heads map[string]bool) Change {
 		}
 	case "NetworkPolicy":
 		b.add(Exposure, "once deleted, the pods it selects admit all traffic unless another policy selects them")
+	case "Namespace":
+		b.add(DataLoss, "deleting a Namespace deletes every object in it, claims and their volumes included, of this render or not")
+	case "CustomResourceDefinition":
+		b.add(DataLoss, "deleting a CustomResourceDefinition deletes all its custom resources, in every namespace")
 	}
 	return b.done()
 }

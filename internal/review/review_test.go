@@ -237,3 +237,21 @@ func TestRemovedApplySet(t *testing.T) {
 		}
 	}
 }
+
+// TestRemovedDataLoss: pruning a Namespace or a CustomResourceDefinition
+// takes what is in it, or of it, along: data-loss, beside removed.
+func TestRemovedDataLoss(t *testing.T) {
+	for _, tc := range []struct{ kind, api string }{
+		{"Namespace", "v1"}, {"CustomResourceDefinition", "apiextensions.k8s.io/v1"}, {"ConfigMap", "v1"},
+	} {
+		old := []File{{"a/x.yaml", []byte("apiVersion: " + tc.api + "\nkind: " + tc.kind + "\nmetadata: {name: x}\n")}}
+		changes, err := Compare(old, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := tc.kind != "ConfigMap"
+		if len(changes) != 1 || !changes[0].Has(Removed) || changes[0].Has(DataLoss) != want {
+			t.Errorf("%s removed: %+v, want removed, and data-loss %v", tc.kind, changes, want)
+		}
+	}
+}
