@@ -91,10 +91,20 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := finishRenders(ctx, fs.Args(), stderr); err != nil {
 		return err
 	}
-	docs, notes, err := readManifests(fs.Args())
+	// Reading stdin, a FIFO or a kustomization may block: an interrupt
+	// ends the import all the same, with nothing written.
+	type read struct {
+		docs  []manifest.Doc
+		notes []string
+	}
+	r, err := cancelable(ctx, func() (read, error) {
+		docs, notes, err := readManifests(fs.Args())
+		return read{docs, notes}, err
+	})
 	if err != nil {
 		return err
 	}
+	docs, notes := r.docs, r.notes
 	if !fs.Changed("name") {
 		if name, label := labelledName(docs); name != "" {
 			f.name = name

@@ -43,6 +43,9 @@ func Kustomize(dir string) ([]Doc, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if err := localOnly(dir, map[string]bool{}); err != nil {
+		return nil, "", err
+	}
 	fs := originFS{filesys.MakeFsOnDisk(), abs}
 	m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(fs, dir)
 	if err != nil {
@@ -66,6 +69,13 @@ func Kustomize(dir string) ([]Doc, string, error) {
 			return nil, "", fmt.Errorf("%s: kustomize build: %s %s: %w", dir, r.GetKind(), r.GetName(), err)
 		}
 		Delete(obj, "metadata", "annotations", originAnnotation)
+		if bin, ok := Get(obj, "binaryData").(map[string]any); ok && r.GetKind() == "ConfigMap" {
+			for k, v := range bin {
+				if s, ok := v.(string); ok {
+					bin[k] = strings.Join(strings.Fields(s), "") // kustomize wraps base64 at 70 columns
+				}
+			}
+		}
 		source := dir + " (kustomize build)"
 		switch {
 		case origin == nil:
@@ -121,4 +131,43 @@ func (fs originFS) ReadFile(path string) ([]byte, error) {
 func (fs originFS) isTop(path string) bool {
 	abs, err := filepath.Abs(path)
 	return err == nil && abs == fs.top
+}
+
+// localOnly refuses what the kustomization in dir, or one it builds on,
+// would fetch: a resource, component or base that is not a file or
+// directory beside it, which kustomize takes for a URL or a git
+// repository to download. An import reads what is on disk, and never
+// the network.
+func localOnly(dir string, seen map[string]bool) error {
+	file := KustomizationFile(dir)
+	if file == "" || seen[file] {
+		return nil
+	}
+	seen[file] = true
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var k struct {
+		Resources, Components, Bases []string
+	}
+	if yaml.Unmarshal(b, &k) != nil {
+		return nil // kustomize says what is wrong with it
+	}
+	for _, r := range slices.Concat(k.Resources, k.Components, k.Bases) {
+		if filepath.IsAbs(r) {
+			continue // kustomize refuses it, outside the root
+		}
+		p := filepath.Join(dir, r)
+		info, err := os.Stat(p)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a file or directory there: kdecl import builds a kustomization of local files only, and fetches nothing", file, r)
+		}
+		if info.IsDir() {
+			if err := localOnly(p, seen); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

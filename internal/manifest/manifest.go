@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 
+	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/yaml"
 )
 
@@ -95,6 +96,9 @@ func manifestFiles(p string) ([]string, error) {
 		return nil, err
 	}
 	if !info.IsDir() {
+		if isKustomization(p) {
+			return nil, fmt.Errorf("%s is a kustomization: import its directory, %s, which kdecl builds with kustomize", p, filepath.Dir(p))
+		}
 		return []string{p}, nil
 	}
 	var files []string
@@ -109,6 +113,8 @@ func manifestFiles(p string) ([]string, error) {
 			return nil
 		}
 		switch ext := filepath.Ext(path); {
+		case !d.IsDir() && isKustomization(path):
+			return fmt.Errorf("%s holds a kustomization, %s: import that directory (or an overlay of it), which kdecl builds with kustomize, not the tree around it", filepath.Dir(path), filepath.Base(path))
 		case d.IsDir():
 		case ext == ".yaml" || ext == ".yml" || ext == ".json":
 			if !d.Type().IsRegular() {
@@ -274,4 +280,10 @@ func Delete(obj map[string]any, path ...string) bool {
 		delete(obj, path[0])
 	}
 	return removed
+}
+
+// isKustomization says whether the file p is a kustomization, by the
+// names kustomize gives one.
+func isKustomization(p string) bool {
+	return slices.Contains(konfig.RecognizedKustomizationFileNames(), filepath.Base(p))
 }

@@ -506,10 +506,16 @@ func roundTrip(t *testing.T, m map[string]any) map[string]any {
 func TestKustomize(t *testing.T) {
 	dir := t.TempDir()
 	for name, data := range map[string]string{
-		"base/kustomization.yaml":   "resources: [service.yaml]\n",
-		"base/service.yaml":         "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n",
-		"prod/kustomization.yml":    "namespace: shop\nresources: [../base]\nconfigMapGenerator: [{name: web-config, literals: [A=1]}]\nbuildMetadata: [managedByLabel]\n",
-		"broken/kustomization.yaml": "resources: [missing.yaml]\n",
+		"base/kustomization.yaml":     "resources: [service.yaml]\n",
+		"base/service.yaml":           "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n",
+		"prod/kustomization.yml":      "namespace: shop\nresources: [../base]\nconfigMapGenerator: [{name: web-config, literals: [A=1]}]\nbuildMetadata: [managedByLabel]\n",
+		"broken/kustomization.yaml":   "resources: [missing.yaml]\n",
+		"remote/kustomization.yaml":   "resources: [../base, https://example.com/r.yaml]\n",
+		"deep/kustomization.yaml":     "resources: [../remote]\n",
+		"tree/plain.yaml":             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\n",
+		"tree/app/kustomization.yaml": "resources: [../plain.yaml]\n",
+		"bin/kustomization.yaml":      "configMapGenerator: [{name: icons, files: [icon.bin]}]\n",
+		"bin/icon.bin":                strings.Repeat("\x00\x01\xfe\xff", 40),
 	} {
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
 			t.Fatal(err)
@@ -538,7 +544,23 @@ func TestKustomize(t *testing.T) {
 	if len(notes) != 1 || !strings.Contains(notes[0], "built with kustomize (kustomization.yml): 2 objects, generated: ConfigMap web-config-89g4tffbfk") {
 		t.Errorf("notes = %q, want the build's", notes)
 	}
-	if _, _, err := ReadPaths([]string{filepath.Join(dir, "broken")}, nil); err == nil || !strings.Contains(err.Error(), "broken: kustomize build") {
-		t.Errorf("a kustomization of a missing file: err = %v, want kustomize's error, naming the directory", err)
+	// A missing file, or a URL, is never fetched: kustomize would try the
+	// network for either.
+	for _, d := range []string{"broken", "remote", "deep"} {
+		if _, _, err := ReadPaths([]string{filepath.Join(dir, d)}, nil); err == nil || !strings.Contains(err.Error(), "local files only") {
+			t.Errorf("%s: err = %v, want a kustomization of local files only", d, err)
+		}
+	}
+	for _, p := range []string{"tree", "tree/app/kustomization.yaml"} {
+		if _, _, err := ReadPaths([]string{filepath.Join(dir, p)}, nil); err == nil || !strings.Contains(err.Error(), "kdecl builds with kustomize") {
+			t.Errorf("%s: err = %v, want the kustomization's directory to import", p, err)
+		}
+	}
+	docs, _, err = ReadPaths([]string{filepath.Join(dir, "bin")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := Get(docs[0].Object, "binaryData", "icon.bin").(string); strings.ContainsAny(b, "\n ") || len(b) != 216 {
+		t.Errorf("binaryData of a generated ConfigMap: %q, want base64 of 160 bytes on one line", b)
 	}
 }
