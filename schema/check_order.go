@@ -21,6 +21,13 @@ func (l *loader) order(s *Stack, checkers map[string]*appChecker, allApps []stri
 			if _, ok := a.Annotations[SyncWaveAnnotation]; ok {
 				c.fail("kdecl sets the sync wave of the app's objects, as argocd.syncWaves says", "annotations", SyncWaveAnnotation)
 			}
+			// Nor may an override move one object of the app to
+			// another wave: before its Job, or its own RBAC.
+			for _, key := range slices.Sorted(maps.Keys(a.Overrides)) {
+				if _, ok := get(a.Overrides[key], "metadata", "annotations", SyncWaveAnnotation); ok {
+					c.fail("kdecl sets the sync wave of the app's objects, as argocd.syncWaves says", "overrides", key, "metadata", "annotations", SyncWaveAnnotation)
+				}
+			}
 		}
 		if len(a.Before) == 0 || a.Kind != KindJob {
 			continue // kindFields refuses before of another kind
