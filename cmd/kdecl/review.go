@@ -211,10 +211,10 @@ func reviewChanges(ctx context.Context, args []string, f reviewFlags, stderr io.
 				return nil, err
 			}
 		}
-		if base, err = readDeployDir(ctx, f.from, "", stderr); err != nil {
+		if base, err = readDeployDir(ctx, f.from, "", nil, stderr); err != nil {
 			return nil, err
 		}
-		if head, err = readDeployDir(ctx, f.to, "", stderr); err != nil {
+		if head, err = readDeployDir(ctx, f.to, "", nil, stderr); err != nil {
 			return nil, err
 		}
 	} else {
@@ -232,9 +232,9 @@ func reviewChanges(ctx context.Context, args []string, f reviewFlags, stderr io.
 			head = append(head, review.File{Path: file.Path, Data: file.Data})
 		}
 		if f.base != "" {
-			base, err = gitRender(ctx, f.base, f.output, s.Name)
+			base, err = gitRender(ctx, f.base, f.output, s.Name, files)
 		} else {
-			base, err = readDeployDir(ctx, f.output, s.Name, stderr)
+			base, err = readDeployDir(ctx, f.output, s.Name, files, stderr)
 		}
 		if err != nil {
 			return nil, err
@@ -259,12 +259,20 @@ func reviewChanges(ctx context.Context, args []string, f reviewFlags, stderr io.
 // With stack "", dir was given as a render (--from, --to) and holds the
 // files of any stack; then a directory with other files but none of
 // kdecl's is an error, not an empty render.
-func readDeployDir(ctx context.Context, dir, stack string, stderr io.Writer) ([]review.File, error) {
+func readDeployDir(ctx context.Context, dir, stack string, head []deploydir.File, stderr io.Writer) ([]review.File, error) {
 	d, err := deploydir.Open(ctx, dir, deploydir.Options{Waiting: waiting(stderr, dir)})
 	if err != nil {
 		return nil, openError(ctx, err)
 	}
 	defer d.Close()
+	if head != nil {
+		// What a render of head would refuse (files of another stack
+		// where it writes, as after a rename of the stack) review
+		// refuses too, rather than calling every object new.
+		if _, err := d.Plan(stack, head); err != nil {
+			return nil, err
+		}
+	}
 	files, other, err := d.Files(stack)
 	if err != nil {
 		return nil, err
@@ -282,7 +290,12 @@ func readDeployDir(ctx context.Context, dir, stack string, stderr io.Writer) ([]
 // gitRender reads the files of a render in the deploy directory dir as
 // committed at rev, through git: the working tree and the index stay
 // untouched.
-func gitRender(ctx context.Context, rev, dir, stack string) ([]review.File, error) {
+func gitRender(ctx context.Context, rev, dir, stack string, head []deploydir.File) ([]review.File, error) {
+	writes := map[string]bool{}
+	for _, f := range head {
+		writes[f.Path] = true
+	}
+	var others []string
 	git := func(stdin io.Reader, args ...string) ([]byte, error) {
 		cmd := exec.CommandContext(ctx, "git", args...)
 		cmd.Stdin = stdin
@@ -356,6 +369,8 @@ func gitRender(ctx context.Context, rev, dir, stack string) ([]review.File, erro
 	err = catBlobs(ctx, blobs, func(b gitBlob, data []byte) error {
 		owner, generated := deploydir.Owner(data)
 		switch {
+		case generated && stack != owner && owner != "" && writes[b.path]:
+			others = append(others, fmt.Sprintf("%s: rendered from stack %s, not %s", path.Join(prefix, b.path), owner, stack))
 		case !generated || stack != owner && owner != "":
 		case b.size > deploydir.MaxFileSize:
 			return fmt.Errorf("--base %s: %s is larger than %d MiB: not a file kdecl wrote", rev, path.Join(prefix, b.path), deploydir.MaxFileSize>>20)
@@ -364,6 +379,9 @@ func gitRender(ctx context.Context, rev, dir, stack string) ([]review.File, erro
 		}
 		return nil
 	})
+	if err == nil && len(others) > 0 {
+		return nil, fmt.Errorf("--base %s: %s holds files of another stack where this render writes:\n  %s\nrender each stack into a directory of its own", rev, dir, strings.Join(others, "\n  "))
+	}
 	return files, err
 }
 

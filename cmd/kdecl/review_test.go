@@ -288,3 +288,19 @@ func copyTree(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestReviewBaseRenamed: a stack renamed since the committed render
+// writes where files of its old name are: review --base refuses it, as
+// the render would, instead of calling every object new.
+func TestReviewBaseRenamed(t *testing.T) {
+	git := renderedRepo(t)
+	git("add", ".")
+	git("commit", "-q", "-m", "one")
+	writeFile(t, "stack/app.cue", []byte(webStack+"\nname: \"shop2\"\n"))
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"review", "stack", "-o", "deploy", "--base", "HEAD"}, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "holds files of another stack where this render writes") ||
+		!strings.Contains(err.Error(), "deploy/web/05-deployment-web.yaml: rendered from stack") {
+		t.Errorf("review --base of a renamed stack: err = %v, stdout %q; want the files of the other stack named", err, stdout.String())
+	}
+}
