@@ -65,6 +65,35 @@ func (s *Stack) ApplySetParent() string {
 // then refuses an object of another namespace), and no object that
 // carries kubectl's part-of label already.
 func (l *loader) applySet(s *Stack, checkers map[string]*appChecker) {
+	// kdecl's annotation is kdecl's, with applySet or without: review
+	// and import read the set from it.
+	const reserved = "kdecl sets this annotation itself, on every object of a stack with applySet; set applySet instead"
+	annotated := func(o map[string]any) bool {
+		_, ok := get(o, "metadata", "annotations", ApplySetAnnotation)
+		return ok
+	}
+	for _, name := range slices.Sorted(maps.Keys(s.Objects)) {
+		if annotated(s.Objects[name]) {
+			field := []string{"objects", name, "metadata", "annotations", ApplySetAnnotation}
+			l.errorAt(l.lookup(field), "", fieldString(field), reserved)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(checkers)) {
+		c := checkers[name]
+		if _, ok := c.app.Annotations[ApplySetAnnotation]; ok {
+			c.fail(reserved, "annotations", ApplySetAnnotation)
+		}
+		for _, obj := range slices.Sorted(maps.Keys(c.app.Objects)) {
+			if annotated(c.app.Objects[obj]) {
+				c.fail(reserved, "objects", obj, "metadata", "annotations", ApplySetAnnotation)
+			}
+		}
+		for _, key := range slices.Sorted(maps.Keys(c.app.Overrides)) {
+			if annotated(c.app.Overrides[key]) {
+				c.fail(reserved, "overrides", key, "metadata", "annotations", ApplySetAnnotation)
+			}
+		}
+	}
 	if s.ApplySetParent() == "" {
 		return
 	}
