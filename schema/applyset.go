@@ -65,18 +65,14 @@ func (s *Stack) ApplySetParent() string {
 // then refuses an object of another namespace), and no object that
 // carries kubectl's part-of label already.
 func (l *loader) applySet(s *Stack, checkers map[string]*appChecker) {
-	// kdecl's annotation is kdecl's, with applySet or without: review
-	// and import read the set from it.
+	// kdecl's annotation is kdecl's on an app's objects, with applySet
+	// or without: review and import read the set from it. (A stack's
+	// own objects may carry it: an import of a render with no apps says
+	// its set so, as it has no namespace for applySet.)
 	const reserved = "kdecl sets this annotation itself, on every object of a stack with applySet; set applySet instead"
 	annotated := func(o map[string]any) bool {
 		_, ok := get(o, "metadata", "annotations", ApplySetAnnotation)
 		return ok
-	}
-	for _, name := range slices.Sorted(maps.Keys(s.Objects)) {
-		if annotated(s.Objects[name]) {
-			field := []string{"objects", name, "metadata", "annotations", ApplySetAnnotation}
-			l.errorAt(l.lookup(field), "", fieldString(field), reserved)
-		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
 		c := checkers[name]
