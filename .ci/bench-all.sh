@@ -7,9 +7,9 @@
 # times in a shell loop. Prints the median of RUNS runs and the ratios.
 # Needs bin/kdecl (make build), Go (for the generator) and helm on PATH
 # (go install helm.sh/helm/v3/cmd/helm@v3.22.0). From the project root:
-#   scripts/bench-all.sh 100 3
+#   .ci/bench-all.sh 100 3
 # and, to leave the disk out (the workload and its deploy directories
-# on tmpfs): TMPDIR=/dev/shm scripts/bench-all.sh 100 3
+# on tmpfs): TMPDIR=/dev/shm .ci/bench-all.sh 100 3
 set -euo pipefail
 stacks=${1:-100}; runs=${2:-3}
 kdecl=${KDECL:-$PWD/bin/kdecl}
