@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -33,9 +35,10 @@ unless it has a kustomization (kustomization.yaml), which is built as
 kubectl kustomize builds it, generated ConfigMaps and Secrets included; -
 reads stdin. A kdecl deploy directory among them that holds a render a
 crash interrupted after its commit point is finished first, as the next
-render would finish it (which takes write access to it). The output of kubectl get -o yaml is read as what its author
-wrote: the fields the API server set are dropped, and old API versions
-are moved to the current ones. Secrets are never imported: the stack
+render would finish it (which takes write access to it). The output of
+kubectl get -o yaml is read as what its author wrote: the fields the API
+server set are dropped, and old API versions are moved to the current
+ones. Secrets are never imported: the stack
 refers to them, and the report lists them.
 
 Every import renders the stack it wrote and compares the objects with
@@ -44,9 +47,18 @@ Secrets to create, every name and label kdecl changed, and every other
 difference. With a difference the stack is not written, and the exit
 code is 1.
 
+With --env, each environment's manifests are imported alike, into one
+stack: stack.cue holds what every environment's stack says alike, ENV.cue
+(under @if(ENV)) what one says otherwise; the stack renders an
+environment with -t ENV, and each render is compared with that
+environment's manifests.
+
 Flags:
   -o, --output DIR     write the stack into DIR as stack.cue, or - for stdout
                        (default -); DIR must hold no CUE file
+      --env ENV=PATH   import PATH (a file or directory, a kustomize overlay
+                       say) as the environment ENV, in place of arguments;
+                       give it for each environment, two or more
       --name NAME      the stack's name (default: the app.kubernetes.io/instance
                        or part-of label all workloads share, else DIR's name,
                        or imported)
@@ -58,12 +70,14 @@ Flags:
 
 Examples:
   kdecl import k8s/ -o stacks/shop
+  kdecl import --env dev=overlays/dev --env prod=overlays/prod -o stacks/podinfo
   kubectl get deploy,svc,cm,pvc -n shop -o yaml | kdecl import - --check
 `
 
 type importFlags struct {
 	formatFlag
 	output, name string
+	envs         []string // ENV=PATH
 	check, force bool
 }
 
@@ -79,11 +93,15 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	f.register(fs, "report", "text", "json")
 	fs.BoolVar(&f.check, "check", false, "")
 	fs.BoolVar(&f.force, "force", false, "")
+	fs.StringArrayVar(&f.envs, "env", nil, "")
 	if ok, err := parseFlags(fs, importDoc, args, -1, stdout); !ok {
 		return err
 	}
 	if err := f.resolve(fs, stderr); err != nil {
 		return err
+	}
+	if len(f.envs) > 0 {
+		return importEnvs(ctx, &f, fs, stdout, stderr)
 	}
 	if err := f.validate(fs.NArg()); err != nil {
 		return err
@@ -283,6 +301,12 @@ const stackFile = "stack.cue"
 // created if need be, and must hold no CUE file, so that import never
 // mixes its stack with another.
 func writeStack(dir string, src []byte) error {
+	return writeFiles(dir, map[string][]byte{stackFile: src})
+}
+
+// writeFiles writes files, by name, into dir as writeStack writes one:
+// all of them or none.
+func writeFiles(dir string, files map[string][]byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -295,31 +319,48 @@ func writeStack(dir string, src []byte) error {
 			return fmt.Errorf("%s holds %s already; import writes a stack into a directory without CUE files", dir, e.Name())
 		}
 	}
-	tmp, err := os.CreateTemp(dir, ".stack-*.cue")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(src); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	// A link, not a rename: it fails if stack.cue appeared meanwhile.
-	if err := os.Link(tmp.Name(), filepath.Join(dir, stackFile)); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%s holds %s already; import writes a stack into a directory without CUE files", dir, stackFile)
+	temps := map[string]string{}
+	defer func() {
+		for _, tmp := range temps {
+			os.Remove(tmp)
 		}
-		return err
+	}()
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		tmp, err := os.CreateTemp(dir, ".stack-*.cue")
+		if err != nil {
+			return err
+		}
+		temps[name] = tmp.Name()
+		if _, err := tmp.Write(files[name]); err != nil {
+			tmp.Close()
+			return err
+		}
+		if err := tmp.Sync(); err != nil {
+			tmp.Close()
+			return err
+		}
+		if err := tmp.Close(); err != nil {
+			return err
+		}
+		if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+			return err
+		}
+	}
+	// Links, not renames: one fails if its file appeared meanwhile, and
+	// takes back those linked before it.
+	var linked []string
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		path := filepath.Join(dir, name)
+		if err := os.Link(temps[name], path); err != nil {
+			for _, l := range linked {
+				os.Remove(l)
+			}
+			if errors.Is(err, fs.ErrExist) {
+				return fmt.Errorf("%s holds %s already; import writes a stack into a directory without CUE files", dir, name)
+			}
+			return err
+		}
+		linked = append(linked, path)
 	}
 	return nil
 }

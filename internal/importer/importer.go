@@ -121,13 +121,19 @@ func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[
 		}
 		break
 	}
-	if flux {
+	if waves != nil {
+		waves.restore()
+	}
+	return &Result{Plan: p, Stack: st, Source: src, Report: report(p, st, rendered, secrets)}, nil
+}
+
+// report compares what the stack st renders with the objects of p it
+// was written from.
+func report(p *Plan, st *Stack, rendered []Rendered, secrets []string) *Report {
+	if p.Flux {
 		for _, r := range rendered {
 			manifest.Delete(r.Object, "metadata", "annotations", generators.FluxSubstitute)
 		}
-	}
-	if waves != nil {
-		waves.restore()
 	}
 	r := Compare(p, rendered)
 	r.Notes = st.Notes
@@ -135,7 +141,7 @@ func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[
 	if len(st.Left) > 0 {
 		r.Left = st.Left
 	}
-	return &Result{Plan: p, Stack: st, Source: src, Report: r}, nil
+	return r
 }
 
 // unique checks that each object has a name, and that no two are one
@@ -163,15 +169,23 @@ func unique(docs []manifest.Doc) error {
 // renderSource loads src as a stack's only file and renders it; it
 // returns the objects and the Secrets the stack refers to.
 func renderSource(src []byte) ([]Rendered, []string, error) {
+	return renderFiles(map[string][]byte{"stack.cue": src})
+}
+
+// renderFiles loads files, by name, as a stack's package with tags, and
+// renders it as renderSource does.
+func renderFiles(files map[string][]byte, tags ...string) ([]Rendered, []string, error) {
 	dir, err := os.MkdirTemp("", "kdecl-import-")
 	if err != nil {
 		return nil, nil, err
 	}
 	defer os.RemoveAll(dir)
-	if err := os.WriteFile(filepath.Join(dir, "stack.cue"), src, 0o644); err != nil {
-		return nil, nil, err
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
+			return nil, nil, err
+		}
 	}
-	s, err := schema.Load(dir)
+	s, err := schema.Load(dir, tags...)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -80,9 +80,17 @@ func Package(name string) string {
 // Write returns the stack as the CUE source of one file, formatted as
 // cue fmt formats it, the notes in a comment before the package clause.
 func (s *Stack) Write() ([]byte, error) {
-	pkg := Package(s.Name)
+	fields, err := s.fields()
+	if err != nil {
+		return nil, err
+	}
+	return writeFile(Package(s.Name), "", fields, s.Notes)
+}
+
+// fields are the stack's fields, as its file says them.
+func (s *Stack) fields() (map[string]any, error) {
 	top := map[string]any{}
-	if pkg != s.Name {
+	if Package(s.Name) != s.Name {
 		top["name"] = s.Name
 	}
 	if s.Namespace != "" {
@@ -117,14 +125,26 @@ func (s *Stack) Write() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	src, err := schema.WriteCUE(pkg, integers(fields).(map[string]any))
-	if err != nil || len(s.Notes) == 0 {
-		return src, err
+	return integers(fields).(map[string]any), nil
+}
+
+// writeFile writes fields as a file of the package pkg, formatted as cue
+// fmt formats it: after the file's attribute attr if not "", the notes
+// in a comment before the package clause.
+func writeFile(pkg, attr string, fields map[string]any, notes []string) ([]byte, error) {
+	src, err := schema.WriteCUE(pkg, fields)
+	if err != nil {
+		return nil, err
 	}
 	var out bytes.Buffer
-	out.WriteString("// kdecl import chose:\n")
-	for _, n := range s.Notes {
-		fmt.Fprintf(&out, "//   - %s\n", n)
+	if attr != "" {
+		fmt.Fprintf(&out, "%s\n\n", attr)
+	}
+	if len(notes) > 0 {
+		out.WriteString("// kdecl import chose:\n")
+		for _, n := range notes {
+			fmt.Fprintf(&out, "//   - %s\n", n)
+		}
 	}
 	out.Write(src)
 	return out.Bytes(), nil

@@ -1,0 +1,84 @@
+package importer
+
+import (
+	"encoding/json"
+	"maps"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// merge is what CUE makes of a and b in one package: their fields, both
+// structs merged.
+func merge(a, b any) any {
+	am, ok := a.(map[string]any)
+	bm, ok2 := b.(map[string]any)
+	if !ok || !ok2 {
+		if a == nil {
+			return b
+		}
+		return a
+	}
+	out := maps.Clone(am)
+	for k, v := range bm {
+		out[k] = merge(am[k], v)
+	}
+	return out
+}
+
+func decode(t *testing.T, s string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestCommonWithout: the shared fields of environments, and each one's
+// fields without them, merge back into that environment's fields; what
+// they say alike is shared, lists whole.
+func TestCommonWithout(t *testing.T) {
+	envs := []map[string]any{
+		decode(t, `{"namespace": "a", "apps": {"web": {"image": "x:1", "ports": {"http": 80}, "args": ["-v", "1"], "config": {}}}}`),
+		decode(t, `{"namespace": "b", "apps": {"web": {"image": "x:1", "ports": {"http": 80}, "args": ["-v", "2"], "config": {}}, "db": {"image": "y"}}}`),
+		decode(t, `{"apps": {"web": {"image": "x:2", "ports": {"http": 80}, "args": ["-v", "2"], "config": {}}}}`),
+	}
+	shared := any(envs[0])
+	for _, e := range envs[1:] {
+		shared = common(shared, e)
+	}
+	want := decode(t, `{"apps": {"web": {"ports": {"http": 80}, "config": {}}}}`)
+	if diff := cmp.Diff(any(want), shared); diff != "" {
+		t.Errorf("shared (-want +got):\n%s", diff)
+	}
+	for i, e := range envs {
+		rest := without(e, shared)
+		if diff := cmp.Diff(any(e), merge(shared, rest)); diff != "" {
+			t.Errorf("environment %d: shared and its own fields do not merge back (-want +got):\n%s", i, diff)
+		}
+	}
+}
+
+// TestByEnvName: strings that differ by the environment's name alone are
+// marked; those that differ otherwise, or hold the name elsewhere too,
+// are not.
+func TestByEnvName(t *testing.T) {
+	names := []string{"dev", "prod"}
+	all := []any{
+		decode(t, `{"namespace": "shop-dev", "host": "dev.example.com", "tag": "1-devops-dev", "hosts": ["dev.a", "x"], "quoted": "say \"dev\""}`),
+		decode(t, `{"namespace": "shop-prod", "host": "example.com", "tag": "1-devops-prod", "hosts": ["prod.a", "x"], "quoted": "say \"prod\""}`),
+	}
+	if !byEnvName(all, names) {
+		t.Fatal("nothing marked")
+	}
+	for i, e := range all {
+		m := e.(map[string]any)
+		if m["namespace"] != "shop-"+envMarker || m["hosts"].([]any)[0] != envMarker+".a" {
+			t.Errorf("environment %s: namespace %v, hosts %v: want both marked", names[i], m["namespace"], m["hosts"])
+		}
+		if m["host"] == envMarker+".example.com" || m["tag"] != "1-devops-"+names[i] || m["quoted"] != `say "`+names[i]+`"` {
+			t.Errorf("environment %s: host %v, tag %v, quoted %v: marked, want as they were", names[i], m["host"], m["tag"], m["quoted"])
+		}
+	}
+}
