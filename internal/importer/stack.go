@@ -28,6 +28,9 @@ type Stack struct {
 	ClusterDomain string
 	Apps          map[string]map[string]any
 	Configs       map[string]map[string]any
+	// Labels are the stack's labels: those every object read carries
+	// alike, and every pod; nil for none.
+	Labels map[string]any
 	// Objects are the objects of no app, by name.
 	Objects map[string]any
 	// NetworkPolicies are the stack's networkPolicies, nil for none.
@@ -98,6 +101,9 @@ func (s *Stack) fields() (map[string]any, error) {
 	}
 	if s.ClusterDomain != "" {
 		top["clusterDomain"] = s.ClusterDomain
+	}
+	if len(s.Labels) > 0 {
+		top["labels"] = s.Labels
 	}
 	if len(s.Configs) > 0 {
 		top["configs"] = s.Configs
@@ -289,7 +295,81 @@ func stackOf(p *Plan, name string, without unsaid) (*Stack, error) {
 		objects[key] = obj
 	}
 	s.before()
+	s.stackLabels(p)
 	return s, nil
+}
+
+// stackLabels says as the stack's labels those that every object read
+// (its Namespace too) carries with one value, and no pod with another,
+// kdecl's own aside, and takes them off the apps' labels and the
+// objects'. The pods that did not carry one get it.
+func (s *Stack) stackLabels(p *Plan) {
+	docs := p.docs()
+	if p.NamespaceDoc != nil {
+		docs = append(docs, *p.NamespaceDoc)
+	}
+	var common map[string]any
+	for i, d := range docs {
+		labels := manifest.Map(d.Object, "metadata", "labels")
+		if i == 0 {
+			common = maps.Clone(labels)
+		}
+		if _, ok := Workloads[d.Kind()]; ok {
+			// Its pods get them too: none may say otherwise.
+			labels = maps.Clone(labels)
+			for k, v := range podLabels(d) {
+				if labels[k] != v {
+					delete(labels, k)
+				}
+			}
+		}
+		maps.DeleteFunc(common, func(k string, v any) bool {
+			return labels[k] != v || schema.KdeclLabel(k) || schema.ControllerLabel(k) || k == "app.kubernetes.io/component"
+		})
+	}
+	if len(common) == 0 || len(p.Apps) == 0 {
+		return
+	}
+	s.Labels = common
+	for _, app := range s.Apps {
+		if labels, ok := app["labels"].(map[string]any); ok {
+			maps.DeleteFunc(labels, func(k string, _ any) bool { return common[k] != nil })
+			if len(labels) == 0 {
+				delete(app, "labels")
+			}
+		}
+		if objects, ok := app["objects"].(map[string]any); ok {
+			withoutLabels(objects, common)
+		}
+	}
+	withoutLabels(s.Objects, common)
+	s.Notes = append(s.Notes, "labels: every object read carries "+labelList(common))
+}
+
+// withoutLabels takes labels off each of objects, as the stack's labels
+// put them back.
+func withoutLabels(objects map[string]any, labels map[string]any) {
+	for _, o := range objects {
+		obj, _ := o.(map[string]any)
+		for k := range labels {
+			manifest.Delete(obj, "metadata", "labels", k)
+		}
+		if len(manifest.Map(obj, "metadata", "labels")) == 0 {
+			manifest.Delete(obj, "metadata", "labels")
+		}
+		if len(manifest.Map(obj, "metadata")) == 0 {
+			delete(obj, "metadata")
+		}
+	}
+}
+
+// labelList is labels as k=v, in order.
+func labelList(labels map[string]any) string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		out = append(out, fmt.Sprint(k, "=", labels[k]))
+	}
+	return strings.Join(out, " ")
 }
 
 // defaultContainerAnnotation names the container kubectl logs and exec use.
