@@ -12,7 +12,8 @@ import (
 
 // Objects are extra objects of the stack (a nil app) or of an app, by
 // name: decoded into their k8s.io/api types where kdecl knows the kind,
-// else (custom resources) as written; named after their key, in the
+// else (custom resources) as written; named after their key (unless
+// their metadata.name says otherwise), in the
 // stack's namespace unless they name one or are cluster-scoped, with
 // the labels of the stack (or app) and kdecl's.
 func Objects(s *schema.Stack, a *schema.App) ([]Object, error) {
@@ -24,7 +25,7 @@ func Objects(s *schema.Stack, a *schema.App) ([]Object, error) {
 	var out []Object
 	for _, name := range slices.Sorted(maps.Keys(objs)) {
 		u := &unstructured.Unstructured{Object: objs[name]}
-		u.SetName(name)
+		u.SetName(schema.ObjectName(name, objs[name]))
 		if u.GetNamespace() == "" && s.Namespace != "" && !s.ClusterScoped(u.GetAPIVersion(), u.GetKind()) {
 			u.SetNamespace(s.Namespace)
 		}

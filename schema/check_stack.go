@@ -59,7 +59,7 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 			if s.ClusterScoped(apiVersion, kind) {
 				ns = ""
 			}
-			claim(kind, ns, name, source{c, []string{"objects", name}})
+			claim(kind, ns, ObjectName(name, objs[name]), source{c, []string{"objects", name}})
 		}
 	}
 	type template struct {

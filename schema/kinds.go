@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -91,6 +92,17 @@ func ClusterScoped(kind string) bool { return clusterScoped[kind] }
 // checkObjects checks extra objects, by name, at field: each a kind
 // k8s.io/api knows, decoded strictly, a custom resource of one of the
 // stack's CRDs, checked against it, or (another kind) a warning.
+// ObjectName is the name of the object o, whose key is key: its
+// metadata.name if it says one, else its key.
+func ObjectName(key string, o map[string]any) string {
+	if n, ok := get(o, "metadata", "name"); ok {
+		if s, ok := n.(string); ok && s != "" {
+			return s
+		}
+	}
+	return key
+}
+
 func (l *loader) checkObjects(app string, objs map[string]map[string]any, field []string, errs, warns *[]*Error) {
 	at := func(path []string) []string {
 		if app == "" {
@@ -106,8 +118,17 @@ func (l *loader) checkObjects(app string, objs map[string]map[string]any, field 
 		f := append(slices.Clone(field), name)
 		apiVersion, _ := o["apiVersion"].(string)
 		kind, _ := o["kind"].(string)
-		if n, ok := get(o, "metadata", "name"); ok && n != name {
-			report(errs, append(f, "metadata", "name"), fmt.Sprintf("%s is not the object's key, %s: the key names the object", quote(fmt.Sprint(n)), name))
+		objName := ObjectName(name, o)
+		if n, ok := get(o, "metadata", "name"); ok {
+			// Objects of different kinds may share a name, not a key.
+			s, isString := n.(string)
+			switch {
+			case !isString || s == "":
+				report(errs, append(f, "metadata", "name"), "a name is a non-empty string; remove it and the key names the object")
+			case s == "." || s == ".." || strings.ContainsAny(s, "/%") || utf8.RuneCountInString(s) > 253:
+				report(errs, append(f, "metadata", "name"), fmt.Sprintf("%s: a name is at most 253 characters, not . or .., without / or %%", quote(s)))
+				objName = name
+			}
 		}
 		if ns, ok := get(o, "metadata", "namespace"); ok && ClusterScoped(kind) && l.crds.of(apiVersion, kind) == nil {
 			report(errs, append(f, "metadata", "namespace"), fmt.Sprintf("a %s is in no namespace; remove %s", kind, quote(fmt.Sprint(ns))))
@@ -122,7 +143,7 @@ func (l *loader) checkObjects(app string, objs map[string]map[string]any, field 
 		}
 		fail := func(path []string, msg string) { report(errs, path, msg) }
 		if kind != "Secret" { // a Secret's values are refused as such
-			creds := credentialChecker{secret: name, fail: func(msg string, path ...string) { fail(path, msg) },
+			creds := credentialChecker{secret: objName, fail: func(msg string, path ...string) { fail(path, msg) },
 				notSecret: func(path ...string) bool { return l.notSecret(at(path)) }}
 			creds.object(kind, o, f...)
 		}
@@ -132,15 +153,15 @@ func (l *loader) checkObjects(app string, objs map[string]map[string]any, field 
 			bad := false
 			checkFragment(reflect.TypeOf(obj), o, f, func(path []string, msg string) { fail(path, msg); bad = true })
 			if !bad {
-				objectRules(kind, name, o, f, fail)
+				objectRules(kind, objName, o, f, fail)
 			}
 		case l.crds.of(apiVersion, kind) != nil:
-			objectRules(kind, name, o, f, fail)
+			objectRules(kind, objName, o, f, fail)
 			checkCustomResource(l.crds.of(apiVersion, kind), o, f, fail, func(path []string, msg string) { report(warns, path, msg) })
 		case servedAs(apiVersion, kind) != "":
 			report(errs, append(f, "apiVersion"), fmt.Sprintf("current API servers do not serve %s at %s; use %s", kind, apiVersion, servedAs(apiVersion, kind)))
 		default:
-			objectRules(kind, name, o, f, fail)
+			objectRules(kind, objName, o, f, fail)
 			report(warns, append(f, "kind"), fmt.Sprintf("kdecl does not know %s %s: it is rendered as written, unchecked%s", apiVersion, kind, l.crds.hint(apiVersion)))
 		}
 	}

@@ -289,6 +289,13 @@ func stackOf(p *Plan, name string, without unsaid) (*Stack, error) {
 			s.Notes = append(s.Notes, fmt.Sprintf("%s %s: named %s, another object is named %s", d.Kind(), d.Name(), key, d.Name()))
 		}
 		if objects[key] != nil {
+			// One of another kind has the name: the key says the kind
+			// too, and metadata.name the name.
+			key = d.Name() + "-" + strings.ToLower(d.Kind())
+			manifest.Map(obj, "metadata")["name"] = d.Name()
+			s.Notes = append(s.Notes, fmt.Sprintf("%s %s: objects.%s, its metadata.name %s, as another object is named %s", d.Kind(), d.Name(), key, d.Name(), d.Name()))
+		}
+		if objects[key] != nil {
 			s.left(app, "%s %s: an object named %s is there already, and kdecl names objects by their key", d.Kind(), d.Name(), key)
 			continue
 		}

@@ -87,9 +87,11 @@ func (c *check) object() string {
 	if c.app != nil {
 		objs = c.app.Objects
 	}
-	name := c.obj.GetName()
-	if o, ok := objs[name]; ok && o["kind"] == c.obj.GetObjectKind().GroupVersionKind().Kind {
-		return name
+	kind := c.obj.GetObjectKind().GroupVersionKind().Kind
+	for _, key := range slices.Sorted(maps.Keys(objs)) {
+		if o := objs[key]; o["kind"] == kind && schema.ObjectName(key, o) == c.obj.GetName() {
+			return key
+		}
 	}
 	return ""
 }
