@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/kdecl/kdecl/generators"
@@ -983,7 +984,7 @@ func jsonString(v any) string {
 
 // diff reports where a and b differ, field by field.
 func (c *comparison) diff(object, path string, a, b any) {
-	if reflect.DeepEqual(a, b) || empty(a) && empty(b) {
+	if reflect.DeepEqual(a, b) || empty(a) && empty(b) || sameQuantity(a, b) || sameQuantity(b, a) {
 		return
 	}
 	am, aok := a.(map[string]any)
@@ -1016,6 +1017,36 @@ func (c *comparison) diff(object, path string, a, b any) {
 		d.Rendered = jsonString(b)
 	}
 	c.r.Differences = append(c.r.Differences, d)
+}
+
+// sameQuantity says whether n, a JSON number, and s, a string, are one
+// quantity (an autoscaler's averageValue: 4 and "4"): a field that
+// takes either is a resource.Quantity, which the API server keeps as
+// the string.
+func sameQuantity(n, s any) bool {
+	str, ok := s.(string)
+	if !ok {
+		return false
+	}
+	var num string
+	switch n := n.(type) {
+	case float64:
+		num = strconv.FormatFloat(n, 'f', -1, 64)
+	case int64:
+		num = strconv.FormatInt(n, 10)
+	case int:
+		num = strconv.Itoa(n)
+	case json.Number:
+		num = n.String()
+	default:
+		return false
+	}
+	x, err := resource.ParseQuantity(num)
+	if err != nil {
+		return false
+	}
+	y, err := resource.ParseQuantity(str)
+	return err == nil && x.Cmp(y) == 0
 }
 
 // empty says whether v is absent, or an empty list, or a map of nothing

@@ -4,6 +4,7 @@
 package importer
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"regexp"
@@ -135,6 +136,7 @@ func group(docs []manifest.Doc, waves map[string]string) *Plan {
 		}
 	}
 	for _, a := range p.Apps {
+		p.oneService(a)
 		p.nameAfterService(a, names)
 	}
 	for _, d := range docs {
@@ -173,6 +175,72 @@ func group(docs []manifest.Doc, waves map[string]string) *Plan {
 	}
 	p.Secrets = slices.Sorted(maps.Keys(secrets))
 	return p
+}
+
+// oneService keeps of the app's Services those kdecl's fields say: one
+// regular Service (the one named like the app, else the first read)
+// whose ports target the ports of the app's container, and its headless
+// Service; the others stay Services of the app's pods as objects, as
+// read.
+func (p *Plan) oneService(a *App) {
+	var main *corev1.Container
+	if spec := podSpecOf(a.Workload); spec != nil && len(spec.Containers) > 0 {
+		main = &spec.Containers[mainContainer(a.Workload, spec)]
+	}
+	keep := -1
+	for i, svc := range a.Services {
+		if headless(svc) || !targetsContainer(svc, main) {
+			continue
+		}
+		if keep < 0 || svc.Name() == a.Name {
+			keep = i
+		}
+	}
+	var kept []manifest.Doc
+	for i, svc := range a.Services {
+		if i == keep || headless(svc) {
+			kept = append(kept, svc)
+			continue
+		}
+		p.Objects = append(p.Objects, svc)
+		if targetsContainer(svc, main) {
+			p.note("Service %s: a second Service of app %s's pods, kept as an object", svc.Name(), a.Name)
+		} else {
+			p.note("Service %s: targets a port app %s's container does not declare, kept as an object", svc.Name(), a.Name)
+		}
+	}
+	a.Services = kept
+	name := a.headlessName()
+	kept = nil
+	for _, svc := range a.Services {
+		if headless(svc) && svc.Name() != name {
+			p.Objects = append(p.Objects, svc)
+			p.note("Service %s: a second headless Service of app %s's pods, kept as an object", svc.Name(), a.Name)
+			continue
+		}
+		kept = append(kept, svc)
+	}
+	a.Services = kept
+}
+
+// targetsContainer says whether each port of the Service svc targets a
+// port the container c declares, by its name or number.
+func targetsContainer(svc manifest.Doc, c *corev1.Container) bool {
+	s, err := typed[corev1.Service](svc)
+	if err != nil || c == nil {
+		return false
+	}
+	for _, p := range s.Spec.Ports {
+		if !slices.ContainsFunc(c.Ports, func(cp corev1.ContainerPort) bool {
+			if p.TargetPort.StrVal != "" {
+				return cp.Name == p.TargetPort.StrVal
+			}
+			return cp.ContainerPort == cmp.Or(p.TargetPort.IntVal, p.Port)
+		}) {
+			return false
+		}
+	}
+	return true
 }
 
 // nameAfterService names an app after its one Service, if that is not
