@@ -131,6 +131,19 @@ func ImportEnvs(envs []Env, name string) (*EnvsResult, error) {
 			}
 		}
 	}
+	for _, e := range out.Envs {
+		for _, path := range e.notSecret {
+			// In the shared file, or else the environment's own.
+			for _, file := range []string{SharedFile, e.Name + ".cue"} {
+				if findField(mustParse(out.Files[file]), path) != nil {
+					if out.Files[file], err = markNotSecret(out.Files[file], [][]string{path}); err != nil {
+						return nil, err
+					}
+					break
+				}
+			}
+		}
+	}
 	for i, e := range out.Envs {
 		rendered, secrets, err := renderFiles(out.Files, e.Name)
 		if err != nil {

@@ -22,6 +22,8 @@ type Result struct {
 	Stack  *Stack
 	Source []byte // of the stack's one file
 	Report *Report
+	// notSecret are the fields Source marks @kdecl(notsecret).
+	notSecret [][]string
 }
 
 // Import turns docs (cleaned and upgraded) into the stack called name,
@@ -84,11 +86,17 @@ func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[
 		rendered []Rendered
 		secrets  []string
 		without  unsaid
+		// notSecret are the fields kdecl's credential check refused,
+		// which the stack keeps as read, marked.
+		notSecret [][]string
 	)
 	for {
 		var err error
 		if st, err = stackOf(p, name, without); err != nil {
 			return nil, err
+		}
+		for _, path := range notSecret {
+			st.Notes = append(st.Notes, fmt.Sprintf("%s: kept as read, which kdecl's credential check takes for a credential, and marked %s; move it to a Secret", strings.Join(path, "."), schema.NotSecret))
 		}
 		if argocd != "" {
 			st.ArgoCD = map[string]any{}
@@ -100,6 +108,11 @@ func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[
 		if src, err = st.Write(); err != nil {
 			return nil, err
 		}
+		if len(notSecret) > 0 {
+			if src, err = markNotSecret(src, notSecret); err != nil {
+				return nil, err
+			}
+		}
 		rendered, secrets, err = renderSource(src)
 		var forbidden *podSecurityError
 		if errors.As(err, &forbidden) && without.security == nil {
@@ -110,6 +123,10 @@ func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[
 				without.podSecurity = without.podSecurity || strings.Contains(e.Msg, "(podSecurity)")
 				without.security[e.App] = true
 			}
+			continue
+		}
+		if paths := credentialFields(err); paths != nil && notSecret == nil {
+			notSecret = paths
 			continue
 		}
 		if err != nil {
@@ -124,7 +141,7 @@ func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[
 	if waves != nil {
 		waves.restore()
 	}
-	return &Result{Plan: p, Stack: st, Source: src, Report: report(p, st, rendered, secrets)}, nil
+	return &Result{Plan: p, Stack: st, Source: src, Report: report(p, st, rendered, secrets), notSecret: notSecret}, nil
 }
 
 // report compares what the stack st renders with the objects of p it

@@ -1,0 +1,119 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/format"
+	"cuelang.org/go/cue/parser"
+
+	"github.com/kdecl/kdecl/schema"
+)
+
+// credentialFields are the fields of the errors err holds that kdecl's
+// credential check refuses, as paths from the stack's root; nil if any
+// error is another.
+func credentialFields(err error) [][]string {
+	var errs schema.Errors
+	if !errors.As(err, &errs) {
+		return nil
+	}
+	var out [][]string
+	for _, e := range errs {
+		if !strings.HasSuffix(e.Msg, "(or mark the field "+schema.NotSecret+")") {
+			return nil
+		}
+		path, ok := splitField(e.Field)
+		if !ok {
+			return nil
+		}
+		if e.App != "" {
+			path = append([]string{"apps", e.App}, path...)
+		}
+		out = append(out, path)
+	}
+	return out
+}
+
+// splitField splits a field's path as errors write it (env."A.B".x)
+// into its labels.
+func splitField(f string) ([]string, bool) {
+	var out []string
+	for f != "" {
+		if strings.HasPrefix(f, `"`) {
+			q, err := strconv.QuotedPrefix(f)
+			if err != nil {
+				return nil, false
+			}
+			label, _ := strconv.Unquote(q)
+			out = append(out, label)
+			f = f[len(q):]
+		} else {
+			label, _, _ := strings.Cut(f, ".")
+			out = append(out, label)
+			f = f[len(label):]
+		}
+		if rest, ok := strings.CutPrefix(f, "."); ok {
+			f = rest
+		} else if f != "" {
+			return nil, false
+		}
+	}
+	return out, len(out) > 0
+}
+
+// markNotSecret marks each field of paths in src, a stack's file,
+// @kdecl(notsecret): a value read as it was, which kdecl's credential
+// check takes for a credential.
+func markNotSecret(src []byte, paths [][]string) ([]byte, error) {
+	f, err := parser.ParseFile("stack.cue", src, parser.ParseComments)
+	if err != nil {
+		return nil, err
+	}
+	for _, path := range paths {
+		field := findField(f.Decls, path)
+		if field == nil {
+			return nil, fmt.Errorf("no field %s in the stack import wrote", strings.Join(path, "."))
+		}
+		if !slices.ContainsFunc(field.Attrs, func(a *ast.Attribute) bool { return a.Text == schema.NotSecret }) {
+			field.Attrs = append(field.Attrs, &ast.Attribute{Text: schema.NotSecret})
+		}
+	}
+	return format.Node(f)
+}
+
+// findField is the field at path among decls, nested struct literals as
+// the stack import writes them.
+func findField(decls []ast.Decl, path []string) *ast.Field {
+	for _, d := range decls {
+		field, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		name, _, err := ast.LabelName(field.Label)
+		if err != nil || name != path[0] {
+			continue
+		}
+		if len(path) == 1 {
+			return field
+		}
+		if st, ok := field.Value.(*ast.StructLit); ok {
+			return findField(st.Elts, path[1:])
+		}
+	}
+	return nil
+}
+
+// mustParse is the declarations of src, a file import wrote; none if it
+// does not parse, which import's own files do.
+func mustParse(src []byte) []ast.Decl {
+	f, err := parser.ParseFile("stack.cue", src, parser.ParseComments)
+	if err != nil {
+		return nil
+	}
+	return f.Decls
+}
