@@ -48,9 +48,18 @@ func HeadlessService(s *schema.Stack, a *schema.App) *corev1.Service {
 			ClusterIP:                corev1.ClusterIPNone,
 			Selector:                 SelectorLabels(s, a),
 			Ports:                    servicePorts(a.ServicePorts(), nil),
-			PublishNotReadyAddresses: a.Expose.PublishNotReadyAddresses,
+			PublishNotReadyAddresses: headlessPublish(a),
 		},
 	}
+}
+
+// headlessPublish is whether the app's headless Service publishes the
+// addresses of pods not ready: as headless says, else as expose does.
+func headlessPublish(a *schema.App) bool {
+	if h := a.Headless; h != nil && h.PublishNotReadyAddresses != nil {
+		return *h.PublishNotReadyAddresses
+	}
+	return a.Expose.PublishNotReadyAddresses
 }
 
 // servicePorts expose each port under its name and its number on the

@@ -710,6 +710,8 @@ const (
 type Headless struct {
 	// Name of the Service; HeadlessServiceName of the app when empty.
 	Name string `json:"name"`
+	// PublishNotReadyAddresses is the Service's; nil for expose's.
+	PublishNotReadyAddresses *bool `json:"publishNotReadyAddresses"`
 }
 
 // ExposeNone is the Expose.Type of an app without a Service.

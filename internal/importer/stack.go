@@ -64,6 +64,9 @@ type Stack struct {
 	// after are the job apps each app's pods wait for, as kdecl's init
 	// containers do, in their order.
 	after map[string][]string
+	// headlessPublish is, by app, its headless Service's
+	// publishNotReadyAddresses where its regular Service's differs.
+	headlessPublish map[string]bool
 }
 
 // cueKeywords may not name a package.
@@ -196,7 +199,7 @@ func StackOf(p *Plan, name string) (*Stack, error) { return stackOf(p, name, uns
 func stackOf(p *Plan, name string, without unsaid) (*Stack, error) {
 	s := &Stack{Name: name, Namespace: p.Namespace, Flux: p.Flux, Notes: slices.Clone(p.Notes), Apps: map[string]map[string]any{}, Configs: map[string]map[string]any{},
 		Left: map[string][]string{}, overrides: map[string]map[string]any{}, portNames: map[string]map[string]string{}, without: without,
-		after: map[string][]string{}}
+		after: map[string][]string{}, headlessPublish: map[string]bool{}}
 	for _, a := range p.Apps {
 		app, err := s.app(p, a)
 		if err != nil {
@@ -645,6 +648,14 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	}
 	if expose := s.expose(a, portName); len(expose) > 0 {
 		app["expose"] = expose
+	}
+	if v, ok := s.headlessPublish[a.Name]; ok {
+		h, _ := app["headless"].(map[string]any)
+		if h == nil {
+			h = map[string]any{}
+			app["headless"] = h
+		}
+		h["publishNotReadyAddresses"] = v
 	}
 	if err := s.configAndEnv(p, a, spec, c, app); err != nil {
 		return nil, err
@@ -1240,6 +1251,7 @@ func probe(p *corev1.Probe, portName map[int32]string) (map[string]any, bool) {
 // kdecl's that it sets.
 func (s *Stack) expose(a *App, portName map[int32]string) map[string]any {
 	regular := a.regularServices()
+	publish := func(d manifest.Doc) bool { return manifest.Get(d.Object, "spec", "publishNotReadyAddresses") == true }
 	for _, svc := range a.Services {
 		switch {
 		case !headless(svc):
@@ -1247,6 +1259,11 @@ func (s *Stack) expose(a *App, portName map[int32]string) map[string]any {
 			s.left(a.Name, "Service %s: a second headless Service", svc.Name())
 		default:
 			s.serviceRest(a, svc, "service/"+svc.Name(), nil)
+			if len(regular) > 0 && publish(svc) != publish(regular[0]) {
+				// expose says the regular Service's, which kdecl's
+				// headless one has too unless headless says its own
+				s.headlessPublish[a.Name] = publish(svc)
+			}
 		}
 	}
 	if len(regular) == 0 {
