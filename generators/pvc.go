@@ -26,9 +26,11 @@ func PersistentVolumeClaims(s *schema.Stack, a *schema.App) []*corev1.Persistent
 		if v.Type != schema.VolumePersistent {
 			continue
 		}
+		meta := objectMeta(s, a, PVCName(a, name))
+		meta.Annotations = union(meta.Annotations, v.Annotations)
 		pvcs = append(pvcs, &corev1.PersistentVolumeClaim{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
-			ObjectMeta: objectMeta(s, a, PVCName(a, name)),
+			ObjectMeta: meta,
 			Spec:       claimSpec(v),
 		})
 	}

@@ -44,7 +44,7 @@ func StatefulSet(s *schema.Stack, a *schema.App) *appsv1.StatefulSet {
 			continue
 		}
 		sts.Spec.VolumeClaimTemplates = append(sts.Spec.VolumeClaimTemplates, corev1.PersistentVolumeClaim{
-			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: SelectorLabels(s, a)},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: SelectorLabels(s, a), Annotations: union(v.Annotations)},
 			Spec:       claimSpec(v),
 		})
 	}

@@ -258,10 +258,17 @@ func (c *appChecker) annotations() {
 		m     map[string]string
 	}{{"annotations", a.Annotations}, {"podAnnotations", a.PodAnnotations}, {"expose.annotations", a.Expose.Annotations}, {"expose.ingress.annotations", a.Expose.IngressAnnotations()}} {
 		field := strings.Split(set.field, ".")
-		for _, k := range slices.Sorted(maps.Keys(set.m)) {
-			if msgs := validation.IsQualifiedName(strings.ToLower(k)); len(msgs) > 0 {
-				c.fail("not a valid annotation key: "+msgs[0], append(field, k)...)
-			}
+		c.annotationKeys(set.m, field)
+	}
+	for _, v := range slices.Sorted(maps.Keys(a.Storage)) {
+		c.annotationKeys(a.Storage[v].Annotations, []string{"storage", v, "annotations"})
+		claim := maps.Clone(a.Annotations)
+		if claim == nil {
+			claim = map[string]string{}
+		}
+		maps.Copy(claim, a.Storage[v].Annotations)
+		if n := annotationBytes(claim); n > maxAnnotationBytes {
+			c.fail(fmt.Sprintf("the annotations of the claim of volume %s come to %d bytes; the API allows %d", v, n, maxAnnotationBytes), "storage", v, "annotations")
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(a.PodAnnotations)) {
@@ -297,6 +304,15 @@ func (c *appChecker) annotations() {
 	} {
 		if n := annotationBytes(o.m) + o.extra; n > maxAnnotationBytes {
 			c.fail(fmt.Sprintf("the annotations of %s come to %d bytes; the API allows %d", o.what, n, maxAnnotationBytes), biggest(o.m, a)...)
+		}
+	}
+}
+
+// annotationKeys checks the keys of the annotations m, at field.
+func (c *appChecker) annotationKeys(m map[string]string, field []string) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if msgs := validation.IsQualifiedName(strings.ToLower(k)); len(msgs) > 0 {
+			c.fail("not a valid annotation key: "+msgs[0], append(slices.Clone(field), k)...)
 		}
 	}
 }

@@ -156,7 +156,7 @@ func (c *appChecker) volumeSource(name string, v *Volume) {
 		v.Type = DefaultVolumeType
 	}
 	fields := map[string][]string{
-		VolumePersistent: {"size", "accessModes", "storageClass"},
+		VolumePersistent: {"size", "accessModes", "storageClass", "annotations"},
 		VolumeEmptyDir:   {"medium", "sizeLimit"},
 		VolumeConfigMap:  {"items", "defaultMode"},
 	}

@@ -226,6 +226,7 @@ type Volume struct {
 	Size         string            `json:"size"`
 	AccessModes  []string          `json:"accessModes"`
 	StorageClass string            `json:"storageClass"`
+	Annotations  map[string]string `json:"annotations"`
 	Medium       string            `json:"medium"`
 	SizeLimit    string            `json:"sizeLimit"`
 	Claim        string            `json:"claim"`

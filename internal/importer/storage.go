@@ -55,6 +55,9 @@ func (s *Stack) storage(p *Plan, a *App, w *workload, c corev1.Container, app ma
 		}
 		if t, ok := templates[m.Name]; ok {
 			out[m.Name] = claimVolume(mount(m), &t)
+			if len(t.Annotations) > 0 {
+				out[m.Name].(map[string]any)["annotations"] = t.Annotations
+			}
 			continue
 		}
 		var vol *corev1.Volume

@@ -373,6 +373,9 @@ func (s *stackGen) storage(a *app, p *pod, forceClaim string, volumes *[]string)
 			if g.p(0.3) {
 				v.set("storageClass", g.dnsSubdomain())
 			}
+			if g.p(0.2) {
+				v.set("annotations", g.annotations())
+			}
 		}
 		st.set(name, v)
 	}
