@@ -142,7 +142,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if !res.Report.Lossless() && !f.force {
 		return fmt.Errorf("the stack differs from the manifests (see the report); %s", map[bool]string{
-			true: "with --force, import writes it anyway", false: "nothing written; --force writes it",
+			true: "import --force (without --check) writes it anyway", false: "nothing written; --force writes it",
 		}[f.check])
 	}
 	if f.check {

@@ -33,8 +33,8 @@ func importEnvs(ctx context.Context, f *importFlags, fs *pflag.FlagSet, stdout, 
 		switch {
 		case !ok || path == "":
 			return usageErrorf("import: --env %q: give ENV=PATH", arg)
-		case !importer.EnvName.MatchString(name):
-			return usageErrorf("import: --env %q: an environment's name is a lowercase letter, then lowercase letters, digits and '_', as -t takes it", arg)
+		case !importer.ValidEnvName(name):
+			return usageErrorf("import: --env %q: an environment's name is a lowercase letter, then lowercase letters, digits and '_', as -t takes it, and not true, false or null", arg)
 		case name+".cue" == stackFile:
 			return usageErrorf("import: --env %q: %s is the file of what the environments share", arg, stackFile)
 		case slices.ContainsFunc(envs[:i], func(e importer.Env) bool { return e.Name == name }):
@@ -85,7 +85,7 @@ func importEnvs(ctx context.Context, f *importFlags, fs *pflag.FlagSet, stdout, 
 	}
 	if !res.Lossless() && !f.force {
 		return fmt.Errorf("the stack differs from the manifests of an environment (see the report); %s", map[bool]string{
-			true: "with --force, import writes it anyway", false: "nothing written; --force writes it",
+			true: "import --force (without --check) writes it anyway", false: "nothing written; --force writes it",
 		}[f.check])
 	}
 	if f.check {

@@ -95,6 +95,7 @@ func TestImportEnvsUsage(t *testing.T) {
 		{"--env dev --env prod=a -o out", `--env "dev": give ENV=PATH`},
 		{"--env Dev=a --env prod=a -o out", "an environment's name is a lowercase letter"},
 		{"--env stack=a --env prod=a -o out", "stack.cue is the file of what the environments share"},
+		{"--env true=a --env prod=a -o out", "not true, false or null"},
 		{"--env dev=- --env prod=a -o out", "not stdin"},
 	} {
 		var stderr bytes.Buffer

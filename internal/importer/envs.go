@@ -21,8 +21,14 @@ type Env struct {
 }
 
 // EnvName is what an environment's name may be: an identifier that
-// @if and -t accept, in lowercase as file names are.
+// @if and -t accept, in lowercase as file names are; see ValidEnvName.
 var EnvName = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+
+// ValidEnvName says whether name may name an environment: EnvName, and
+// none of the literals CUE reads as values, not tags.
+func ValidEnvName(name string) bool {
+	return EnvName.MatchString(name) && name != "true" && name != "false" && name != "null"
+}
 
 // EnvsResult is an import of several environments into one stack.
 type EnvsResult struct {
@@ -67,7 +73,7 @@ func ImportEnvs(envs []Env, name string) (*EnvsResult, error) {
 	var all []map[string]any
 	for _, e := range envs {
 		switch {
-		case !EnvName.MatchString(e.Name):
+		case !ValidEnvName(e.Name):
 			return nil, fmt.Errorf("environment %q: a name is a lowercase letter, then lowercase letters, digits and '_'", e.Name)
 		case e.Name+".cue" == SharedFile:
 			return nil, fmt.Errorf("environment %q: %s is the shared file's name", e.Name, SharedFile)
@@ -93,10 +99,14 @@ func ImportEnvs(envs []Env, name string) (*EnvsResult, error) {
 	for i, f := range all {
 		anys[i] = f
 	}
-	named := byEnvName(anys, names)
+	// A value that holds the marker already says it as read.
+	named := !slices.ContainsFunc(all, func(f map[string]any) bool { return holds(f, envMarker) }) && byEnvName(anys, names)
 	shared := all[0]
 	for _, f := range all[1:] {
-		shared = common(shared, f).(map[string]any)
+		shared, _ = common(shared, f).(map[string]any)
+	}
+	if shared == nil {
+		shared = map[string]any{}
 	}
 	var notes [][]string
 	for _, e := range out.Envs {
@@ -185,14 +195,18 @@ func byEnvName(all []any, names []string) bool {
 		case map[string]any:
 			for k := range first {
 				field := make([]any, len(vs))
+				all := true
 				for i, v := range vs {
 					m, ok := v.(map[string]any)
 					if !ok || m[k] == nil {
-						return
+						all = false
+						break
 					}
 					field[i] = m[k]
 				}
-				each(field, func(i int, v any) { vs[i].(map[string]any)[k] = v })
+				if all {
+					each(field, func(i int, v any) { vs[i].(map[string]any)[k] = v })
+				}
 			}
 		case []any:
 			for j := range first {
@@ -200,7 +214,7 @@ func byEnvName(all []any, names []string) bool {
 				for i, v := range vs {
 					l, ok := v.([]any)
 					if !ok || len(l) != len(first) {
-						return
+						return // lists of other lengths: none of their items
 					}
 					item[i] = l[j]
 				}
@@ -210,6 +224,23 @@ func byEnvName(all []any, names []string) bool {
 	}
 	each(all, func(int, any) {})
 	return marked
+}
+
+// holds says whether any string of v, a key or a value, holds s.
+func holds(v any, s string) bool {
+	switch v := v.(type) {
+	case string:
+		return strings.Contains(v, s)
+	case map[string]any:
+		for k, e := range v {
+			if strings.Contains(k, s) || holds(e, s) {
+				return true
+			}
+		}
+	case []any:
+		return slices.ContainsFunc(v, func(e any) bool { return holds(e, s) })
+	}
+	return false
 }
 
 // byName says whether vs, one string of each environment, differ by

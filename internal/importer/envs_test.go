@@ -2,10 +2,15 @@ package importer
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/kdecl/kdecl/internal/manifest"
 )
 
 // merge is what CUE makes of a and b in one package: their fields, both
@@ -80,5 +85,56 @@ func TestByEnvName(t *testing.T) {
 		if m["host"] == envMarker+".example.com" || m["tag"] != "1-devops-"+names[i] || m["quoted"] != `say "`+names[i]+`"` {
 			t.Errorf("environment %s: host %v, tag %v, quoted %v: marked, want as they were", names[i], m["host"], m["tag"], m["quoted"])
 		}
+	}
+}
+
+// TestByEnvNameAnyOrder: a field one environment lacks stops nothing
+// else from being marked, whatever order the fields are visited in.
+func TestByEnvNameAnyOrder(t *testing.T) {
+	for range 50 {
+		all := []any{
+			decode(t, `{"a": 1, "b": 2, "c": 3, "extra": "x", "namespace": "shop-dev", "z": {"y": 1, "host": "dev.example.com"}}`),
+			decode(t, `{"a": 1, "b": 2, "c": 3, "namespace": "shop-prod", "z": {"host": "prod.example.com"}}`),
+		}
+		byEnvName(all, []string{"dev", "prod"})
+		for i, e := range all {
+			m := e.(map[string]any)
+			if m["namespace"] != "shop-"+envMarker || m["z"].(map[string]any)["host"] != envMarker+".example.com" {
+				t.Fatalf("environment %d: namespace %v, z.host %v: want both marked", i, m["namespace"], m["z"].(map[string]any)["host"])
+			}
+		}
+	}
+}
+
+// TestImportEnvsNothingShared: environments whose stacks have no field
+// alike (overlays that prefix every name) import into a shared file of
+// nothing and an environment file each.
+func TestImportEnvsNothingShared(t *testing.T) {
+	docs := func(name string) []manifest.Doc {
+		d, err := manifest.Parse(name+".yaml", fmt.Appendf(nil, `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: %[1]s, namespace: %[1]s}
+spec:
+  selector: {matchLabels: {app: %[1]s}}
+  template: {metadata: {labels: {app: %[1]s}}, spec: {containers: [{name: %[1]s, image: "%[1]s:1"}]}}
+`, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	res, err := ImportEnvs([]Env{{Name: "dev", Docs: docs("dev-web")}, {Name: "prod", Docs: docs("prod-api")}}, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Lossless() {
+		for _, e := range res.Envs {
+			var b strings.Builder
+			e.Report.WriteText(&b)
+			t.Errorf("%s:\n%s", e.Name, b.String())
+		}
+	}
+	if len(res.Files) != 3 || !strings.Contains(string(res.Files["dev.cue"]), `"dev-web"`) {
+		t.Errorf("files %v; want stack.cue, dev.cue and prod.cue, dev.cue with dev-web:\n%s", slices.Collect(maps.Keys(res.Files)), res.Files["dev.cue"])
 	}
 }
