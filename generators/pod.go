@@ -54,7 +54,7 @@ func PodTemplate(s *schema.Stack, a *schema.App) corev1.PodTemplateSpec {
 	if len(a.After) > 0 {
 		// The wait reads the Job with a token of its own, whatever the
 		// ServiceAccount says of the app's containers.
-		spec.Volumes = append(spec.Volumes, jobWaitTokenVolume())
+		spec.Volumes = append(spec.Volumes, JobWaitTokenVolume())
 	}
 	secure(a, &spec)
 	return corev1.PodTemplateSpec{
@@ -94,13 +94,13 @@ func containers(a *schema.App) []corev1.Container {
 // them.
 const ServiceAccountPath = "/var/run/secrets/kubernetes.io/serviceaccount"
 
-// jobWaitTokenVolume is the ServiceAccount's token that the containers
+// JobWaitTokenVolume is the ServiceAccount's token that the containers
 // that wait for jobs mount, and only they: what the API server's
 // ServiceAccount admission mounts into every container when the pod
 // automounts its token (a bound token, the cluster's CA from the
 // kube-root-ca.crt ConfigMap, the namespace). The app's own containers
 // get a token only as its serviceAccount says.
-func jobWaitTokenVolume() corev1.Volume {
+func JobWaitTokenVolume() corev1.Volume {
 	return corev1.Volume{Name: schema.JobWaitTokenVolume, VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{
 		Sources: []corev1.VolumeProjection{
 			{ServiceAccountToken: &corev1.ServiceAccountTokenProjection{Path: "token", ExpirationSeconds: ptr(int64(3607))}},

@@ -58,6 +58,11 @@ func TestImportEnvsShop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// What kdecl renders for before (the wait's token volume) is its own,
+	// not an override of the stack's.
+	if bytes.Contains(shared, []byte("job-wait-token")) {
+		t.Errorf("stack.cue says kdecl's job wait token volume:\n%s", shared)
+	}
 	for _, e := range envs {
 		own, err := os.ReadFile(filepath.Join(stack, e+".cue"))
 		if err != nil {

@@ -146,6 +146,13 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 			continue
 		}
 		if cm := own[name]; cm != nil {
+			if u.envFrom {
+				for _, k := range slices.Sorted(maps.Keys(cm.Data)) {
+					if explicit[k] && !u.keys[k] {
+						s.Notes = append(s.Notes, fmt.Sprintf("ConfigMap %s: key %s is not in app %s's config: its container's own variable %s hides it from envFrom, and nothing else reads it", name, k, a.Name, k))
+					}
+				}
+			}
 			if len(cm.Annotations) > 0 {
 				s.override(a.Name, "configmap", toMap(cm.Annotations), "metadata", "annotations")
 			}

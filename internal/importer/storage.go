@@ -4,12 +4,15 @@ package importer
 // existing ConfigMaps, podInfo; and the volumes kdecl has no field for.
 
 import (
+	"bytes"
+	"encoding/json"
 	"maps"
 	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/kdecl/kdecl/generators"
 	"github.com/kdecl/kdecl/schema"
 )
 
@@ -206,6 +209,9 @@ func (s *Stack) unmounted(a *App, spec *corev1.PodSpec, c corev1.Container, vols
 		if v.Name == vols.config || vols.storage[v.Name] != nil || slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.Name == v.Name }) {
 			continue
 		}
+		if len(s.after[a.Name]) > 0 && equalJSON(v, generators.JobWaitTokenVolume()) {
+			continue // kdecl's, for the containers that wait for jobs
+		}
 		if v.ConfigMap != nil && ownConfigMap(a, v.ConfigMap.Name) {
 			s.left(a.Name, "volume %s: a second volume of the app's ConfigMap", v.Name)
 			continue
@@ -219,4 +225,13 @@ func (s *Stack) unmounted(a *App, spec *corev1.PodSpec, c corev1.Container, vols
 type podVolumes struct {
 	config  string
 	storage map[string]*bool // whether each is read-only
+}
+
+// equalJSON says whether a and b are one value, as JSON says them: the
+// API server's defaults the import read aside, a volume is what kdecl
+// renders.
+func equalJSON(a, b any) bool {
+	x, errX := json.Marshal(a)
+	y, errY := json.Marshal(b)
+	return errX == nil && errY == nil && bytes.Equal(x, y)
 }
