@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/kdecl/kdecl/generators"
 	"github.com/kdecl/kdecl/schema"
@@ -107,6 +108,9 @@ func (s *Stack) storage(p *Plan, a *App, w *workload, c corev1.Container, app ma
 			if m := src.ConfigMap.DefaultMode; m != nil && *m != corev1.ConfigMapVolumeSourceDefaultMode {
 				v["defaultMode"] = int(*m)
 			}
+		case src.Secret != nil && src.Secret.Optional == nil && len(validation.IsDNS1123Label(vol.Name)) == 0:
+			secretFiles(app)[vol.Name] = secretFile(src.Secret, m)
+			continue
 		case src.EmptyDir != nil:
 			v["type"] = "emptyDir"
 			if src.EmptyDir.Medium == corev1.StorageMediumMemory {
@@ -128,6 +132,47 @@ func (s *Stack) storage(p *Plan, a *App, w *workload, c corev1.Container, app ma
 		}
 	}
 	return out
+}
+
+// secretFiles are the app's secrets.files, made if need be.
+func secretFiles(app map[string]any) map[string]any {
+	secrets, _ := app["secrets"].(map[string]any)
+	if secrets == nil {
+		secrets = map[string]any{}
+		app["secrets"] = secrets
+	}
+	files, _ := secrets["files"].(map[string]any)
+	if files == nil {
+		files = map[string]any{}
+		secrets["files"] = files
+	}
+	return files
+}
+
+// secretFile is the Secret volume src, mounted by m, as secrets.files
+// says it: files are read-only, as the kubelet mounts a Secret's.
+func secretFile(src *corev1.SecretVolumeSource, m corev1.VolumeMount) map[string]any {
+	f := map[string]any{"secret": src.SecretName, "mountPath": m.MountPath}
+	if m.SubPath != "" {
+		f["subPath"] = m.SubPath
+	}
+	items, modes := map[string]any{}, map[string]any{}
+	for _, it := range src.Items {
+		items[it.Key] = it.Path
+		if it.Mode != nil {
+			modes[it.Key] = int(*it.Mode)
+		}
+	}
+	if len(items) > 0 {
+		f["items"] = items
+	}
+	if len(modes) > 0 {
+		f["modes"] = modes
+	}
+	if d := src.DefaultMode; d != nil && *d != corev1.SecretVolumeSourceDefaultMode {
+		f["defaultMode"] = int(*d)
+	}
+	return f
 }
 
 // mount is a volume of kdecl's as far as the mount m says it.
