@@ -117,8 +117,22 @@ func ImportEnvs(envs []Env, name string) (*EnvsResult, error) {
 		sharedNotes = slices.DeleteFunc(slices.Clone(sharedNotes), func(s string) bool { return !slices.Contains(n, s) })
 	}
 	pkg := Package(name)
+	// The rest of each environment is without what is shared; the shared
+	// file then says what its apps repeat once.
+	rests := make([]map[string]any, len(all))
+	for i := range all {
+		rests[i], _ = without(all[i], shared).(map[string]any)
+	}
+	shared = integers(toMap(shared)).(map[string]any)
+	var tmpl map[string]any
+	if !holds(shared, templateMarker) {
+		tmpl = templates(shared)
+	}
 	var err error
 	if out.Files[SharedFile], err = writeFile(pkg, "", shared, sharedNotes); err != nil {
+		return nil, err
+	}
+	if out.Files[SharedFile], err = withTemplates(out.Files[SharedFile], pkg, tmpl); err != nil {
 		return nil, err
 	}
 	if named {
@@ -128,7 +142,7 @@ func ImportEnvs(envs []Env, name string) (*EnvsResult, error) {
 	}
 	for i, e := range out.Envs {
 		own := slices.DeleteFunc(slices.Clone(e.Stack.Notes), func(s string) bool { return slices.Contains(sharedNotes, s) })
-		rest, _ := without(all[i], shared).(map[string]any)
+		rest := rests[i]
 		if rest == nil {
 			rest = map[string]any{}
 		}

@@ -90,7 +90,15 @@ func (s *Stack) Write() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return writeFile(Package(s.Name), "", fields, s.Notes)
+	var tmpl map[string]any
+	if !holds(fields, templateMarker) {
+		tmpl = templates(fields)
+	}
+	src, err := writeFile(Package(s.Name), "", fields, s.Notes)
+	if err != nil {
+		return nil, err
+	}
+	return withTemplates(src, Package(s.Name), tmpl)
 }
 
 // fields are the stack's fields, as its file says them.
