@@ -188,7 +188,100 @@ func Compare(p *Plan, rendered []Rendered) *Report {
 			c.differ(manifest.Doc{}, key, "", d.Kind())
 		}
 	}
+	c.selections(p, rendered)
 	return c.r
+}
+
+// selections checks that every Service read selects the pods of the
+// same workloads once rendered: an app's by its app, any other by its
+// kind and name.
+func (c *comparison) selections(p *Plan, rendered []Rendered) {
+	type workload struct {
+		id     string
+		labels map[string]any
+	}
+	appOf := map[string]string{} // an imported workload's app, by Kind/name
+	for _, a := range p.Apps {
+		appOf[name(a.Workload)] = a.Name
+	}
+	var imported, ren []workload
+	services := map[string]manifest.Doc{} // rendered, by name
+	for _, d := range p.docs() {
+		if l, ok := templateLabels(d); ok {
+			id := name(d)
+			if app, ok := appOf[id]; ok {
+				id = "app " + app
+			}
+			imported = append(imported, workload{id, l})
+		}
+	}
+	for _, r := range rendered {
+		d := manifest.Doc{Object: r.Object}
+		if d.Kind() == "Service" {
+			services[d.Name()] = d
+		}
+		if l, ok := templateLabels(d); ok {
+			id := name(d)
+			if _, isApp := Workloads[d.Kind()]; isApp && r.App != "" {
+				id = "app " + r.App
+			}
+			ren = append(ren, workload{id, l})
+		}
+	}
+	selected := func(sel map[string]any, ws []workload) []string {
+		var out []string
+		for _, w := range ws {
+			if len(sel) > 0 && selects(sel, w.labels) {
+				out = append(out, w.id)
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, d := range p.docs() {
+		if d.Kind() != "Service" {
+			continue
+		}
+		sel, _ := manifest.Get(d.Object, "spec", "selector").(map[string]any)
+		if len(sel) == 0 {
+			continue // a Service of endpoints of its own
+		}
+		to := d.Name()
+		if n, ok := p.ObjectNames["Service/"+to]; ok {
+			to = n
+		}
+		for _, a := range p.Apps {
+			if slices.ContainsFunc(a.Services, func(s manifest.Doc) bool { return s.Name() == d.Name() }) && !headless(d) {
+				to = a.Name // kdecl names an app's Service after the app
+			}
+		}
+		r, ok := services[to]
+		if !ok {
+			continue // a difference already: not rendered
+		}
+		rsel, _ := manifest.Get(r.Object, "spec", "selector").(map[string]any)
+		if want, got := selected(sel, imported), selected(rsel, ren); !slices.Equal(want, got) {
+			c.r.Differences = append(c.r.Differences, Difference{Object: name(d), Path: "spec.selector",
+				Imported: "the pods of " + orNone(strings.Join(want, ", ")), Rendered: "the pods of " + orNone(strings.Join(got, ", "))})
+		}
+	}
+}
+
+// templateLabels are the labels of the pods of d, a workload or a pod,
+// and whether d has pods.
+func templateLabels(d manifest.Doc) (map[string]any, bool) {
+	switch d.Kind() {
+	case "Pod":
+		l, _ := manifest.Get(d.Object, "metadata", "labels").(map[string]any)
+		return l, true
+	case "ReplicationController", "ReplicaSet":
+		l, _ := manifest.Get(d.Object, "spec", "template", "metadata", "labels").(map[string]any)
+		return l, true
+	}
+	if _, ok := Workloads[d.Kind()]; ok {
+		return podLabels(d), true
+	}
+	return nil, false
 }
 
 // objectsOfApps are the objects the apps render other than their

@@ -272,26 +272,6 @@ func stackOf(p *Plan, name string, without unsaid) (*Stack, error) {
 			}
 		}
 		key := d.Name()
-		if objects[key] != nil && !renamable[d.Kind()] {
-			// Keyed by name in another scope, an app's, whose labels it
-			// gets: the app of its name, else the first free.
-			for _, other := range append([]string{d.Name()}, slices.Sorted(maps.Keys(s.Apps))...) {
-				scope, ok := s.Apps[other]
-				if !ok || other == app {
-					continue
-				}
-				objs, _ := scope["objects"].(map[string]any)
-				if objs[key] == nil {
-					if objs == nil {
-						objs = map[string]any{}
-						scope["objects"] = objs
-					}
-					objects = objs
-					s.Notes = append(s.Notes, fmt.Sprintf("%s %s: an object of app %s, another object is named %s", d.Kind(), d.Name(), other, key))
-					break
-				}
-			}
-		}
 		if objects[key] != nil && renamable[d.Kind()] {
 			// Objects are keyed by their name: one that shares its
 			// name with another is renamed after its kind too.
