@@ -189,7 +189,77 @@ func Compare(p *Plan, rendered []Rendered) *Report {
 		}
 	}
 	c.selections(p, rendered)
+	c.dnsNames(p, rendered)
 	return c.r
+}
+
+// dnsNames checks that each name of a Service read that a string of the
+// objects read refers to (a seed list's cassandra-0.cassandra, a URL's
+// host) is a Service once rendered: kdecl may name an app's Service
+// after the app.
+func (c *comparison) dnsNames(p *Plan, rendered []Rendered) {
+	have := map[string]bool{}
+	for _, r := range rendered {
+		if d := (manifest.Doc{Object: r.Object}); d.Kind() == "Service" {
+			have[d.Name()] = true
+		}
+	}
+	var gone []string
+	for _, d := range p.docs() {
+		if d.Kind() == "Service" && !have[d.Name()] {
+			gone = append(gone, d.Name())
+		}
+	}
+	if len(gone) == 0 {
+		return
+	}
+	for _, d := range p.docs() {
+		if d.Kind() == "Service" || d.Kind() == "Secret" {
+			continue
+		}
+		for _, svc := range gone {
+			if v := referenceTo(d.Object, svc); v != "" {
+				c.r.Differences = append(c.r.Differences, Difference{Object: name(d), Path: "(a value)",
+					Imported: fmt.Sprintf("%q, which names Service %s", v, svc), Rendered: "no Service " + svc})
+			}
+		}
+	}
+}
+
+// referenceTo is the first string of v that names the Service svc as a
+// DNS name does (svc, svc.NAMESPACE, a pod's POD.svc, svc:PORT), or "".
+func referenceTo(v any, svc string) string {
+	switch v := v.(type) {
+	case string:
+		for i := strings.Index(v, svc); i >= 0; {
+			before, after := v[:i], v[i+len(svc):]
+			if (before == "" || strings.ContainsAny(before[len(before)-1:], "./@ \t\n,=\"'[(")) &&
+				(after == "" || strings.ContainsAny(after[:1], ".: \t\n,/\"')]")) && (before != "" || after != "" || v == svc) {
+				return v
+			}
+			j := strings.Index(v[i+1:], svc)
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			if k == "metadata" || k == "selector" || k == "matchLabels" || k == "image" {
+				continue // names, labels and images, not references by DNS
+			}
+			if r := referenceTo(v[k], svc); r != "" {
+				return r
+			}
+		}
+	case []any:
+		for _, e := range v {
+			if r := referenceTo(e, svc); r != "" {
+				return r
+			}
+		}
+	}
+	return ""
 }
 
 // selections checks that every Service read selects the pods of the
