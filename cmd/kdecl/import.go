@@ -152,6 +152,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		_, err := stdout.Write(res.Source)
 		return err
 	}
+	if err := noParentPackage(f.output, importer.Package(f.name)); err != nil {
+		return err
+	}
 	return writeStack(f.output, res.Source)
 }
 
@@ -302,6 +305,43 @@ const stackFile = "stack.cue"
 // mixes its stack with another.
 func writeStack(dir string, src []byte) error {
 	return writeFiles(dir, map[string][]byte{stackFile: src})
+}
+
+// noParentPackage refuses dir when a directory above it, up to the root
+// of its CUE module, holds a file of the package pkg: CUE would make
+// that file part of the stack, which import verified without it.
+func noParentPackage(dir, pkg string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	for d := filepath.Dir(abs); ; d = filepath.Dir(d) {
+		files, _ := filepath.Glob(filepath.Join(d, "*.cue"))
+		for _, f := range files {
+			if src, err := os.ReadFile(f); err == nil && packageOf(src) == pkg {
+				if wd, err := os.Getwd(); err == nil {
+					if rel, err := filepath.Rel(wd, f); err == nil {
+						f = rel
+					}
+				}
+				return fmt.Errorf("%s is package %s, which CUE would add to the stack in %s; write it elsewhere, or name it otherwise with --name", f, pkg, dir)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(d, "cue.mod")); err == nil || filepath.Dir(d) == d {
+			return nil // the module's root: CUE looks no higher
+		}
+	}
+}
+
+// packagePattern finds a CUE file's package clause.
+var packagePattern = regexp.MustCompile(`(?m)^package\s+([A-Za-z_][A-Za-z0-9_]*)`)
+
+// packageOf is the package of the CUE source src, "" for none.
+func packageOf(src []byte) string {
+	if m := packagePattern.FindSubmatch(src); m != nil {
+		return string(m[1])
+	}
+	return ""
 }
 
 // writeFiles writes files, by name, into dir as writeStack writes one:

@@ -91,6 +91,9 @@ func importEnvs(ctx context.Context, f *importFlags, fs *pflag.FlagSet, stdout, 
 	if f.check {
 		return nil
 	}
+	if err := noParentPackage(f.output, importer.Package(f.name)); err != nil {
+		return err
+	}
 	return writeFiles(f.output, res.Files)
 }
 
