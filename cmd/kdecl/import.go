@@ -100,6 +100,9 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := f.resolve(fs, stderr); err != nil {
 		return err
 	}
+	// An interrupt gives up on the import under way: its renders' files
+	// go with it.
+	defer importer.RemoveTemps()
 	if len(f.envs) > 0 {
 		return importEnvs(ctx, &f, fs, stdout, stderr)
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/kdecl/kdecl/generators"
 	"github.com/kdecl/kdecl/internal/manifest"
@@ -196,7 +197,11 @@ func renderFiles(files map[string][]byte, tags ...string) ([]Rendered, []string,
 	if err != nil {
 		return nil, nil, err
 	}
-	defer os.RemoveAll(dir)
+	temps.Store(dir, true)
+	defer func() {
+		os.RemoveAll(dir)
+		temps.Delete(dir)
+	}()
 	for name, src := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), src, 0o644); err != nil {
 			return nil, nil, err
@@ -228,6 +233,19 @@ func renderFiles(files map[string][]byte, tags ...string) ([]Rendered, []string,
 		secrets = append(secrets, r.Secret)
 	}
 	return out, secrets, nil
+}
+
+// temps are the directories renders of imported stacks are in now.
+var temps sync.Map
+
+// RemoveTemps removes the directories of the renders under way, which an
+// import that gives up on them (interrupted) leaves behind otherwise.
+func RemoveTemps() {
+	temps.Range(func(dir, _ any) bool {
+		os.RemoveAll(dir.(string))
+		temps.Delete(dir)
+		return true
+	})
 }
 
 // podSecurityError is what the Pod Security levels of a rendered stack
