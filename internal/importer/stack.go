@@ -325,6 +325,18 @@ func (s *Stack) stackLabels(p *Plan) {
 			return labels[k] != v || schema.KdeclLabel(k) || schema.ControllerLabel(k) || k == "app.kubernetes.io/component"
 		})
 	}
+	// A label pods did not carry, that a selector reads, would make the
+	// selector pick them.
+	for _, d := range docs {
+		for _, path := range [][]string{{"spec", "selector"}, {"spec", "selector", "matchLabels"}, {"spec", "podSelector", "matchLabels"}} {
+			sel, _ := manifest.Get(d.Object, path...).(map[string]any)
+			for k := range sel {
+				if _, ok := common[k]; ok && slices.ContainsFunc(p.Apps, func(a *App) bool { return podLabels(a.Workload)[k] != common[k] }) {
+					delete(common, k)
+				}
+			}
+		}
+	}
 	if len(common) == 0 || len(p.Apps) == 0 {
 		return
 	}
