@@ -64,9 +64,10 @@ func TestImportStacks(t *testing.T) {
 	}
 }
 
-// TestImportNegativeControl: an object import cannot say (a second
-// headless Service of an app) is a difference, exit 1, against the real
-// server's objects too.
+// TestImportNegativeControl: what import cannot say (a Secret's envFrom
+// after a ConfigMap's, whose keys the Secret's would win over, where
+// kdecl sets the config's one by one) is not said and a difference, exit
+// 1, against the real server's objects too.
 func TestImportNegativeControl(t *testing.T) {
 	createNamespace(t, "import-control")
 	doc := `apiVersion: apps/v1
@@ -77,23 +78,16 @@ spec:
   template:
     metadata: {labels: {app: app}}
     spec:
-      containers: [{name: app, image: "app:1.0", ports: [{name: http, containerPort: 8080}]}]
+      containers:
+      - name: app
+        image: "app:1.0"
+        ports: [{name: http, containerPort: 8080}]
+        envFrom: [{configMapRef: {name: app-config}}, {secretRef: {name: app-keys}}]
 ---
 apiVersion: v1
-kind: Service
-metadata: {name: app-peers, namespace: import-control}
-spec:
-  clusterIP: None
-  selector: {app: app}
-  ports: [{name: http, port: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: app-mesh, namespace: import-control}
-spec:
-  clusterIP: None
-  selector: {app: app}
-  ports: [{name: http, port: 8080}]
+kind: ConfigMap
+metadata: {name: app-config, namespace: import-control}
+data: {LOG_LEVEL: info}
 `
 	f := filepath.Join(t.TempDir(), "app.yaml")
 	writeFile(t, f, []byte(doc))
