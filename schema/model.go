@@ -581,10 +581,11 @@ type Probes struct {
 	Startup   *Probe `json:"startup"`
 }
 
-// Probe is one probe; exactly one of HTTP, TCP and Exec is set.
+// Probe is one probe; exactly one of HTTP, TCP, GRPC and Exec is set.
 type Probe struct {
 	HTTP *HTTPProbe `json:"http"`
 	TCP  *TCPProbe  `json:"tcp"`
+	GRPC *GRPCProbe `json:"grpc"`
 	Exec *ExecProbe `json:"exec"`
 
 	InitialDelaySeconds           int32 `json:"initialDelaySeconds"`
@@ -606,6 +607,13 @@ type HTTPProbe struct {
 // TCPProbe is a TCP connect probe.
 type TCPProbe struct {
 	Port PortRef `json:"port"`
+}
+
+// GRPCProbe asks a gRPC server after its health. The API takes its port
+// by number only, so a port by name is rendered as that port's number.
+type GRPCProbe struct {
+	Port    PortRef `json:"port"`
+	Service *string `json:"service"`
 }
 
 // ExecProbe runs a command in the container.
