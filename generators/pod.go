@@ -412,7 +412,11 @@ func volumeMounts(a *schema.App) []corev1.VolumeMount {
 		config(c.Volume(), c.Config)
 	}
 	for name, v := range a.Storage {
-		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: v.MountPath, SubPath: v.SubPath, ReadOnly: v.ReadOnly})
+		m := corev1.VolumeMount{Name: name, MountPath: v.MountPath, SubPath: v.SubPath, ReadOnly: v.ReadOnly}
+		if v.MountPropagation != "" {
+			m.MountPropagation = ptr(corev1.MountPropagationMode(v.MountPropagation))
+		}
+		mounts = append(mounts, m)
 	}
 	for name, f := range a.Secrets.Files {
 		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: f.MountPath, SubPath: f.SubPath, ReadOnly: true})

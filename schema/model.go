@@ -219,20 +219,22 @@ func (a *App) WorkloadKind() string { return workloadKinds[a.Kind] }
 // Volume is one volume of the app's storage.
 type Volume struct {
 	// Type is one of the Volume* types, after Load.
-	Type         string            `json:"type"`
-	MountPath    string            `json:"mountPath"`
-	ReadOnly     bool              `json:"readOnly"`
-	SubPath      string            `json:"subPath"`
-	Size         string            `json:"size"`
-	AccessModes  []string          `json:"accessModes"`
-	StorageClass string            `json:"storageClass"`
-	Medium       string            `json:"medium"`
-	SizeLimit    string            `json:"sizeLimit"`
-	Claim        string            `json:"claim"`
-	HostPath     *HostPath         `json:"hostPath"`
-	ConfigMap    string            `json:"configMap"`
-	Items        map[string]string `json:"items"`
-	DefaultMode  *int32            `json:"defaultMode"`
+	Type      string `json:"type"`
+	MountPath string `json:"mountPath"`
+	ReadOnly  bool   `json:"readOnly"`
+	SubPath   string `json:"subPath"`
+	// MountPropagation is of the app's container's mount only.
+	MountPropagation string            `json:"mountPropagation"`
+	Size             string            `json:"size"`
+	AccessModes      []string          `json:"accessModes"`
+	StorageClass     string            `json:"storageClass"`
+	Medium           string            `json:"medium"`
+	SizeLimit        string            `json:"sizeLimit"`
+	Claim            string            `json:"claim"`
+	HostPath         *HostPath         `json:"hostPath"`
+	ConfigMap        string            `json:"configMap"`
+	Items            map[string]string `json:"items"`
+	DefaultMode      *int32            `json:"defaultMode"`
 }
 
 // HostPath is a path of the node.

@@ -351,6 +351,13 @@ func (s *stackGen) storage(a *app, p *pod, forceClaim string, volumes *[]string)
 		if g.p(0.15) {
 			v.set("subPath", g.relPath())
 		}
+		if g.p(0.2) {
+			mode := pick(g, "None", "HostToContainer", "HostToContainer", "Bidirectional")
+			// Bidirectional needs the app's container privileged, which
+			// its overrides then make it; at the stack's risk not.
+			a.privileged = a.privileged || mode == "Bidirectional" && !g.rare()
+			v.set("mountPropagation", mode)
+		}
 		switch typ {
 		case "claim": // one that exists: kdecl creates none
 			v.set("claim", g.dnsSubdomain())
