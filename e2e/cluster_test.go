@@ -82,6 +82,9 @@ func startCluster(ctx context.Context, binDir, dir string) (*cluster, error) {
 		"--service-cluster-ip-range=10.96.0.0/24",
 		"--enable-priority-and-fairness=false",
 		"--profiling=false",
+		// As kubeadm, kind and managed clusters run it: node agents
+		// (a CSI driver's Bidirectional mount) need privileged containers.
+		"--allow-privileged=true",
 	); err != nil {
 		c.stop()
 		return nil, err

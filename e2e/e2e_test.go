@@ -22,6 +22,7 @@ import (
 	"testing"
 
 	"golang.org/x/tools/txtar"
+	"k8s.io/kubernetes/pkg/capabilities"
 )
 
 // header starts every file kdecl generates.
@@ -68,6 +69,9 @@ func testMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e: start cluster:", err)
 		return 1
 	}
+	// The oracle validates pods in process as the server does, with its
+	// --allow-privileged.
+	capabilities.Setup(true, 0)
 	defer k8s.stop()
 	go func() {
 		<-ctx.Done()

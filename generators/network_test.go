@@ -123,9 +123,11 @@ func wantAdmitted(s *schema.Stack, from, to *schema.App, p port) bool {
 	for name, q := range to.Ports {
 		in = in || q.HostPort != 0 && reaches(to, map[string]schema.Port{name: q}, p)
 	}
-	// DNS goes out to any address (a cluster's resolver may be a node's)
+	// DNS goes out to any address (a cluster's resolver may be a node's),
+	// and so does a wait for jobs to the API server, on its ports
 	dns := p.num == 53
-	out := uses || peers || dns || s.NetworkPolicies.Egress == schema.EgressAny
+	api := len(from.After) > 0 && p.protocol == corev1.ProtocolTCP && (p.num == 443 || p.num == 6443)
+	out := uses || peers || dns || api || s.NetworkPolicies.Egress == schema.EgressAny
 	return in && out
 }
 

@@ -77,9 +77,9 @@ func containers(a *schema.App) []corev1.Container {
 		Env:             env(a),
 		Resources:       resources(a.Resources),
 		VolumeMounts:    volumeMounts(a),
-		LivenessProbe:   probe(a.Probes.Liveness),
-		ReadinessProbe:  probe(a.Probes.Readiness),
-		StartupProbe:    probe(a.Probes.Startup),
+		LivenessProbe:   probe(a, a.Probes.Liveness),
+		ReadinessProbe:  probe(a, a.Probes.Readiness),
+		StartupProbe:    probe(a, a.Probes.Startup),
 		Lifecycle:       lifecycle(a.Lifecycle),
 	}
 	ctrs := []corev1.Container{main}
@@ -412,7 +412,11 @@ func volumeMounts(a *schema.App) []corev1.VolumeMount {
 		config(c.Volume(), c.Config)
 	}
 	for name, v := range a.Storage {
-		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: v.MountPath, SubPath: v.SubPath, ReadOnly: v.ReadOnly})
+		m := corev1.VolumeMount{Name: name, MountPath: v.MountPath, SubPath: v.SubPath, ReadOnly: v.ReadOnly}
+		if v.MountPropagation != "" {
+			m.MountPropagation = ptr(corev1.MountPropagationMode(v.MountPropagation))
+		}
+		mounts = append(mounts, m)
 	}
 	for name, f := range a.Secrets.Files {
 		mounts = append(mounts, corev1.VolumeMount{Name: name, MountPath: f.MountPath, SubPath: f.SubPath, ReadOnly: true})
@@ -424,7 +428,8 @@ func volumeMounts(a *schema.App) []corev1.VolumeMount {
 	return mounts
 }
 
-func probe(p *schema.Probe) *corev1.Probe {
+// probe is a probe of the app's container.
+func probe(a *schema.App, p *schema.Probe) *corev1.Probe {
 	if p == nil {
 		return nil
 	}
@@ -443,6 +448,13 @@ func probe(p *schema.Probe) *corev1.Probe {
 		out.HTTPGet = httpGet(p.HTTP)
 	case p.TCP != nil:
 		out.TCPSocket = &corev1.TCPSocketAction{Port: portRef(p.TCP.Port)}
+	case p.GRPC != nil:
+		// The API names no gRPC port by name: the app's port gives its number.
+		port := p.GRPC.Port.Number
+		if p.GRPC.Port.Name != "" {
+			port = a.Ports[p.GRPC.Port.Name].Port
+		}
+		out.GRPC = &corev1.GRPCAction{Port: port, Service: p.GRPC.Service}
 	case p.Exec != nil:
 		out.Exec = &corev1.ExecAction{Command: p.Exec.Command}
 	}

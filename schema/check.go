@@ -331,8 +331,8 @@ func (c *appChecker) probes() {
 }
 
 func (c *appChecker) probe(name string, p *Probe) {
-	if !c.exactlyOne("a probe has exactly one of http, tcp and exec", []string{"probes", name},
-		p.HTTP != nil, p.TCP != nil, p.Exec != nil) {
+	if !c.exactlyOne("a probe has exactly one of http, tcp, grpc and exec", []string{"probes", name},
+		p.HTTP != nil, p.TCP != nil, p.GRPC != nil, p.Exec != nil) {
 		return
 	}
 	if p.SuccessThreshold > 1 && name != "readiness" {
@@ -349,6 +349,8 @@ func (c *appChecker) probe(name string, p *Probe) {
 		c.portRef(&p.HTTP.Port, "probes", name, "http", "port")
 	case p.TCP != nil:
 		c.portRef(&p.TCP.Port, "probes", name, "tcp", "port")
+	case p.GRPC != nil:
+		c.portRef(&p.GRPC.Port, "probes", name, "grpc", "port")
 	}
 }
 

@@ -101,8 +101,44 @@ func (c *appChecker) storage() {
 		case VolumeConfigMap:
 			c.itemPaths(v.Items, "storage", name, "items")
 		}
+		if v.MountPropagation == "Bidirectional" && !c.privileged() {
+			c.fail("Bidirectional needs a privileged container, and the app's is not: set overrides.container.securityContext.privileged: true, or use HostToContainer", "storage", name, "mountPropagation")
+		}
 		c.app.Storage[name] = v
 	}
+}
+
+// privileged is whether the app's container runs privileged once its
+// overrides are applied, in the order the generators apply them: the
+// container's, then its entry in the pod's, then in the workload's pod
+// template. kdecl itself never makes a container privileged.
+func (c *appChecker) privileged() bool {
+	a := c.app
+	frags := []map[string]any{a.Overrides[OverrideContainer]}
+	inPod := func(spec any) {
+		each(asMap(spec), "containers", "name", func(_ int, name string, ctr map[string]any) {
+			if name == a.Name {
+				frags = append(frags, ctr)
+			}
+		})
+	}
+	inPod(a.Overrides[OverridePod])
+	workload := strings.ToLower(a.WorkloadKind())
+	for _, key := range slices.Sorted(maps.Keys(a.Overrides)) {
+		if kind, _, _ := strings.Cut(key, "/"); kind == workload {
+			spec, _ := get(a.Overrides[key], at(podPaths[a.WorkloadKind()], "spec")...)
+			inPod(spec)
+		}
+	}
+	privileged := false
+	for _, f := range frags {
+		// A fragment without privileged leaves it as it was (an override
+		// sets no null).
+		if p, set := asMap(f["securityContext"])["privileged"]; set {
+			privileged = p == true
+		}
+	}
+	return privileged
 }
 
 func (c *appChecker) secrets() {

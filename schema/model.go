@@ -219,21 +219,23 @@ func (a *App) WorkloadKind() string { return workloadKinds[a.Kind] }
 // Volume is one volume of the app's storage.
 type Volume struct {
 	// Type is one of the Volume* types, after Load.
-	Type         string            `json:"type"`
-	MountPath    string            `json:"mountPath"`
-	ReadOnly     bool              `json:"readOnly"`
-	SubPath      string            `json:"subPath"`
-	Size         string            `json:"size"`
-	AccessModes  []string          `json:"accessModes"`
-	StorageClass string            `json:"storageClass"`
-	Annotations  map[string]string `json:"annotations"`
-	Medium       string            `json:"medium"`
-	SizeLimit    string            `json:"sizeLimit"`
-	Claim        string            `json:"claim"`
-	HostPath     *HostPath         `json:"hostPath"`
-	ConfigMap    string            `json:"configMap"`
-	Items        map[string]string `json:"items"`
-	DefaultMode  *int32            `json:"defaultMode"`
+	Type      string `json:"type"`
+	MountPath string `json:"mountPath"`
+	ReadOnly  bool   `json:"readOnly"`
+	SubPath   string `json:"subPath"`
+	// MountPropagation is of the app's container's mount only.
+	MountPropagation string            `json:"mountPropagation"`
+	Size             string            `json:"size"`
+	AccessModes      []string          `json:"accessModes"`
+	StorageClass     string            `json:"storageClass"`
+	Annotations      map[string]string `json:"annotations"`
+	Medium           string            `json:"medium"`
+	SizeLimit        string            `json:"sizeLimit"`
+	Claim            string            `json:"claim"`
+	HostPath         *HostPath         `json:"hostPath"`
+	ConfigMap        string            `json:"configMap"`
+	Items            map[string]string `json:"items"`
+	DefaultMode      *int32            `json:"defaultMode"`
 }
 
 // HostPath is a path of the node.
@@ -582,10 +584,11 @@ type Probes struct {
 	Startup   *Probe `json:"startup"`
 }
 
-// Probe is one probe; exactly one of HTTP, TCP and Exec is set.
+// Probe is one probe; exactly one of HTTP, TCP, GRPC and Exec is set.
 type Probe struct {
 	HTTP *HTTPProbe `json:"http"`
 	TCP  *TCPProbe  `json:"tcp"`
+	GRPC *GRPCProbe `json:"grpc"`
 	Exec *ExecProbe `json:"exec"`
 
 	InitialDelaySeconds           int32 `json:"initialDelaySeconds"`
@@ -607,6 +610,13 @@ type HTTPProbe struct {
 // TCPProbe is a TCP connect probe.
 type TCPProbe struct {
 	Port PortRef `json:"port"`
+}
+
+// GRPCProbe asks a gRPC server after its health. The API takes its port
+// by number only, so a port by name is rendered as that port's number.
+type GRPCProbe struct {
+	Port    PortRef `json:"port"`
+	Service *string `json:"service"`
 }
 
 // ExecProbe runs a command in the container.

@@ -286,7 +286,7 @@ func pruneNode(n *yamlenc.Node) {
 		for i := 0; i < len(n.Keys); i++ {
 			v := n.Vals[i]
 			pruneNode(v)
-			if v.Kind == yamlenc.Object && len(v.Keys) == 0 && emptyNoise[n.Keys[i]] {
+			if v.Kind == yamlenc.Object && len(v.Keys) == 0 && emptyNoise[n.Keys[i]] || v.Kind == yamlenc.Null && nullNoise[n.Keys[i]] {
 				n.Delete(n.Keys[i])
 				i--
 			}
@@ -310,6 +310,11 @@ var emptyNoise = map[string]bool{
 	"status":         true,
 }
 
+// nullNoise are the fields the API's types write as null when unset,
+// for want of omitempty: the service of a gRPC probe. They are pruned
+// when null, as the API reads null there as unset.
+var nullNoise = map[string]bool{"service": true}
+
 // prune drops empty noise (if noise) and turns JSON numbers into the Go numbers the
 // YAML encoder writes plainly (all numbers in the API types are integers).
 func prune(v any, noise bool) any {
@@ -317,7 +322,7 @@ func prune(v any, noise bool) any {
 	case map[string]any:
 		for k, x := range v {
 			x = prune(x, noise)
-			if m, ok := x.(map[string]any); ok && len(m) == 0 && noise && emptyNoise[k] {
+			if m, ok := x.(map[string]any); ok && len(m) == 0 && noise && emptyNoise[k] || x == nil && noise && nullNoise[k] {
 				delete(v, k)
 				continue
 			}

@@ -844,6 +844,9 @@ func (s *side) container(c corev1.Container, volumes map[string]corev1.Volume, t
 		mm := toMap(m)
 		delete(mm, "name")
 		delete(mm, "mountPath")
+		if mm["mountPropagation"] == string(corev1.MountPropagationNone) {
+			delete(mm, "mountPropagation") // what the kubelet does without one
+		}
 		switch v, t := volumes[m.Name], templates[m.Name]; {
 		case t.Name != "":
 			mm["source"] = claimTemplate(t)

@@ -44,6 +44,11 @@ func TestCompareFinds(t *testing.T) {
 		{"object added", func(o map[string]map[string]any) []Rendered {
 			return []Rendered{{Object: map[string]any{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": map[string]any{"name": "extra"}}}}
 		}, `ServiceAccount/extra: imported nothing, rendered a ServiceAccount`, false},
+		{"mount propagation None", func(o map[string]map[string]any) []Rendered {
+			mounts := container(o["Deployment/flask-service"], 0)["volumeMounts"].([]any)
+			mounts[0].(map[string]any)["mountPropagation"] = "None" // the kubelet's without one
+			return nil
+		}, "", false},
 		{"default written out", func(o map[string]map[string]any) []Rendered {
 			ctr := container(o["Deployment/redis-service"], 0)
 			ctr["terminationMessagePath"] = "/dev/termination-log"

@@ -146,6 +146,9 @@ func defaultContainer(d defaulter, c *corev1.Container, hostNetwork bool) {
 		setDefault(d, &p.SuccessThreshold, 1)
 		setDefault(d, &p.FailureThreshold, 3)
 		defaultHTTP(d, p.HTTPGet)
+		if g := p.GRPC; g != nil {
+			setDefaultPtr(d, &g.Service, "")
+		}
 	}
 	if l := c.Lifecycle; l != nil {
 		for _, h := range []*corev1.LifecycleHandler{l.PostStart, l.PreStop} {

@@ -1200,8 +1200,8 @@ func resources(r corev1.ResourceRequirements) map[string]any {
 }
 
 // probe is a probe in kdecl's fields, with ports by name where the app
-// names them; false if kdecl cannot say it (a gRPC probe, a port by a
-// name the app does not have).
+// names them; false if kdecl cannot say it (a gRPC probe's mode, a port
+// by a name the app does not have).
 func probe(p *corev1.Probe, portName map[int32]string) (map[string]any, bool) {
 	out := map[string]any{}
 	port := func(num int32, name string) (any, bool) {
@@ -1226,6 +1226,16 @@ func probe(p *corev1.Probe, portName map[int32]string) (map[string]any, bool) {
 			return nil, false
 		}
 		out["tcp"] = map[string]any{"port": pv}
+	case h.GRPC != nil && h.GRPC.Mode == nil:
+		pv, ok := port(h.GRPC.Port, "")
+		if !ok {
+			return nil, false
+		}
+		grpc := map[string]any{"port": pv}
+		if h.GRPC.Service != nil {
+			grpc["service"] = *h.GRPC.Service
+		}
+		out["grpc"] = grpc
 	case h.Exec != nil && len(h.Exec.Command) > 0:
 		out["exec"] = map[string]any{"command": h.Exec.Command}
 	default:

@@ -233,3 +233,25 @@ func TestInitOrder(t *testing.T) {
 		t.Errorf("uses %v, initContainers %v; want no uses and both init containers", flask["uses"], flask["initContainers"])
 	}
 }
+
+// TestGRPCServiceDefault: a gRPC probe's empty service, which the API
+// server defaults and kubectl get shows, is left out of the stack, and a
+// service of its own is kept.
+func TestGRPCServiceDefault(t *testing.T) {
+	res, err := Import(read(t, "../../testdata/import/cases/grpc-probe.yaml"), "cart")
+	if err != nil {
+		t.Fatal(err)
+	}
+	probes, _ := res.Stack.Apps["cart"]["probes"].(map[string]any)
+	service := func(name string) any {
+		p, _ := probes[name].(map[string]any)
+		g, _ := p["grpc"].(map[string]any)
+		return g["service"]
+	}
+	if got := service("liveness"); got != nil {
+		t.Errorf("liveness: service %q, want none", got)
+	}
+	if got := service("readiness"); got != "cart.v1.CartService" {
+		t.Errorf("readiness: service %v, want cart.v1.CartService", got)
+	}
+}

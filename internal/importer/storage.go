@@ -184,6 +184,9 @@ func mount(m corev1.VolumeMount) map[string]any {
 	if m.SubPath != "" {
 		v["subPath"] = m.SubPath
 	}
+	if m.MountPropagation != nil {
+		v["mountPropagation"] = string(*m.MountPropagation)
+	}
 	return v
 }
 

@@ -14,8 +14,14 @@ func (s *stackGen) overrides(a *app, p *pod, volumes []string) *object {
 	if g.p(0.5) {
 		o.set("pod", s.podPatch(a, p, &extra))
 	}
-	if g.p(0.5) {
-		o.set("container", s.containerPatch(p, append(extra, volumes...)))
+	if g.p(0.5) || a.privileged {
+		c := s.containerPatch(p, append(extra, volumes...))
+		if a.privileged {
+			// A privileged container cannot also refuse privilege
+			// escalation: the API server refuses the pair.
+			c.set("securityContext", obj("privileged", true))
+		}
+		o.set("container", c)
 	}
 	for _, t := range s.targets(a) {
 		if g.p(0.4) {

@@ -161,13 +161,21 @@ func (g *gen) headerName() string {
 func (s *stackGen) probe(a *app, name string) *object {
 	g := s.gen
 	pr := &object{}
-	switch pick(g, "http", "tcp", "exec") {
+	switch pick(g, "http", "tcp", "grpc", "exec") {
 	case "http":
 		pr.set("http", s.httpGet(a, true))
 	case "tcp":
 		t := &object{}
 		s.portRef(a, t)
 		pr.set("tcp", t)
+	case "grpc":
+		// kdecl renders a port by name as its number, which the API takes.
+		c := &object{}
+		s.portRef(a, c)
+		if g.p(0.4) {
+			c.set("service", pick(g, "", "grpc.health.v1.Health", g.text()))
+		}
+		pr.set("grpc", c)
 	default:
 		e := &object{}
 		e.set("command", g.texts(1, 3))
@@ -342,6 +350,13 @@ func (s *stackGen) storage(a *app, p *pod, forceClaim string, volumes *[]string)
 		}
 		if g.p(0.15) {
 			v.set("subPath", g.relPath())
+		}
+		if g.p(0.2) {
+			mode := pick(g, "None", "HostToContainer", "HostToContainer", "Bidirectional")
+			// Bidirectional needs the app's container privileged, which
+			// its overrides then make it; at the stack's risk not.
+			a.privileged = a.privileged || mode == "Bidirectional" && !g.rare()
+			v.set("mountPropagation", mode)
 		}
 		switch typ {
 		case "claim": // one that exists: kdecl creates none

@@ -68,6 +68,9 @@ type app struct {
 	headless bool     // the app asks for a headless Service
 	noToken  bool     // its serviceAccount says automountToken: false
 	ttl      bool     // a job's ttlSecondsAfterFinished is set
+	// privileged is whether the app's container must be privileged, for
+	// a Bidirectional mount: its overrides make it so.
+	privileged bool
 	// containers are the names of the pod's containers and init
 	// containers.
 	containers map[string]bool
@@ -409,7 +412,7 @@ func (s *stackGen) app() (string, *object) {
 	if g.p(0.2) {
 		o.set("objects", s.objects(a))
 	}
-	if g.p(0.35) {
+	if g.p(0.35) || a.privileged {
 		o.set("overrides", s.overrides(a, p, volumes))
 	}
 	return a.name, o
