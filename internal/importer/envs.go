@@ -136,7 +136,7 @@ func ImportEnvs(envs []Env, name string) (*EnvsResult, error) {
 		return nil, err
 	}
 	if named {
-		if out.Files[SharedFile], err = withEnvField(out.Files[SharedFile], "string"); err != nil {
+		if out.Files[SharedFile], err = withEnvField(out.Files[SharedFile], "string", names); err != nil {
 			return nil, err
 		}
 	}
@@ -150,7 +150,7 @@ func ImportEnvs(envs []Env, name string) (*EnvsResult, error) {
 			return nil, err
 		}
 		if named {
-			if out.Files[e.Name+".cue"], err = withEnvField(out.Files[e.Name+".cue"], strconv.Quote(e.Name)); err != nil {
+			if out.Files[e.Name+".cue"], err = withEnvField(out.Files[e.Name+".cue"], strconv.Quote(e.Name), nil); err != nil {
 				return nil, err
 			}
 		}
@@ -278,9 +278,14 @@ func byName(vs []any, names []string) bool {
 
 // withEnvField adds to src, a file of the stack, the field envField:
 // value, and says the strings marked with envMarker with it.
-func withEnvField(src []byte, value string) ([]byte, error) {
+// The shared file's comment names the environments, whose files set it.
+func withEnvField(src []byte, value string, envs []string) ([]byte, error) {
 	text := strings.ReplaceAll(string(src), envMarker, `\(`+envField+`)`)
-	text += fmt.Sprintf("\n// %s is the environment's name, in the values that differ by it alone.\n%s: %s\n", envField, envField, value)
+	text += fmt.Sprintf("\n// %s is the environment's name, in the values that differ by it alone.\n", envField)
+	if len(envs) > 0 {
+		text += fmt.Sprintf("// Each environment's file sets it: render with -t %s.\n", strings.Join(envs, ", -t "))
+	}
+	text += fmt.Sprintf("%s: %s\n", envField, value)
 	return format.Source([]byte(text))
 }
 
