@@ -294,7 +294,7 @@ func writeReport(w io.Writer, r *importer.Report, format string) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(r)
+		return enc.Encode(r.ForJSON())
 	}
 	r.WriteText(w)
 	return nil

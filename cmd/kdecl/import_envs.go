@@ -109,7 +109,7 @@ func writeEnvsReport(w io.Writer, res *importer.EnvsResult, format string) error
 			Environments []env `json:"environments"`
 		}
 		for _, e := range res.Envs {
-			out.Environments = append(out.Environments, env{e.Name, e.Report})
+			out.Environments = append(out.Environments, env{e.Name, e.Report.ForJSON()})
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

@@ -36,7 +36,7 @@ type Report struct {
 	Secrets []string `json:"secrets"`
 	// Left is what the stack could not say, by app: each is a difference
 	// too.
-	Left map[string][]string `json:"left,omitempty"`
+	Left map[string][]string `json:"left"`
 	// Renamed are the objects whose name changed, and other names kdecl
 	// chose (an app's container, a Service's ports).
 	Renamed []Rename `json:"renamed"`

@@ -66,6 +66,30 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 }
 
+// ForJSON is the report with an empty list, not null, for each section
+// without lines, as a JSON reader expects every key to hold a list.
+func (r *Report) ForJSON() *Report {
+	out := *r
+	nonNil(&out.Notes)
+	nonNil(&out.Secrets)
+	nonNil(&out.Renamed)
+	nonNil(&out.Labels)
+	nonNil(&out.Added)
+	nonNil(&out.Recreate)
+	nonNil(&out.Credentials)
+	nonNil(&out.Differences)
+	if out.Left == nil {
+		out.Left = map[string][]string{}
+	}
+	return &out
+}
+
+func nonNil[T any](s *[]T) {
+	if *s == nil {
+		*s = []T{}
+	}
+}
+
 func plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
