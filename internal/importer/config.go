@@ -276,7 +276,11 @@ func mountsOf(a *App, spec *corev1.PodSpec, c corev1.Container, isConfig func(st
 // value goes into env). Credentials go to secretEnv.
 func (s *Stack) config(app string, cm *corev1.ConfigMap, u *configUse, defaultMountPath string, secretEnv, env map[string]any, explicit map[string]bool) map[string]any {
 	cfg := map[string]any{}
-	data := plainData(cm, secretEnv)
+	// A credential the container reads as a variable comes from a Secret
+	// of the ConfigMap's name; one it reads only as a file stays a file,
+	// which the stack marks as no secret (see markNotSecret).
+	variable := func(k string) bool { return u.envFrom || u.keys[k] }
+	data := plainData(cm, secretEnv, variable)
 	s.credentialNotes(app, cm, secretEnv)
 	files, modes, cfgEnv := map[string]any{}, map[string]any{}, map[string]any{}
 	if u.volume != nil {
@@ -339,13 +343,14 @@ func (s *Stack) config(app string, cm *corev1.ConfigMap, u *configUse, defaultMo
 }
 
 // plainData is the data of a ConfigMap that is no credential, as config
-// env; its credentials, if secretEnv is not nil, become references to a
-// Secret of the ConfigMap's name there.
-func plainData(cm *corev1.ConfigMap, secretEnv map[string]any) map[string]any {
+// env; its credentials (those variable says are variables, every one if
+// it is nil), if secretEnv is not nil, become references to a Secret of
+// the ConfigMap's name there.
+func plainData(cm *corev1.ConfigMap, secretEnv map[string]any, variable func(string) bool) map[string]any {
 	out := map[string]any{}
 	for _, k := range slices.Sorted(maps.Keys(cm.Data)) {
 		v := cm.Data[k]
-		if schema.CredentialName(k, v) || schema.CredentialIn(v) != "" {
+		if (schema.CredentialName(k, v) || schema.CredentialIn(v) != "") && (variable == nil || variable(k)) {
 			if secretEnv != nil {
 				secretEnv[k] = map[string]any{"secret": cm.Name, "key": k}
 			}

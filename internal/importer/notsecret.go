@@ -15,8 +15,8 @@ import (
 )
 
 // credentialFields are the fields of the errors err holds that kdecl's
-// credential check refuses, as paths from the stack's root; nil if any
-// error is another.
+// credential check refuses, as paths from the stack's root; the other
+// errors stay for the render after they are marked.
 func credentialFields(err error) [][]string {
 	var errs schema.Errors
 	if !errors.As(err, &errs) {
@@ -25,11 +25,11 @@ func credentialFields(err error) [][]string {
 	var out [][]string
 	for _, e := range errs {
 		if !strings.HasSuffix(e.Msg, "(or mark the field "+schema.NotSecret+")") {
-			return nil
+			continue
 		}
 		path, ok := splitField(e.Field)
 		if !ok {
-			return nil
+			continue
 		}
 		if e.App != "" {
 			path = append([]string{"apps", e.App}, path...)

@@ -236,8 +236,8 @@ func stackOf(p *Plan, name string, without unsaid) (*Stack, error) {
 		}
 		// Used by no app's container (by sidecars, or init containers).
 		cfg := map[string]any{}
-		if cm, err := configMapOf(sc.ConfigMap); err == nil && len(plainData(cm, nil)) > 0 {
-			cfg["env"] = plainData(cm, nil)
+		if cm, err := configMapOf(sc.ConfigMap); err == nil && len(plainData(cm, nil, nil)) > 0 {
+			cfg["env"] = plainData(cm, nil, nil)
 		}
 		s.Configs[name] = cfg
 	}
