@@ -198,46 +198,48 @@ func Compare(p *Plan, rendered []Rendered) *Report {
 // host) is a Service once rendered: kdecl may name an app's Service
 // after the app.
 func (c *comparison) dnsNames(p *Plan, rendered []Rendered) {
-	have := map[string]bool{}
-	for _, r := range rendered {
-		if d := (manifest.Doc{Object: r.Object}); d.Kind() == "Service" {
-			have[d.Name()] = true
-		}
-	}
-	var gone []string
+	// A name is gone when the Service read of that name renders under
+	// another, whether or not another Service takes the name.
+	gone := map[string]string{} // by name read, the name rendered
 	for _, d := range p.docs() {
-		if d.Kind() == "Service" && !have[d.Name()] {
-			gone = append(gone, d.Name())
+		if to := renderedService(p, d); d.Kind() == "Service" && to != d.Name() {
+			gone[d.Name()] = to
 		}
 	}
 	if len(gone) == 0 {
 		return
 	}
 	for _, d := range p.docs() {
-		if d.Kind() == "Service" || d.Kind() == "Secret" {
+		if d.Kind() == "Secret" {
 			continue
 		}
-		for _, svc := range gone {
+		for _, svc := range slices.Sorted(maps.Keys(gone)) {
 			if v := referenceTo(d.Object, svc); v != "" {
 				c.r.Differences = append(c.r.Differences, Difference{Object: name(d), Path: "(a value)",
-					Imported: fmt.Sprintf("%q, which names Service %s", v, svc), Rendered: "no Service " + svc})
+					Imported: fmt.Sprintf("%q, which names Service %s", v, svc), Rendered: fmt.Sprintf("Service %s as Service %s", svc, gone[svc])})
 			}
 		}
 	}
 }
+
+// notReferences are the fields whose strings are names, labels and
+// images, which name no Service as DNS does: an object's, a container's
+// or a port's name (a variable's too, whose value is read), a selector.
+var notReferences = []string{"name", "namespace", "labels", "selector", "matchLabels", "image", "serviceName", "generateName", "uid"}
 
 // referenceTo is the first string of v that names the Service svc as a
 // DNS name does (svc, svc.NAMESPACE, a pod's POD.svc, svc:PORT), or "".
 func referenceTo(v any, svc string) string {
 	switch v := v.(type) {
 	case string:
-		for i := strings.Index(v, svc); i >= 0; {
-			before, after := v[:i], v[i+len(svc):]
-			if (before == "" || strings.ContainsAny(before[len(before)-1:], "./@ \t\n,=\"'[(")) &&
-				(after == "" || strings.ContainsAny(after[:1], ".: \t\n,/\"')]")) && (before != "" || after != "" || v == svc) {
+		lower := strings.ToLower(v) // DNS names are case-insensitive
+		for i := strings.Index(lower, svc); i >= 0; {
+			before, after := lower[:i], lower[i+len(svc):]
+			if (before == "" || strings.ContainsAny(before[len(before)-1:], "./@ \t\n,=\"'[({")) &&
+				(after == "" || strings.ContainsAny(after[:1], ".: \t\n,/\"')];?&}")) {
 				return v
 			}
-			j := strings.Index(v[i+1:], svc)
+			j := strings.Index(lower[i+1:], svc)
 			if j < 0 {
 				break
 			}
@@ -245,8 +247,8 @@ func referenceTo(v any, svc string) string {
 		}
 	case map[string]any:
 		for _, k := range slices.Sorted(maps.Keys(v)) {
-			if k == "metadata" || k == "selector" || k == "matchLabels" || k == "image" {
-				continue // names, labels and images, not references by DNS
+			if slices.Contains(notReferences, k) {
+				continue
 			}
 			if r := referenceTo(v[k], svc); r != "" {
 				return r
@@ -316,16 +318,7 @@ func (c *comparison) selections(p *Plan, rendered []Rendered) {
 		if len(sel) == 0 {
 			continue // a Service of endpoints of its own
 		}
-		to := d.Name()
-		if n, ok := p.ObjectNames["Service/"+to]; ok {
-			to = n
-		}
-		for _, a := range p.Apps {
-			if slices.ContainsFunc(a.Services, func(s manifest.Doc) bool { return s.Name() == d.Name() }) && !headless(d) {
-				to = a.Name // kdecl names an app's Service after the app
-			}
-		}
-		r, ok := services[to]
+		r, ok := services[renderedService(p, d)]
 		if !ok {
 			continue // a difference already: not rendered
 		}
@@ -335,6 +328,21 @@ func (c *comparison) selections(p *Plan, rendered []Rendered) {
 				Imported: "the pods of " + orNone(strings.Join(want, ", ")), Rendered: "the pods of " + orNone(strings.Join(got, ", "))})
 		}
 	}
+}
+
+// renderedService is the name of the Service d, read, once rendered:
+// an app's regular Service is named after the app.
+func renderedService(p *Plan, d manifest.Doc) string {
+	to := d.Name()
+	if n, ok := p.ObjectNames["Service/"+to]; ok {
+		to = n
+	}
+	for _, a := range p.Apps {
+		if slices.ContainsFunc(a.Services, func(s manifest.Doc) bool { return s.Name() == d.Name() }) && !headless(d) {
+			to = a.Name
+		}
+	}
+	return to
 }
 
 // templateLabels are the labels of the pods of d, a workload or a pod,
