@@ -327,14 +327,13 @@ func (s *Stack) stackLabels(p *Plan) {
 	}
 	// A label pods did not carry, that a selector reads, would make the
 	// selector pick them.
+	selected := map[string]bool{}
 	for _, d := range docs {
-		for _, path := range [][]string{{"spec", "selector"}, {"spec", "selector", "matchLabels"}, {"spec", "podSelector", "matchLabels"}} {
-			sel, _ := manifest.Get(d.Object, path...).(map[string]any)
-			for k := range sel {
-				if _, ok := common[k]; ok && slices.ContainsFunc(p.Apps, func(a *App) bool { return podLabels(a.Workload)[k] != common[k] }) {
-					delete(common, k)
-				}
-			}
+		selectorKeys(d.Object, selected)
+	}
+	for k := range selected {
+		if _, ok := common[k]; ok && slices.ContainsFunc(p.Apps, func(a *App) bool { return podLabels(a.Workload)[k] != common[k] }) {
+			delete(common, k)
 		}
 	}
 	if len(common) == 0 || len(p.Apps) == 0 {
@@ -355,6 +354,44 @@ func (s *Stack) stackLabels(p *Plan) {
 	withoutLabels(s.Objects, common)
 	s.Notes = append(s.Notes, "labels: every object read carries "+labelList(common))
 }
+
+// selectorKeys adds to keys the label keys any label selector of v reads:
+// a Service's selector, matchLabels and matchExpressions wherever they
+// are (a NetworkPolicy's peers, an affinity's, a spread constraint's);
+// a nodeSelector reads nodes' labels.
+func selectorKeys(v any, keys map[string]bool) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			switch k {
+			case "nodeSelector":
+				continue
+			case "matchLabels", "selector":
+				if m, ok := e.(map[string]any); ok {
+					for label, value := range m {
+						if _, isString := value.(string); isString {
+							keys[label] = true
+						}
+					}
+				}
+			case "matchExpressions":
+				for _, x := range anys(e) {
+					if key, ok := manifest.Get(toMapAny(x), "key").(string); ok {
+						keys[key] = true
+					}
+				}
+			}
+			selectorKeys(e, keys)
+		}
+	case []any:
+		for _, e := range v {
+			selectorKeys(e, keys)
+		}
+	}
+}
+
+// toMapAny is v as a map, nil if it is none.
+func toMapAny(v any) map[string]any { m, _ := v.(map[string]any); return m }
 
 // withoutLabels takes labels off each of objects, as the stack's labels
 // put them back.

@@ -255,3 +255,60 @@ func TestGRPCServiceDefault(t *testing.T) {
 		t.Errorf("readiness: service %v, want cart.v1.CartService", got)
 	}
 }
+
+// TestStackLabelsSelected: a label every object carries, but not every
+// pod, that a selector reads (by matchExpressions too) is no stack
+// label: on every pod it would make a NetworkPolicy and a budget pick
+// pods they did not.
+func TestStackLabelsSelected(t *testing.T) {
+	docs, err := manifest.Parse("labels.yaml", []byte(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: a, labels: {team: x}}
+spec:
+  selector: {matchLabels: {app: a}}
+  template:
+    metadata: {labels: {app: a, team: x}}
+    spec:
+      containers:
+      - name: a
+        image: nginx:1.25
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: b, labels: {team: x}}
+spec:
+  selector: {matchLabels: {app: b}}
+  template:
+    metadata: {labels: {app: b}}
+    spec:
+      containers:
+      - name: b
+        image: nginx:1.25
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-team-x, labels: {team: x}}
+spec:
+  podSelector:
+    matchExpressions: [{key: team, operator: In, values: [x]}]
+  policyTypes: [Ingress]
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: team, labels: {team: x}}
+spec:
+  maxUnavailable: 0
+  selector:
+    matchExpressions: [{key: team, operator: Exists}]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Import(docs, "labels")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := res.Stack.Labels["team"]; ok {
+		t.Errorf("team is a stack label, which b's pods would get:\n%s", res.Source)
+	}
+}
