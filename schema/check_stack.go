@@ -37,8 +37,22 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 		src.c.fail(msg, src.field...)
 	}
 	names := map[string]source{} // kind/namespace/name → where it comes from
+	files := map[string]*source{} // app/kind/name → where it comes from: the file it is written to
 	claim := func(kind, namespace, name string, src source) {
 		key := kind + "/" + namespace + "/" + name
+		app := ""
+		if src.c != nil {
+			app = src.c.app.Name
+		}
+		file := app + "/" + strings.ToLower(kind) + "/" + name
+		if _, same := names[key]; !same && files[file] != nil {
+			prev := *files[file]
+			// Another namespace's object of the kind and name: the deploy
+			// directory has one file for both.
+			fail(src, fmt.Sprintf("makes the %s %s in another namespace, which %s: kdecl writes both to one file of the deploy directory; name them apart", kind, name, describe(prev)))
+			return
+		}
+		files[file] = &src
 		if prev, ok := names[key]; ok {
 			if generated := func(s source) bool { return len(s.field) == 0 || s.field[0] != "objects" }; prev.c != nil && prev.c == src.c && generated(prev) && generated(src) {
 				return // two of one app's own: its checks say which fields clash
