@@ -126,7 +126,11 @@ func ImportEnvs(envs []Env, name string) (*EnvsResult, error) {
 	shared = integers(toMap(shared)).(map[string]any)
 	var tmpl map[string]any
 	if !holds(shared, templateMarker) {
-		tmpl = templates(shared)
+		var keep [][]string
+		for _, e := range out.Envs {
+			keep = append(keep, e.notSecret...)
+		}
+		tmpl = templates(shared, keep)
 	}
 	var err error
 	if out.Files[SharedFile], err = writeFile(pkg, "", shared, sharedNotes); err != nil {

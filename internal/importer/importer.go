@@ -96,6 +96,7 @@ func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[
 		if st, err = stackOf(p, name, without); err != nil {
 			return nil, err
 		}
+		st.notSecret = notSecret
 		for _, path := range notSecret {
 			st.Notes = append(st.Notes, fmt.Sprintf("%s: kept as read, which kdecl's credential check takes for a credential, and marked %s; move it to a Secret", strings.Join(path, "."), schema.NotSecret))
 		}

@@ -28,13 +28,16 @@ func credentialFields(err error) [][]string {
 			continue
 		}
 		path, ok := splitField(e.Field)
-		if !ok {
+		if !ok || slices.ContainsFunc(path, func(l string) bool { return strings.Contains(l, "[") }) {
+			continue // an item of a list, which takes no attribute: the refusal stays
+		}
+		if e.App == "" {
+			out = append(out, path)
 			continue
 		}
-		if e.App != "" {
-			path = append([]string{"apps", e.App}, path...)
+		for _, app := range append([]string{e.App}, e.AlsoIn...) { // a template's, said in each
+			out = append(out, append([]string{"apps", app}, path...))
 		}
-		out = append(out, path)
 	}
 	return out
 }

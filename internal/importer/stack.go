@@ -64,6 +64,9 @@ type Stack struct {
 	// after are the job apps each app's pods wait for, as kdecl's init
 	// containers do, in their order.
 	after map[string][]string
+	// notSecret are the fields marked @kdecl(notsecret), by path from
+	// the stack's root, which Write says in place.
+	notSecret [][]string
 	// headlessPublish is, by app, its headless Service's
 	// publishNotReadyAddresses where its regular Service's differs.
 	headlessPublish map[string]bool
@@ -92,7 +95,7 @@ func (s *Stack) Write() ([]byte, error) {
 	}
 	var tmpl map[string]any
 	if !holds(fields, templateMarker) {
-		tmpl = templates(fields)
+		tmpl = templates(fields, s.notSecret)
 	}
 	src, err := writeFile(Package(s.Name), "", fields, s.Notes)
 	if err != nil {

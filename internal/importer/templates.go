@@ -34,9 +34,10 @@ var notTemplated = []string{"kind", "image", "objects", "before", "uses", "confi
 
 // templates takes out of the apps of fields each value of a field that
 // two apps or more say alike, worth a template, and puts a marker in its
-// place; it returns the templates by name (probes, probes2, ...). fields
-// holds no marker already.
-func templates(fields map[string]any) map[string]any {
+// place; it returns the templates by name (probes, probes2, ...). The
+// fields that the paths keep go through stay in place. fields holds no
+// marker already.
+func templates(fields map[string]any, keep [][]string) map[string]any {
 	apps, _ := fields["apps"].(map[string]any)
 	type value struct {
 		field string
@@ -47,8 +48,10 @@ func templates(fields map[string]any) map[string]any {
 	for _, name := range slices.Sorted(maps.Keys(apps)) {
 		app, _ := apps[name].(map[string]any)
 		for _, f := range slices.Sorted(maps.Keys(app)) {
-			if slices.Contains(notTemplated, f) {
-				continue
+			if slices.Contains(notTemplated, f) || slices.ContainsFunc(keep, func(p []string) bool {
+				return len(p) > 2 && p[0] == "apps" && p[1] == name && p[2] == f
+			}) {
+				continue // said in place: a mark of notSecret goes on it
 			}
 			i := slices.IndexFunc(values, func(v *value) bool { return v.field == f && reflect.DeepEqual(v.v, app[f]) })
 			if i < 0 {
