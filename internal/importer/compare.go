@@ -1158,7 +1158,7 @@ func jsonString(v any) string {
 
 // diff reports where a and b differ, field by field.
 func (c *comparison) diff(object, path string, a, b any) {
-	if reflect.DeepEqual(a, b) || empty(a) && empty(b) || sameQuantity(a, b) || sameQuantity(b, a) {
+	if reflect.DeepEqual(a, b) || empty(a) && empty(b) || quantityField(path) && (sameQuantity(a, b) || sameQuantity(b, a)) {
 		return
 	}
 	am, aok := a.(map[string]any)
@@ -1191,6 +1191,16 @@ func (c *comparison) diff(object, path string, a, b any) {
 		d.Rendered = jsonString(b)
 	}
 	c.r.Differences = append(c.r.Differences, d)
+}
+
+// quantityField says whether the field at path, as diff writes it, is
+// a resource.Quantity of the API: a metric's target, a resource's amount,
+// a size.
+func quantityField(path string) bool {
+	i := strings.LastIndexAny(path, ".[")
+	last := strings.Trim(path[i+1:], `"]`)
+	return slices.Contains([]string{"averageValue", "value", "sizeLimit", "cpu", "memory", "storage", "ephemeral-storage"}, last) ||
+		strings.HasPrefix(last, "hugepages-") || strings.Contains(last, "/")
 }
 
 // sameQuantity says whether n, a JSON number, and s, a string, are one

@@ -176,3 +176,25 @@ func stackRendered(t *testing.T, docs []manifest.Doc, name string) (*Plan, *Stac
 	}
 	return p, st, rendered
 }
+
+// TestDiffQuantities: a number and a string are one value only in a
+// field of a quantity, as the API server keeps it.
+func TestDiffQuantities(t *testing.T) {
+	for _, tc := range []struct {
+		path string
+		a, b any
+		same bool
+	}{
+		{"spec.metrics[0].pods.target.averageValue", float64(4), "4", true},
+		{`spec.containers[0].resources.requests.cpu`, float64(1), "1", true},
+		{`spec.containers[0].resources.limits["nvidia.com/gpu"]`, float64(2), "2", true},
+		{"spec.metrics[0].pods.target.averageValue", float64(4), "5", false},
+		{"spec.port", float64(8080), "8080", false},
+	} {
+		c := &comparison{r: &Report{}}
+		c.diff("X/x", tc.path, tc.a, tc.b)
+		if same := len(c.r.Differences) == 0; same != tc.same {
+			t.Errorf("%s: %v and %q: same %v, want %v", tc.path, tc.a, tc.b, same, tc.same)
+		}
+	}
+}
