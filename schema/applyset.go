@@ -79,6 +79,11 @@ func (l *loader) applySet(s *Stack, checkers map[string]*appChecker) {
 		if _, ok := c.app.Annotations[ApplySetAnnotation]; ok {
 			c.fail(reserved, "annotations", ApplySetAnnotation)
 		}
+		for _, v := range slices.Sorted(maps.Keys(c.app.Storage)) {
+			if _, ok := c.app.Storage[v].Annotations[ApplySetAnnotation]; ok {
+				c.fail(reserved, "storage", v, "annotations", ApplySetAnnotation)
+			}
+		}
 		for _, obj := range slices.Sorted(maps.Keys(c.app.Objects)) {
 			if annotated(c.app.Objects[obj]) {
 				c.fail(reserved, "objects", obj, "metadata", "annotations", ApplySetAnnotation)

@@ -28,6 +28,11 @@ func (l *loader) order(s *Stack, checkers map[string]*appChecker, allApps []stri
 					c.fail("kdecl sets the sync wave of the app's objects, as argocd.syncWaves says", "overrides", key, "metadata", "annotations", SyncWaveAnnotation)
 				}
 			}
+			for _, v := range slices.Sorted(maps.Keys(a.Storage)) {
+				if _, ok := a.Storage[v].Annotations[SyncWaveAnnotation]; ok {
+					c.fail("kdecl sets the sync wave of the app's objects, as argocd.syncWaves says", "storage", v, "annotations", SyncWaveAnnotation)
+				}
+			}
 		}
 		if len(a.Before) == 0 || a.Kind != KindJob {
 			continue // kindFields refuses before of another kind
