@@ -36,7 +36,7 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 		}
 		src.c.fail(msg, src.field...)
 	}
-	names := map[string]source{} // kind/namespace/name → where it comes from
+	names := map[string]source{}  // kind/namespace/name → where it comes from
 	files := map[string]*source{} // app/kind/name → where it comes from: the file it is written to
 	claim := func(kind, namespace, name string, src source) {
 		key := kind + "/" + namespace + "/" + name
