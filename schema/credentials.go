@@ -111,6 +111,10 @@ const (
 
 const markHint = " (or mark the field " + NotSecret + ")"
 
+// Markable says whether e is the credential check's, which marking its
+// field NotSecret lets pass.
+func (e *Error) Markable() bool { return strings.HasSuffix(e.Msg, markHint) }
+
 // nameHint is the hint for a variable or key named like a credential
 // that holds one.
 func (k credentialChecker) nameHint(w where, name string) string {

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 
+	"cuelang.org/go/cue/parser"
 	"github.com/spf13/pflag"
 
 	"github.com/kdecl/kdecl/generators"
@@ -336,15 +337,14 @@ func noParentPackage(dir, pkg string) error {
 	}
 }
 
-// packagePattern finds a CUE file's package clause.
-var packagePattern = regexp.MustCompile(`(?m)^package\s+([A-Za-z_][A-Za-z0-9_]*)`)
-
-// packageOf is the package of the CUE source src, "" for none.
+// packageOf is the package of the CUE source src, as CUE's parser reads
+// its package clause; "" for none.
 func packageOf(src []byte) string {
-	if m := packagePattern.FindSubmatch(src); m != nil {
-		return string(m[1])
+	f, err := parser.ParseFile("", src, parser.PackageClauseOnly)
+	if err != nil {
+		return ""
 	}
-	return ""
+	return f.PackageName()
 }
 
 // writeFiles writes files, by name, into dir as writeStack writes one:

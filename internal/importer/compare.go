@@ -188,8 +188,9 @@ func Compare(p *Plan, rendered []Rendered) *Report {
 			c.differ(manifest.Doc{}, key, "", d.Kind())
 		}
 	}
-	c.selections(p, rendered)
-	c.dnsNames(p, rendered)
+	names := serviceNames(p)
+	c.selections(p, rendered, names)
+	c.dnsNames(p, names)
 	return c.r
 }
 
@@ -197,13 +198,13 @@ func Compare(p *Plan, rendered []Rendered) *Report {
 // objects read refers to (a seed list's cassandra-0.cassandra, a URL's
 // host) is a Service once rendered: kdecl may name an app's Service
 // after the app.
-func (c *comparison) dnsNames(p *Plan, rendered []Rendered) {
+func (c *comparison) dnsNames(p *Plan, names map[string]string) {
 	// A name is gone when the Service read of that name renders under
 	// another, whether or not another Service takes the name.
 	gone := map[string]string{} // by name read, the name rendered
-	for _, d := range p.docs() {
-		if to := renderedService(p, d); d.Kind() == "Service" && to != d.Name() {
-			gone[d.Name()] = to
+	for from, to := range names {
+		if to != from {
+			gone[from] = to
 		}
 	}
 	if len(gone) == 0 {
@@ -267,7 +268,7 @@ func referenceTo(v any, svc string) string {
 // selections checks that every Service read selects the pods of the
 // same workloads once rendered: an app's by its app, any other by its
 // kind and name.
-func (c *comparison) selections(p *Plan, rendered []Rendered) {
+func (c *comparison) selections(p *Plan, rendered []Rendered, names map[string]string) {
 	type workload struct {
 		id     string
 		labels map[string]any
@@ -318,7 +319,7 @@ func (c *comparison) selections(p *Plan, rendered []Rendered) {
 		if len(sel) == 0 {
 			continue // a Service of endpoints of its own
 		}
-		r, ok := services[renderedService(p, d)]
+		r, ok := services[names[d.Name()]]
 		if !ok {
 			continue // a difference already: not rendered
 		}
@@ -330,19 +331,27 @@ func (c *comparison) selections(p *Plan, rendered []Rendered) {
 	}
 }
 
-// renderedService is the name of the Service d, read, once rendered:
-// an app's regular Service is named after the app.
-func renderedService(p *Plan, d manifest.Doc) string {
-	to := d.Name()
-	if n, ok := p.ObjectNames["Service/"+to]; ok {
-		to = n
-	}
-	for _, a := range p.Apps {
-		if slices.ContainsFunc(a.Services, func(s manifest.Doc) bool { return s.Name() == d.Name() }) && !headless(d) {
-			to = a.Name
+// serviceNames are the names of the Services read once rendered, by
+// the name read: an app's regular Service is named after the app.
+func serviceNames(p *Plan) map[string]string {
+	out := map[string]string{}
+	for _, d := range p.docs() {
+		if d.Kind() != "Service" {
+			continue
+		}
+		out[d.Name()] = d.Name()
+		if n, ok := p.ObjectNames["Service/"+d.Name()]; ok {
+			out[d.Name()] = n
 		}
 	}
-	return to
+	for _, a := range p.Apps {
+		for _, svc := range a.Services {
+			if !headless(svc) {
+				out[svc.Name()] = a.Name
+			}
+		}
+	}
+	return out
 }
 
 // templateLabels are the labels of the pods of d, a workload or a pod,

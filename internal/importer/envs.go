@@ -160,16 +160,14 @@ func ImportEnvs(envs []Env, name string) (*EnvsResult, error) {
 		}
 	}
 	for _, e := range out.Envs {
-		for _, path := range e.notSecret {
-			// In the shared file, or else the environment's own.
-			for _, file := range []string{SharedFile, e.Name + ".cue"} {
-				if findField(mustParse(out.Files[file]), path) != nil {
-					if out.Files[file], err = markNotSecret(out.Files[file], [][]string{path}); err != nil {
-						return nil, err
-					}
-					break
-				}
-			}
+		// In the shared file, or else the environment's own.
+		own := e.Name + ".cue"
+		var missing [][]string
+		if out.Files[SharedFile], missing, err = markNotSecret(out.Files[SharedFile], e.notSecret); err != nil {
+			return nil, err
+		}
+		if out.Files[own], _, err = markNotSecret(out.Files[own], missing); err != nil {
+			return nil, err
 		}
 	}
 	for i, e := range out.Envs {

@@ -111,8 +111,12 @@ func importAs(docs []manifest.Doc, name string, notes []string, objectsOnly map[
 			return nil, err
 		}
 		if len(notSecret) > 0 {
-			if src, err = markNotSecret(src, notSecret); err != nil {
+			var missing [][]string
+			if src, missing, err = markNotSecret(src, notSecret); err != nil {
 				return nil, err
+			}
+			if len(missing) > 0 {
+				return nil, fmt.Errorf("no field %s in the stack import wrote", strings.Join(missing[0], "."))
 			}
 		}
 		rendered, secrets, err = renderSource(src)

@@ -2,7 +2,6 @@ package importer
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,7 +23,7 @@ func credentialFields(err error) [][]string {
 	}
 	var out [][]string
 	for _, e := range errs {
-		if !strings.HasSuffix(e.Msg, "(or mark the field "+schema.NotSecret+")") {
+		if !e.Markable() {
 			continue
 		}
 		path, ok := splitField(e.Field)
@@ -71,22 +70,29 @@ func splitField(f string) ([]string, bool) {
 
 // markNotSecret marks each field of paths in src, a stack's file,
 // @kdecl(notsecret): a value read as it was, which kdecl's credential
-// check takes for a credential.
-func markNotSecret(src []byte, paths [][]string) ([]byte, error) {
+// check takes for a credential. It returns the paths src has no field
+// at.
+func markNotSecret(src []byte, paths [][]string) ([]byte, [][]string, error) {
+	if len(paths) == 0 {
+		return src, nil, nil
+	}
 	f, err := parser.ParseFile("stack.cue", src, parser.ParseComments)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var missing [][]string
 	for _, path := range paths {
 		field := findField(f.Decls, path)
 		if field == nil {
-			return nil, fmt.Errorf("no field %s in the stack import wrote", strings.Join(path, "."))
+			missing = append(missing, path)
+			continue
 		}
 		if !slices.ContainsFunc(field.Attrs, func(a *ast.Attribute) bool { return a.Text == schema.NotSecret }) {
 			field.Attrs = append(field.Attrs, &ast.Attribute{Text: schema.NotSecret})
 		}
 	}
-	return format.Node(f)
+	out, err := format.Node(f)
+	return out, missing, err
 }
 
 // findField is the field at path among decls, nested struct literals as
@@ -109,14 +115,4 @@ func findField(decls []ast.Decl, path []string) *ast.Field {
 		}
 	}
 	return nil
-}
-
-// mustParse is the declarations of src, a file import wrote; none if it
-// does not parse, which import's own files do.
-func mustParse(src []byte) []ast.Decl {
-	f, err := parser.ParseFile("stack.cue", src, parser.ParseComments)
-	if err != nil {
-		return nil
-	}
-	return f.Decls
 }

@@ -379,8 +379,10 @@ func selectorKeys(v any, keys map[string]bool) {
 				}
 			case "matchExpressions":
 				for _, x := range anys(e) {
-					if key, ok := manifest.Get(toMapAny(x), "key").(string); ok {
-						keys[key] = true
+					if m, ok := x.(map[string]any); ok {
+						if key, ok := m["key"].(string); ok {
+							keys[key] = true
+						}
 					}
 				}
 			}
@@ -392,9 +394,6 @@ func selectorKeys(v any, keys map[string]bool) {
 		}
 	}
 }
-
-// toMapAny is v as a map, nil if it is none.
-func toMapAny(v any) map[string]any { m, _ := v.(map[string]any); return m }
 
 // withoutLabels takes labels off each of objects, as the stack's labels
 // put them back.

@@ -4,9 +4,8 @@ package importer
 // existing ConfigMaps, podInfo; and the volumes kdecl has no field for.
 
 import (
-	"bytes"
-	"encoding/json"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -257,7 +256,7 @@ func (s *Stack) unmounted(a *App, spec *corev1.PodSpec, c corev1.Container, vols
 		if v.Name == vols.config || vols.storage[v.Name] != nil || slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.Name == v.Name }) {
 			continue
 		}
-		if len(s.after[a.Name]) > 0 && equalJSON(v, generators.JobWaitTokenVolume()) {
+		if len(s.after[a.Name]) > 0 && reflect.DeepEqual(toMap(v), toMap(generators.JobWaitTokenVolume())) {
 			continue // kdecl's, for the containers that wait for jobs
 		}
 		if v.ConfigMap != nil && ownConfigMap(a, v.ConfigMap.Name) {
@@ -273,13 +272,4 @@ func (s *Stack) unmounted(a *App, spec *corev1.PodSpec, c corev1.Container, vols
 type podVolumes struct {
 	config  string
 	storage map[string]*bool // whether each is read-only
-}
-
-// equalJSON says whether a and b are one value, as JSON says them: the
-// API server's defaults the import read aside, a volume is what kdecl
-// renders.
-func equalJSON(a, b any) bool {
-	x, errX := json.Marshal(a)
-	y, errY := json.Marshal(b)
-	return errX == nil && errY == nil && bytes.Equal(x, y)
 }
