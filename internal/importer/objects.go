@@ -106,6 +106,32 @@ func podsOf(apps []*App, matchLabels map[string]any) *App {
 	return found
 }
 
+// served is the one app whose Services select d, a bare Pod (a Helm
+// chart's test Pods carry the app's labels): as an object of the app's,
+// it gets the app's labels, and kdecl's Services select it as the
+// Services read did. Nil for any other object, or when no app's
+// Service or several apps' select it.
+func served(p *Plan, d manifest.Doc) *App {
+	if d.Kind() != "Pod" {
+		return nil
+	}
+	labels := manifest.Map(d.Object, "metadata", "labels")
+	var found *App
+	for _, a := range p.Apps {
+		if !slices.ContainsFunc(a.Services, func(svc manifest.Doc) bool {
+			sel, _ := manifest.Get(svc.Object, "spec", "selector").(map[string]any)
+			return len(sel) > 0 && selects(sel, labels)
+		}) {
+			continue
+		}
+		if found != nil {
+			return nil
+		}
+		found = a
+	}
+	return found
+}
+
 // importLinks are the links of the imported objects to what the stack
 // names: kdecl's selector labels, its Services' and workloads' names.
 func importLinks(p *Plan, stack string, portNames map[string]map[string]string) links {

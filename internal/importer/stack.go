@@ -262,6 +262,10 @@ func stackOf(p *Plan, name string, without unsaid) (*Stack, error) {
 			continue
 		}
 		obj, app := s.object(d, l)
+		if a := served(p, d); app == "" && a != nil {
+			app = a.Name
+			s.Notes = append(s.Notes, fmt.Sprintf("Pod %s: an object of app %s, whose Service selects it", d.Name(), a.Name))
+		}
 		if v, ok := p.waves[d.Kind()+"/"+d.Name()]; ok {
 			// An object keeps its own wave; kdecl gives it none then.
 			manifest.Map(obj, "metadata", "annotations")[schema.SyncWaveAnnotation] = v
