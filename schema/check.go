@@ -437,7 +437,7 @@ func (c *appChecker) serviceShape() {
 		}
 	}
 	if ip := e.LoadBalancerIP; ip != "" {
-		if _, err := netip.ParseAddr(ip); err != nil || strings.Contains(ip, "%") {
+		if !IPAddress(ip) {
 			c.fail(fmt.Sprintf("%s is not an IP address such as 203.0.113.10", quote(ip)), "expose", "loadBalancerIP")
 		}
 	}
@@ -515,4 +515,12 @@ func names(all []string) string {
 		return fmt.Sprintf("%s and %d more", strings.Join(all[:most], ", "), len(all)-most)
 	}
 	return strings.Join(all, ", ")
+}
+
+// IPAddress says whether s is an IPv4 or IPv6 address, without a zone:
+// what expose.loadBalancerIP takes. The API server does not check that
+// field; a cloud's load balancer would fail on anything else.
+func IPAddress(s string) bool {
+	_, err := netip.ParseAddr(s)
+	return err == nil && !strings.Contains(s, "%")
 }

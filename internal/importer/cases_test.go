@@ -14,7 +14,7 @@ import (
 //
 //	# want: lossless; TEXT       no difference, and the stack holds TEXT
 //	# want: difference: TEXT     a difference whose line holds TEXT
-//	# want: not said: TEXT       something not said, whose line holds TEXT
+//	# want: not said: TEXT       something not said, whose line holds TEXT, and no difference
 //	# want: error: TEXT          an error that holds TEXT
 func TestCases(t *testing.T) {
 	files, _ := filepath.Glob("../../testdata/import/cases/*.yaml")
@@ -69,6 +69,10 @@ func TestCases(t *testing.T) {
 				section, _, _ = strings.Cut(section, ":\n") // up to the next section
 				if res.Report.Lossless() || !strings.Contains(section, text) {
 					t.Errorf("want %s %q:\n%s", kind, text, report.String())
+				}
+				if kind == "not said" && len(res.Report.Differences) > 0 {
+					// What is not said is said once, never as a difference too.
+					t.Errorf("want nothing but what is not said:\n%s", report.String())
 				}
 			default:
 				t.Fatalf("want %q: lossless, difference, not said or error", want)

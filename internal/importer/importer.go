@@ -164,6 +164,10 @@ func report(p *Plan, st *Stack, rendered []Rendered, secrets []string) *Report {
 	if len(st.Left) > 0 {
 		r.Left = st.Left
 	}
+	// What the stack leaves out is not said, and no difference too.
+	r.Differences = slices.DeleteFunc(r.Differences, func(d Difference) bool {
+		return slices.ContainsFunc(st.leftOut, func(f field) bool { return f.covers(d) })
+	})
 	return r
 }
 

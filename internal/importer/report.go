@@ -58,7 +58,10 @@ func (r *Report) WriteText(w io.Writer) {
 	if r.Lossless() {
 		fmt.Fprintln(w, "the stack renders every object imported, but for the names, labels and credentials above")
 	} else {
-		parts := []string{plural(len(r.Differences), "difference")}
+		var parts []string
+		if len(r.Differences) > 0 {
+			parts = append(parts, plural(len(r.Differences), "difference"))
+		}
 		if len(left) > 0 {
 			parts = append(parts, plural(len(left), "thing")+" not said")
 		}

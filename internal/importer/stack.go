@@ -51,6 +51,10 @@ type Stack struct {
 	// Left is what neither kdecl's fields nor overrides can say, by app
 	// ("" for the stack's objects), one line each.
 	Left map[string][]string
+	// leftOut are the fields of the objects read that what is Left
+	// accounts for, as Kind/name and a path of Compare's: the rendered
+	// objects lack them, and no difference says so again.
+	leftOut []field
 	// portNames are the names kdecl gives the ports of the Services read,
 	// by Service and the port's name there.
 	portNames map[string]map[string]string
@@ -530,6 +534,25 @@ func (s *Stack) left(app, format string, args ...any) {
 	s.Left[app] = append(s.Left[app], fmt.Sprintf(format, args...))
 }
 
+// field is a field of an object read: the object as Kind/name, and the
+// path of the field as Compare's differences give it; "" for the whole
+// object.
+type field struct{ object, path string }
+
+// leftAt is left, of the field at of an object read, which the stack
+// leaves out: the report says it once, as not said.
+func (s *Stack) leftAt(app string, at field, format string, args ...any) {
+	s.left(app, format, args...)
+	s.leftOut = append(s.leftOut, at)
+}
+
+// covers says whether d is a difference of a field f, or of a field
+// within it.
+func (f field) covers(d Difference) bool {
+	return d.Object == f.object && (f.path == "" || d.Path == f.path ||
+		strings.HasPrefix(d.Path, f.path+".") || strings.HasPrefix(d.Path, f.path+"["))
+}
+
 // override sets the field at path of the app's override key (pod,
 // container, deployment, ...) to v.
 func (s *Stack) override(app, key string, v any, path ...string) {
@@ -581,7 +604,7 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 		app["replicas"] = int(*w.replicas)
 	}
 	if st := rollout(a.Workload); kind == "statefulset" && st["maxUnavailable"] != nil {
-		s.left(a.Name, "updateStrategy.rollingUpdate.maxUnavailable of a statefulset")
+		s.leftAt(a.Name, field{name(a.Workload), "spec.updateStrategy.rollingUpdate.maxUnavailable"}, "updateStrategy.rollingUpdate.maxUnavailable of a statefulset")
 	} else if len(st) > 0 {
 		field := "updateStrategy"
 		if kind == "deployment" {
@@ -683,7 +706,7 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 		if v, ok := probe(pr, portName); ok {
 			probes[name] = v
 		} else {
-			s.left(a.Name, "spec.containers[%s].%sProbe", c.Name, name)
+			s.leftAt(a.Name, field{a.Workload.Kind() + "/" + a.Workload.Name(), `spec.pod.containers["(app)"].` + name + "Probe"}, "spec.containers[%s].%sProbe", c.Name, name)
 		}
 	}
 	if len(probes) > 0 {
@@ -784,7 +807,7 @@ func (s *Stack) unread(a *App, w *workload, c corev1.Container, app map[string]a
 		delete(ann, schema.ConfigHashAnnotation) // kdecl's own, when it rendered the manifests
 		for k := range ann {
 			if strings.HasPrefix(k, "container.apparmor.security.beta.kubernetes.io/") {
-				s.left(a.Name, "annotation %s: kdecl refuses AppArmor's annotations; set securityContext.appArmorProfile", k)
+				s.leftAt(a.Name, field{name(a.Workload), "spec.pod.annotations"}, "annotation %s: kdecl refuses AppArmor's annotations; set securityContext.appArmorProfile", k)
 				delete(ann, k)
 			}
 		}
@@ -804,7 +827,7 @@ func (s *Stack) unread(a *App, w *workload, c corev1.Container, app map[string]a
 		switch k {
 		case "terminationGracePeriodSeconds":
 			if n := *tmpl.Spec.TerminationGracePeriodSeconds; n < 0 {
-				s.left(a.Name, "the pod's terminationGracePeriodSeconds %d: below kdecl's 0", n)
+				s.leftAt(a.Name, field{name(a.Workload), "spec.pod.spec." + k}, "the pod's terminationGracePeriodSeconds %d: below kdecl's 0", n)
 			} else if n != corev1.DefaultTerminationGracePeriodSeconds {
 				app[k] = n
 			}
@@ -814,7 +837,7 @@ func (s *Stack) unread(a *App, w *workload, c corev1.Container, app map[string]a
 					app[k] = v
 				}
 			} else if v != "Always" {
-				s.left(a.Name, "the pod's restartPolicy %v", v)
+				s.leftAt(a.Name, field{name(a.Workload), "spec.pod.spec." + k}, "the pod's restartPolicy %v", v)
 			}
 		case "serviceAccountName", "serviceAccount":
 			if v != "" && v != "default" {
@@ -837,7 +860,12 @@ func (s *Stack) unread(a *App, w *workload, c corev1.Container, app map[string]a
 				app[k] = l
 				return
 			}
-			s.left(a.Name, "the container's lifecycle: a hook kdecl's handlers cannot say")
+			s.leftAt(a.Name, field{name(a.Workload), `spec.pod.containers["(app)"].lifecycle`}, "the container's lifecycle: a hook kdecl's handlers cannot say")
+			if c.Lifecycle.PostStart != nil {
+				// Without the hook, the order of the containers no
+				// longer holds them back.
+				s.leftOut = append(s.leftOut, field{name(a.Workload), "spec.pod.containerOrder"})
+			}
 			return
 		}
 		s.override(a.Name, "container", v, k)
@@ -1362,8 +1390,14 @@ func (s *Stack) expose(a *App, portName map[int32]string) map[string]any {
 	if len(spec.LoadBalancerSourceRanges) > 0 {
 		out["loadBalancerSourceRanges"] = spec.LoadBalancerSourceRanges
 	}
-	if spec.LoadBalancerIP != "" {
-		out["loadBalancerIP"] = spec.LoadBalancerIP
+	switch ip := spec.LoadBalancerIP; {
+	case ip == "":
+	case spec.Type != corev1.ServiceTypeLoadBalancer:
+		s.leftAt(a.Name, field{"Service/" + svc.Name, "spec.loadBalancerIP"}, "Service %s: loadBalancerIP %q, which kdecl sets only on a LoadBalancer Service, and the Service is %s", svc.Name, ip, cmp.Or(spec.Type, corev1.ServiceTypeClusterIP))
+	case !schema.IPAddress(ip):
+		s.leftAt(a.Name, field{"Service/" + svc.Name, "spec.loadBalancerIP"}, "Service %s: loadBalancerIP %q, which is not an IP address (kdecl refuses it; the API server does not check it)", svc.Name, ip)
+	default:
+		out["loadBalancerIP"] = ip
 	}
 	if spec.PublishNotReadyAddresses {
 		out["publishNotReadyAddresses"] = true
