@@ -58,9 +58,20 @@ func PodTemplate(s *schema.Stack, a *schema.App) corev1.PodTemplateSpec {
 	}
 	secure(a, &spec)
 	return corev1.PodTemplateSpec{
-		ObjectMeta: metav1.ObjectMeta{Labels: WorkloadLabels(s, a), Annotations: annotations},
+		ObjectMeta: metav1.ObjectMeta{Labels: podLabels(s, a), Annotations: annotations},
 		Spec:       spec,
 	}
+}
+
+// podLabels are the labels of the app's pods: its workload's, and the
+// name of the headless Service they share with other apps' pods, which
+// selects them by it.
+func podLabels(s *schema.Stack, a *schema.App) map[string]string {
+	l := WorkloadLabels(s, a)
+	if len(s.HeadlessSharers(a)) > 0 {
+		l[schema.HeadlessLabel] = a.HeadlessService()
+	}
+	return l
 }
 
 // containers are the app's container, named after the app, then its

@@ -1,6 +1,8 @@
 package generators
 
 import (
+	"maps"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -35,31 +37,35 @@ func Service(s *schema.Stack, a *schema.App) *corev1.Service {
 
 // HeadlessService is the app's headless Service, or nil: it gives each
 // pod a DNS name, <pod>.<service> (<app>-<ordinal> for a statefulset,
-// whose serviceName it is), on the ports of the app's Service.
+// whose serviceName it is), on the ports of the app's Service. A
+// headless Service that several apps share is the first's, of all their
+// ports, and selects their pods by schema.HeadlessLabel.
 func HeadlessService(s *schema.Stack, a *schema.App) *corev1.Service {
 	name := a.HeadlessService()
 	if name == "" {
 		return nil
+	}
+	selector, ports := SelectorLabels(s, a), a.ServicePorts()
+	if sharers := s.HeadlessSharers(a); len(sharers) > 0 {
+		if sharers[0].Name != a.Name {
+			return nil
+		}
+		selector = map[string]string{LabelInstance: s.Name, schema.HeadlessLabel: name}
+		ports = map[string]schema.Port{}
+		for _, x := range sharers {
+			maps.Copy(ports, x.ServicePorts()) // alike, as the schema checks
+		}
 	}
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: objectMeta(s, a, name),
 		Spec: corev1.ServiceSpec{
 			ClusterIP:                corev1.ClusterIPNone,
-			Selector:                 SelectorLabels(s, a),
-			Ports:                    servicePorts(a.ServicePorts(), nil),
-			PublishNotReadyAddresses: headlessPublish(a),
+			Selector:                 selector,
+			Ports:                    servicePorts(ports, nil),
+			PublishNotReadyAddresses: a.HeadlessPublishes(),
 		},
 	}
-}
-
-// headlessPublish is whether the app's headless Service publishes the
-// addresses of pods not ready: as headless says, else as expose does.
-func headlessPublish(a *schema.App) bool {
-	if h := a.Headless; h != nil && h.PublishNotReadyAddresses != nil {
-		return *h.PublishNotReadyAddresses
-	}
-	return a.Expose.PublishNotReadyAddresses
 }
 
 // servicePorts expose each port under its name and its number on the

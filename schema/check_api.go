@@ -418,6 +418,7 @@ var kdeclLabels = map[string]string{
 	"app.kubernetes.io/managed-by": "it is kdecl",
 	"app.kubernetes.io/version":    "it is the image's tag",
 	"app.kubernetes.io/component":  "set component",
+	HeadlessLabel:                  "it names the headless Service the app's pods share with other apps'",
 }
 
 // KdeclLabel says whether kdecl sets the label key on the objects it

@@ -1,10 +1,12 @@
 package schema
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -90,10 +92,14 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 	for _, name := range sortedKeys(s.Configs) {
 		claim("ConfigMap", s.Namespace, name, source{nil, []string{"configs", name}})
 	}
+	apps := appsOf(checkers)
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
 		c := checkers[name]
 		a := c.app
 		for _, o := range AppObjects(a) {
+			if sharers := HeadlessSharers(apps, a); o.Kind == "Service" && o.Name == a.HeadlessService() && len(sharers) > 0 && sharers[0] != a {
+				continue // the first of the apps that share it renders it
+			}
 			field := []string{} // the app itself
 			switch {
 			case o.Kind == "PersistentVolumeClaim":
@@ -119,6 +125,7 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 			}
 		}
 	}
+	l.sharedHeadless(apps, checkers)
 	l.autoscalers(s, checkers)
 	l.nodePorts(s, checkers)
 	l.grants(s, checkers)
@@ -179,6 +186,83 @@ func (l *loader) autoscalers(s *Stack, checkers map[string]*appChecker) {
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
 		scan(checkers[name].app.Objects, name)
 	}
+}
+
+// appsOf are the apps of checkers, sorted by name.
+func appsOf(checkers map[string]*appChecker) []*App {
+	var apps []*App
+	for _, name := range slices.Sorted(maps.Keys(checkers)) {
+		apps = append(apps, checkers[name].app)
+	}
+	return apps
+}
+
+// sharedHeadless checks the headless Services that several apps share:
+// one Service of all their ports, so a port's name means one number and
+// protocol, and no two names one; one publishNotReadyAddresses; and no
+// override, as it is no one app's.
+func (l *loader) sharedHeadless(apps []*App, checkers map[string]*appChecker) {
+	for _, a := range apps {
+		sharers := HeadlessSharers(apps, a)
+		if len(sharers) == 0 || sharers[0] != a {
+			continue
+		}
+		name := a.HeadlessService()
+		type from struct {
+			app  string
+			port Port
+		}
+		byName := map[string]from{}
+		byNumber := map[string]string{} // number/protocol → port name
+		for _, x := range sharers {
+			c := checkers[x.Name]
+			with := fmt.Sprintf("which app %q shares", a.Name)
+			if x != a {
+				with = fmt.Sprintf("which it shares with app %q", a.Name)
+			}
+			for _, pn := range slices.Sorted(maps.Keys(x.ServicePorts())) {
+				p := x.ServicePorts()[pn]
+				proto := cmp.Or(p.Protocol, "TCP")
+				if prev, ok := byName[pn]; ok && (prev.port.ServiceNumber() != p.ServiceNumber() || cmp.Or(prev.port.Protocol, "TCP") != proto) {
+					c.fail(fmt.Sprintf("%d/%s on the headless Service %s, %s, where app %q's port %s is %d/%s: a Service has one port of a name",
+						p.ServiceNumber(), proto, name, with, prev.app, pn, prev.port.ServiceNumber(), cmp.Or(prev.port.Protocol, "TCP")), "ports", pn)
+					continue
+				}
+				key := fmt.Sprint(p.ServiceNumber(), "/", proto)
+				if other, ok := byNumber[key]; ok && other != pn {
+					c.fail(fmt.Sprintf("%s on the headless Service %s, %s, where port %s is %s too: name the ports alike, or number them apart", key, name, with, other, key), "ports", pn)
+					continue
+				}
+				byName[pn], byNumber[key] = from{x.Name, p}, pn
+			}
+			if x != a && x.HeadlessPublishes() != a.HeadlessPublishes() {
+				field := []string{"headless", "publishNotReadyAddresses"}
+				if !c.set(field...) {
+					field = []string{"headless"} // expose's
+				}
+				c.fail(fmt.Sprintf("publishNotReadyAddresses is %t for the headless Service %s, which it shares with app %q, where it is %t: set it alike", x.HeadlessPublishes(), name, a.Name, a.HeadlessPublishes()), field...)
+			}
+			for _, key := range slices.Sorted(maps.Keys(x.Overrides)) {
+				if key == "service/"+name || key == "service" && !x.HasService() {
+					c.fail(fmt.Sprintf("the headless Service %s is shared with %s: kdecl makes it of their ports alone, and no app's overrides patch it", name, otherNames(sharers, x)), "overrides", key)
+				}
+			}
+		}
+	}
+}
+
+// otherNames names the apps but a: app "x", or apps "x" and "y".
+func otherNames(apps []*App, a *App) string {
+	var out []string
+	for _, x := range apps {
+		if x != a {
+			out = append(out, strconv.Quote(x.Name))
+		}
+	}
+	if len(out) == 1 {
+		return "app " + out[0]
+	}
+	return "apps " + strings.Join(out[:len(out)-1], ", ") + " and " + out[len(out)-1]
 }
 
 // describeObject names an object of the stack (app "") or of app, to an

@@ -88,3 +88,53 @@ func WaitRoleName(app string) string { return app + "-wait-for-jobs" }
 // SyncWaveAnnotation orders what Argo CD applies: a wave only once the
 // objects of the earlier ones are healthy.
 const SyncWaveAnnotation = "argocd.argoproj.io/sync-wave"
+
+// HeadlessLabel is the label by which a headless Service that several
+// apps share selects their pods, its name the value; only their pods
+// carry it.
+const HeadlessLabel = "kdecl.dev/headless"
+
+// HeadlessSharers are the apps, among apps (sorted by name), that share
+// a's headless Service: those whose headless.name names it, as a's does.
+// The first of them renders it; nil unless two or more share it.
+func HeadlessSharers(apps []*App, a *App) []*App {
+	named := func(x *App) string {
+		if x.Headless == nil || x.Kind == KindJob || x.Kind == KindCronJob {
+			return ""
+		}
+		return x.Headless.Name
+	}
+	name := named(a)
+	if name == "" {
+		return nil
+	}
+	var out []*App
+	for _, x := range apps {
+		if named(x) == name {
+			out = append(out, x)
+		}
+	}
+	if len(out) < 2 {
+		return nil
+	}
+	return out
+}
+
+// HeadlessSharers are the apps of the stack that share a's headless
+// Service (see HeadlessSharers).
+func (s *Stack) HeadlessSharers(a *App) []*App {
+	apps := make([]*App, len(s.Apps))
+	for i := range s.Apps {
+		apps[i] = &s.Apps[i]
+	}
+	return HeadlessSharers(apps, a)
+}
+
+// HeadlessPublishes says whether the app's headless Service publishes
+// the addresses of pods not ready: as headless says, else as expose does.
+func (a *App) HeadlessPublishes() bool {
+	if h := a.Headless; h != nil && h.PublishNotReadyAddresses != nil {
+		return *h.PublishNotReadyAddresses
+	}
+	return a.Expose.PublishNotReadyAddresses
+}
