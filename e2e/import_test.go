@@ -66,7 +66,7 @@ func TestImportStacks(t *testing.T) {
 
 // TestImportNegativeControl: what import cannot say (a Secret's envFrom
 // after a ConfigMap's, whose keys the Secret's would win over, where
-// kdecl sets the config's one by one) is not said and a difference, exit
+// kdecl sets the config's one by one) is not said, and exit
 // 1, against the real server's objects too.
 func TestImportNegativeControl(t *testing.T) {
 	createNamespace(t, "import-control")

@@ -33,6 +33,9 @@ type App struct {
 	// uses are the ConfigMaps and claims the pods refer to, by name.
 	configMaps, claims map[string]bool
 	mainPorts          []corev1.ContainerPort // of the app's container, once StackOf read it
+	// shares is the headless Service the app shares with the app whose
+	// Services hold it, nil for none.
+	shares *manifest.Doc
 
 	// Name is the app's name in the stack: the workload's, made a valid
 	// app name if it is not one.
@@ -355,15 +358,36 @@ func (p *Plan) service(d manifest.Doc) {
 	case 1:
 		matched[0].Services = append(matched[0].Services, d)
 	default:
-		// kdecl's Service selects one app's pods: this one stays as it
-		// is, its selector on the labels the pods keep.
-		p.Objects = append(p.Objects, d)
 		var names []string
 		for _, m := range matched {
 			names = append(names, m.Name)
 		}
+		if headless(d) && !slices.ContainsFunc(matched, func(a *App) bool { return serviceName(a) != d.Name() }) {
+			// The headless Service of statefulsets that share it as
+			// their serviceName: their headless.name, which the first
+			// renders.
+			matched[0].Services = append(matched[0].Services, d)
+			for _, m := range matched[1:] {
+				m.shares = &d
+			}
+			p.note("Service %s: the headless Service of %s, which share it (headless.name)", d.Name(), strings.Join(names, " and "))
+			return
+		}
+		// kdecl's Service selects one app's pods: this one stays as it
+		// is, its selector on the labels the pods keep.
+		p.Objects = append(p.Objects, d)
 		p.note("Service %s: selects the pods of %s, kept as an object", d.Name(), strings.Join(names, " and "))
 	}
+}
+
+// serviceName is the serviceName of the app's statefulset, "" for
+// another workload.
+func serviceName(a *App) string {
+	if a.Workload.Kind() != "StatefulSet" {
+		return ""
+	}
+	sn, _ := manifest.Get(a.Workload.Object, "spec", "serviceName").(string)
+	return sn
 }
 
 // headless says whether d, a Service, is headless.

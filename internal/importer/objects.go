@@ -9,8 +9,9 @@ import (
 )
 
 // links find what an object refers to of the apps, and say what it
-// refers to instead: the pods of an app, by a label selector; an app's
-// Service, by name; its workload, by kind and name (a scale target).
+// refers to instead: the pods of an app (or of every app, app ""), by a
+// label selector; an app's Service, by name; its workload, by kind and
+// name (a scale target). A replacement is nil for nothing found.
 type links struct {
 	pods     func(matchLabels map[string]any) (replacement any, app string)
 	service  func(name string) (replacement any, app string)
@@ -29,7 +30,7 @@ func (l links) relink(obj map[string]any) []string {
 	apps := map[string]bool{}
 	if obj["kind"] == "Service" { // its selector is the labels alone
 		if sel, ok := manifest.Get(obj, "spec", "selector").(map[string]any); ok {
-			if r, app := l.pods(sel); app != "" {
+			if r, app := l.pods(sel); r != nil {
 				manifest.Map(obj, "spec")["selector"], apps[app] = r, true
 			}
 		}
@@ -56,7 +57,7 @@ func (l links) relink(obj map[string]any) []string {
 				m, _ := e.(map[string]any)
 				switch {
 				case k == "matchLabels" && m != nil:
-					if r, app := l.pods(m); app != "" {
+					if r, app := l.pods(m); r != nil {
 						v[k], apps[app] = r, true
 					}
 					continue
@@ -89,6 +90,7 @@ func (l links) relink(obj map[string]any) []string {
 		}
 	}
 	walk(obj)
+	delete(apps, "") // the pods of every app
 	return slices.Sorted(maps.Keys(apps))
 }
 
@@ -145,6 +147,11 @@ func importLinks(p *Plan, stack string, portNames map[string]map[string]string) 
 		pods: func(ml map[string]any) (any, string) {
 			if a := podsOf(p.Apps, ml); a != nil {
 				return map[string]any{"app.kubernetes.io/name": a.Name, "app.kubernetes.io/instance": stack}, a.Name
+			}
+			if len(p.Apps) > 1 && len(ml) > 0 && !slices.ContainsFunc(p.Apps, func(a *App) bool { return !selects(ml, podLabels(a.Workload)) }) {
+				// kdecl's labels of the stack's pods say no more than
+				// the stack
+				return map[string]any{"app.kubernetes.io/instance": stack}, ""
 			}
 			return nil, ""
 		},

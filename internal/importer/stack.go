@@ -1333,13 +1333,19 @@ func probe(p *corev1.Probe, portName map[int32]string) (map[string]any, bool) {
 func (s *Stack) expose(a *App, portName map[int32]string) map[string]any {
 	regular := a.regularServices()
 	publish := func(d manifest.Doc) bool { return manifest.Get(d.Object, "spec", "publishNotReadyAddresses") == true }
-	for _, svc := range a.Services {
+	services := a.Services
+	if a.shares != nil {
+		services = append(slices.Clone(services), *a.shares)
+	}
+	for _, svc := range services {
 		switch {
 		case !headless(svc):
 		case svc.Name() != a.headlessName():
 			s.left(a.Name, "Service %s: a second headless Service", svc.Name())
 		default:
-			s.serviceRest(a, svc, "service/"+svc.Name(), nil)
+			if a.shares == nil {
+				s.serviceRest(a, svc, "service/"+svc.Name(), nil)
+			}
 			if len(regular) > 0 && publish(svc) != publish(regular[0]) {
 				// expose says the regular Service's, which kdecl's
 				// headless one has too unless headless says its own
@@ -1349,7 +1355,7 @@ func (s *Stack) expose(a *App, portName map[int32]string) map[string]any {
 	}
 	if len(regular) == 0 {
 		out := map[string]any{"type": "none"}
-		for _, svc := range a.Services { // a statefulset's headless Service
+		for _, svc := range services { // a statefulset's headless Service
 			if manifest.Get(svc.Object, "spec", "publishNotReadyAddresses") == true {
 				out["publishNotReadyAddresses"] = true
 			}
