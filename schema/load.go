@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -225,7 +226,11 @@ func (l *loader) load() (*Stack, error) {
 		l.addCUE(userErr)
 	}
 	if len(l.errs) > 0 {
-		return nil, Errors(sortErrors(l.errs))
+		errs := sortErrors(l.errs)
+		if hint := l.environments(inst); hint != nil {
+			errs = append([]*Error{hint}, errs...)
+		}
+		return nil, Errors(errs)
 	}
 	s.Warnings = sortErrors(l.warnings)
 	return s, nil
@@ -1368,4 +1373,42 @@ func (l *loader) pos(v cue.Value) token.Pos {
 		return valuePos(v)
 	}
 	return v.Pos()
+}
+
+// unmatchedIf is why CUE's loader leaves a file out for its @if.
+var unmatchedIf = regexp.MustCompile(`@if\((.*)\) did not match`)
+
+// environments is why a stack of environments fails without a tag: none
+// of its files under @if was loaded, as no tag named one; nil if one
+// was, or the stack has none.
+func (l *loader) environments(inst *build.Instance) *Error {
+	for _, f := range inst.Files {
+		for _, d := range f.Decls {
+			if a, ok := d.(*ast.Attribute); ok && strings.HasPrefix(a.Text, "@if(") {
+				return nil
+			}
+		}
+	}
+	var envs, tags []string
+	for _, f := range inst.IgnoredFiles {
+		if f.ExcludeReason == nil {
+			continue
+		}
+		if m := unmatchedIf.FindStringSubmatch(f.ExcludeReason.Error()); m != nil {
+			envs = append(envs, "@if("+m[1]+")")
+			if isDNSLabel(strings.ReplaceAll(m[1], "_", "-")) { // a tag, not an expression
+				tags = append(tags, "-t "+m[1])
+			}
+		}
+	}
+	if len(envs) == 0 {
+		return nil
+	}
+	slices.Sort(envs)
+	slices.Sort(tags)
+	msg := fmt.Sprintf("no file of its environments was loaded (%s), as no tag names one", strings.Join(envs, ", "))
+	if len(tags) > 0 {
+		msg += "; render an environment with " + strings.Join(tags, " or ")
+	}
+	return &Error{Position: Position{File: l.dir}, Msg: msg}
 }
