@@ -9,7 +9,8 @@ import (
 
 // TestRefusals: what kdecl refuses in overrides and objects
 // (testdata/error_api_fragments.txtar, error_overrides_spellings.txtar,
-// error_objects_containers.txtar, error_api_hugepages.txtar), the API
+// error_objects_containers.txtar, error_api_hugepages.txtar,
+// error_overrides_mounts.txtar), the API
 // server refuses too, for the same reason: kdecl's rules for them are the
 // server's, not stricter.
 // Each case is the object kdecl would have rendered, written out.
@@ -91,6 +92,8 @@ spec:
 		{"a termination message policy", strings.Replace(deployment(""), "image: nginx}", "image: nginx, terminationMessagePolicy: Always}", 1),
 			"terminationMessagePolicy: Unsupported value"},
 		{"a deadline for a Deployment's pods", deployment("activeDeadlineSeconds: 60"), "activeDeadlineSeconds: Forbidden"},
+		{"a mount of no volume of the pod", strings.Replace(deployment(""), "image: nginx}", "image: nginx, volumeMounts: [{name: cache, mountPath: /cache}]}", 1),
+			"volumeMounts[0].name: Not found"},
 		{"a deadline past 32 bits", `apiVersion: batch/v1
 kind: Job
 metadata: {name: once}

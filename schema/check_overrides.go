@@ -371,6 +371,32 @@ func (c *appChecker) overrideContainer(frag map[string]any, field []string, name
 			c.fail(fmt.Sprintf("kdecl mounts %s there", native), at(field, "volumeMounts", index(i))...)
 		}
 	})
+	c.mountsOfPod(frag, field)
+}
+
+// mountsOfPod checks that the volumes a patch of one of kdecl's
+// containers mounts are the pod's: kdecl's, or those overrides.pod adds.
+// The API server refuses a mount of no volume of the pod.
+func (c *appChecker) mountsOfPod(frag map[string]any, field []string) {
+	volumes := map[string]bool{}
+	for name := range c.volumeNames() {
+		volumes[name] = true
+	}
+	volumes[JobWaitTokenVolume] = len(c.app.After) > 0
+	add := func(_ int, name string, _ map[string]any) { volumes[name] = true }
+	each(c.app.Overrides[OverridePod], "volumes", "name", add)
+	template := []string{"spec", "template", "spec"} // of the workload's patch
+	if c.app.Kind == KindCronJob {
+		template = []string{"spec", "jobTemplate", "spec", "template", "spec"}
+	}
+	if spec, ok := get(c.app.Overrides[c.app.Kind], template...); ok {
+		each(asMap(spec), "volumes", "name", add)
+	}
+	each(frag, "volumeMounts", "name", func(i int, name string, _ map[string]any) {
+		if !volumes[name] {
+			c.fail(fmt.Sprintf("the pod has no volume %s: add it to overrides.pod.volumes, or mount one of kdecl's", quote(name)), at(field, "volumeMounts", index(i), "name")...)
+		}
+	})
 }
 
 // mountPathsOf are the app container's mounts kdecl makes, by path.
@@ -422,6 +448,7 @@ func (c *appChecker) overrideSidecar(frag map[string]any, field []string, native
 			c.native(at(field, "volumeMounts", index(i)), native+".mounts")
 		}
 	})
+	c.mountsOfPod(frag, field)
 }
 
 // objectNative are the fields of objects the schema models, by kind.
