@@ -549,8 +549,19 @@ func (s *Stack) leftAt(app string, at field, format string, args ...any) {
 // covers says whether d is a difference of a field f, or of a field
 // within it.
 func (f field) covers(d Difference) bool {
-	return d.Object == f.object && (f.path == "" || d.Path == f.path ||
-		strings.HasPrefix(d.Path, f.path+".") || strings.HasPrefix(d.Path, f.path+"["))
+	if d.Object != f.object {
+		return false
+	}
+	if f.path == "" || d.Path == f.path || strings.HasPrefix(d.Path, f.path+".") || strings.HasPrefix(d.Path, f.path+"[") {
+		return true
+	}
+	// The field is the one entry of a map the render lacks: the
+	// difference is the map's.
+	rest, ok := strings.CutPrefix(f.path, d.Path)
+	key, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(rest, "["), "]"))
+	var imported map[string]any
+	return ok && strings.HasPrefix(rest, "[") && strings.HasSuffix(rest, "]") && err == nil && d.Rendered == "" &&
+		json.Unmarshal([]byte(d.Imported), &imported) == nil && len(imported) == 1 && imported[key] != nil
 }
 
 // override sets the field at path of the app's override key (pod,
@@ -639,6 +650,18 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	for _, v := range spec.Volumes {
 		if v.ConfigMap != nil && ownConfigMap(a, v.ConfigMap.Name) && vols.config == "" {
 			vols.config = v.Name
+		}
+	}
+	vols.unsaid = map[string]bool{}
+	for _, v := range spec.Volumes {
+		if v.ConfigMap != nil && ownConfigMap(a, v.ConfigMap.Name) && v.Name != vols.config &&
+			!slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.Name == v.Name }) {
+			vols.unsaid[v.Name] = true // as unmounted says
+		}
+	}
+	for _, t := range w.templates {
+		if storage[t.Name] == nil {
+			vols.unsaid[t.Name] = true // as storage says
 		}
 	}
 	// The kubelet starts containers in order and waits for a postStart
@@ -1044,6 +1067,12 @@ func (s *Stack) sidecar(a *App, c corev1.Container, list string, vols podVolumes
 	for _, m := range c.VolumeMounts {
 		plain := m.SubPath == "" && m.SubPathExpr == "" && m.MountPropagation == nil && m.RecursiveReadOnly == nil
 		switch {
+		case vols.unsaid[m.Name]:
+			// not said, as its volume is not: a mount of no volume
+			// would not render
+			if list == "containers" {
+				s.leftOut = append(s.leftOut, field{name(a.Workload), fmt.Sprintf("spec.pod.containers.%s.mounts[%q]", c.Name, m.MountPath)})
+			}
 		case plain && m.Name == vols.config && out["configMount"] == nil:
 			out["configMount"] = m.MountPath
 		case plain && vols.storage[m.Name] != nil && m.ReadOnly == *vols.storage[m.Name] && mounts[m.Name] == nil:

@@ -127,7 +127,7 @@ func (s *Stack) storage(p *Plan, a *App, w *workload, c corev1.Container, app ma
 	}
 	for _, name := range slices.Sorted(maps.Keys(templates)) {
 		if out[name] == nil {
-			s.left(a.Name, "volumeClaimTemplates[%s]: mounted by no container of the app's", name)
+			s.left(a.Name, "volumeClaimTemplates[%s]: not mounted by the app's container, where kdecl mounts each volume of storage", name)
 		}
 	}
 	return out
@@ -272,4 +272,8 @@ func (s *Stack) unmounted(a *App, spec *corev1.PodSpec, c corev1.Container, vols
 type podVolumes struct {
 	config  string
 	storage map[string]*bool // whether each is read-only
+	// unsaid are the volumes the stack leaves out, whose mounts by
+	// sidecars it leaves out too: a second volume of the app's
+	// ConfigMap, a claim template the app's container does not mount.
+	unsaid map[string]bool
 }
