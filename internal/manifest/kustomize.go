@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -93,7 +95,57 @@ func Kustomize(dir string) ([]Doc, string, error) {
 	if len(generated) > 0 {
 		note += ", generated: " + strings.Join(generated, ", ")
 	}
+	if renamed := unhashSecrets(docs); len(renamed) > 0 {
+		note += "; " + strings.Join(renamed, ", ")
+	}
 	return docs, note, nil
+}
+
+// hashSuffix is the suffix kustomize gives a generated object's name: a
+// hash of its content, 10 characters of hex with 0, 1, 3, a and e
+// replaced, so that it is never a word.
+var hashSuffix = regexp.MustCompile(`-[2456789bcdfghkmt]{10}$`)
+
+// unhashSecrets names each Secret kustomize generated without the hash
+// of its values its name ends in, and every reference to it so: kdecl
+// never has a Secret's values, and the Secret a team creates instead is
+// named once. It says each rename.
+func unhashSecrets(docs []Doc) []string {
+	names := map[string]string{} // hashed → plain
+	for _, d := range docs {
+		if d.Kind() == "Secret" && strings.HasSuffix(d.Source, "(secretGenerator)") && hashSuffix.MatchString(d.Name()) {
+			names[d.Name()] = hashSuffix.ReplaceAllString(d.Name(), "")
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	var rename func(v any) any
+	rename = func(v any) any {
+		switch v := v.(type) {
+		case string:
+			if plain, ok := names[v]; ok {
+				return plain
+			}
+		case map[string]any:
+			for k, e := range v {
+				v[k] = rename(e)
+			}
+		case []any:
+			for i, e := range v {
+				v[i] = rename(e)
+			}
+		}
+		return v
+	}
+	for _, d := range docs {
+		rename(d.Object)
+	}
+	var out []string
+	for _, hashed := range slices.Sorted(maps.Keys(names)) {
+		out = append(out, fmt.Sprintf("Secret %s is %s, without the hash of its values, which kdecl never has", hashed, names[hashed]))
+	}
+	return out
 }
 
 func lowerFirst(s string) string {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -562,5 +563,65 @@ func TestKustomize(t *testing.T) {
 	}
 	if b, _ := Get(docs[0].Object, "binaryData", "icon.bin").(string); strings.ContainsAny(b, "\n ") || len(b) != 216 {
 		t.Errorf("binaryData of a generated ConfigMap: %q, want base64 of 160 bytes on one line", b)
+	}
+}
+
+// TestKustomizeSecretNames: a Secret kustomize generates is named, and
+// referred to, without the hash of its values (which kdecl never has),
+// unless its generator asks for no hash; a ConfigMap keeps its hash.
+func TestKustomizeSecretNames(t *testing.T) {
+	dir := t.TempDir()
+	k := `resources: [web.yaml]
+secretGenerator:
+- {name: creds, literals: [password=hunter2]}
+- {name: plain, literals: [a=b], options: {disableNameSuffixHash: true}}
+configMapGenerator:
+- {name: settings, literals: [A=1]}
+`
+	web := `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: web:1
+        envFrom: [{configMapRef: {name: settings}}, {secretRef: {name: plain}}]
+        env: [{name: PASSWORD, valueFrom: {secretKeyRef: {name: creds, key: password}}}]
+      volumes: [{name: c, secret: {secretName: creds}}]
+`
+	for name, data := range map[string]string{"kustomization.yaml": k, "web.yaml": web} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	docs, notes, err := ReadPaths([]string{dir}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	var refs []any
+	for _, d := range docs {
+		names = append(names, d.Kind()+"/"+d.Name())
+		if d.Kind() == "Deployment" {
+			spec := Get(d.Object, "spec", "template", "spec").(map[string]any)
+			c := spec["containers"].([]any)[0].(map[string]any)
+			refs = append(refs, Get(c, "env").([]any)[0].(map[string]any)["valueFrom"].(map[string]any)["secretKeyRef"].(map[string]any)["name"],
+				c["envFrom"].([]any)[1].(map[string]any)["secretRef"].(map[string]any)["name"],
+				spec["volumes"].([]any)[0].(map[string]any)["secret"].(map[string]any)["secretName"])
+		}
+	}
+	slices.Sort(names)
+	if want := []string{"ConfigMap/settings-89g4tffbfk", "Deployment/web", "Secret/creds", "Secret/plain"}; !slices.Equal(names, want) {
+		t.Errorf("objects %q, want %q", names, want)
+	}
+	if want := []any{"creds", "plain", "creds"}; !slices.Equal(refs, want) {
+		t.Errorf("references %q, want %q", refs, want)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "Secret creds-") || !strings.Contains(notes[0], "is creds, without the hash of its values") {
+		t.Errorf("notes = %q, want the rename said", notes)
 	}
 }
