@@ -260,13 +260,13 @@ func holds(v any, s string) bool {
 }
 
 // byName says whether vs, one string of each environment, differ by
-// the environment's name alone, which each holds; strings CUE writes
-// escaped or in several lines aside.
+// the environment's name alone, which each holds: in several lines, or
+// with quotes, too, as CUE interpolates in each.
 func byName(vs []any, names []string) bool {
 	want := ""
 	for i, v := range vs {
 		s, ok := v.(string)
-		if !ok || strings.ContainsAny(s, "\"\\\n") || strings.Contains(s, envMarker) || !strings.Contains(s, names[i]) {
+		if !ok || strings.Contains(s, envMarker) || !strings.Contains(s, names[i]) {
 			return false
 		}
 		if t := strings.ReplaceAll(s, names[i], envMarker); i == 0 {

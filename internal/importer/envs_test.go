@@ -71,19 +71,19 @@ func TestCommonWithout(t *testing.T) {
 func TestByEnvName(t *testing.T) {
 	names := []string{"dev", "prod"}
 	all := []any{
-		decode(t, `{"namespace": "shop-dev", "host": "dev.example.com", "tag": "1-devops-dev", "hosts": ["dev.a", "x"], "quoted": "say \"dev\""}`),
-		decode(t, `{"namespace": "shop-prod", "host": "example.com", "tag": "1-devops-prod", "hosts": ["prod.a", "x"], "quoted": "say \"prod\""}`),
+		decode(t, `{"namespace": "shop-dev", "host": "dev.example.com", "tag": "1-devops-dev", "hosts": ["dev.a", "x"], "quoted": "say \"dev\"", "conf": "env = dev\nre = a\\d\n"}`),
+		decode(t, `{"namespace": "shop-prod", "host": "example.com", "tag": "1-devops-prod", "hosts": ["prod.a", "x"], "quoted": "say \"prod\"", "conf": "env = prod\nre = a\\d\n"}`),
 	}
 	if !byEnvName(all, names) {
 		t.Fatal("nothing marked")
 	}
 	for i, e := range all {
 		m := e.(map[string]any)
-		if m["namespace"] != "shop-"+envMarker || m["hosts"].([]any)[0] != envMarker+".a" {
-			t.Errorf("environment %s: namespace %v, hosts %v: want both marked", names[i], m["namespace"], m["hosts"])
+		if m["namespace"] != "shop-"+envMarker || m["hosts"].([]any)[0] != envMarker+".a" || m["quoted"] != `say "`+envMarker+`"` || m["conf"] != "env = "+envMarker+"\nre = a\\d\n" {
+			t.Errorf("environment %s: namespace %v, hosts %v, quoted %v, conf %q: want each marked", names[i], m["namespace"], m["hosts"], m["quoted"], m["conf"])
 		}
-		if m["host"] == envMarker+".example.com" || m["tag"] != "1-devops-"+names[i] || m["quoted"] != `say "`+names[i]+`"` {
-			t.Errorf("environment %s: host %v, tag %v, quoted %v: marked, want as they were", names[i], m["host"], m["tag"], m["quoted"])
+		if m["host"] == envMarker+".example.com" || m["tag"] != "1-devops-"+names[i] {
+			t.Errorf("environment %s: host %v, tag %v: marked, want as they were", names[i], m["host"], m["tag"])
 		}
 	}
 }
