@@ -71,6 +71,9 @@ func Stack(s *schema.Stack) ([]Manifest, error) {
 	for _, cm := range SharedConfigMaps(s) {
 		ms = append(ms, Manifest{Object: cm})
 	}
+	for _, svc := range SharedHeadlessServices(s) {
+		ms = append(ms, Manifest{Object: svc})
+	}
 	objs, err := Objects(s, nil)
 	if err != nil {
 		return nil, fmt.Errorf("objects: %w", err)

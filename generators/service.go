@@ -1,7 +1,9 @@
 package generators
 
 import (
+	"cmp"
 	"maps"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -38,34 +40,54 @@ func Service(s *schema.Stack, a *schema.App) *corev1.Service {
 // HeadlessService is the app's headless Service, or nil: it gives each
 // pod a DNS name, <pod>.<service> (<app>-<ordinal> for a statefulset,
 // whose serviceName it is), on the ports of the app's Service. A
-// headless Service that several apps share is the first's, of all their
-// ports, and selects their pods by schema.HeadlessLabel.
+// headless Service that several apps share is none of theirs but the
+// stack's (SharedHeadlessServices).
 func HeadlessService(s *schema.Stack, a *schema.App) *corev1.Service {
 	name := a.HeadlessService()
-	if name == "" {
+	if name == "" || len(s.HeadlessSharers(a)) > 0 {
 		return nil
-	}
-	selector, ports := SelectorLabels(s, a), a.ServicePorts()
-	if sharers := s.HeadlessSharers(a); len(sharers) > 0 {
-		if sharers[0].Name != a.Name {
-			return nil
-		}
-		selector = map[string]string{LabelInstance: s.Name, schema.HeadlessLabel: name}
-		ports = map[string]schema.Port{}
-		for _, x := range sharers {
-			maps.Copy(ports, x.ServicePorts()) // alike, as the schema checks
-		}
 	}
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: objectMeta(s, a, name),
 		Spec: corev1.ServiceSpec{
 			ClusterIP:                corev1.ClusterIPNone,
-			Selector:                 selector,
-			Ports:                    servicePorts(ports, nil),
+			Selector:                 SelectorLabels(s, a),
+			Ports:                    servicePorts(a.ServicePorts(), nil),
 			PublishNotReadyAddresses: a.HeadlessPublishes(),
 		},
 	}
+}
+
+// SharedHeadlessServices are the headless Services that several apps
+// share, by name: the stack's, with its labels alone, on the ports of
+// all of them, selecting their pods by schema.HeadlessLabel.
+func SharedHeadlessServices(s *schema.Stack) []*corev1.Service {
+	var out []*corev1.Service
+	for i := range s.Apps {
+		a := &s.Apps[i]
+		sharers := s.HeadlessSharers(a)
+		if len(sharers) == 0 || sharers[0] != a {
+			continue // the first of them stands for all
+		}
+		name := a.HeadlessService()
+		ports := map[string]schema.Port{}
+		for _, x := range sharers {
+			maps.Copy(ports, x.ServicePorts()) // alike, as the schema checks
+		}
+		out = append(out, &corev1.Service{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: s.Namespace, Labels: StackLabels(s)},
+			Spec: corev1.ServiceSpec{
+				ClusterIP:                corev1.ClusterIPNone,
+				Selector:                 map[string]string{LabelInstance: s.Name, schema.HeadlessLabel: name},
+				Ports:                    servicePorts(ports, nil),
+				PublishNotReadyAddresses: a.HeadlessPublishes(),
+			},
+		})
+	}
+	slices.SortFunc(out, func(x, y *corev1.Service) int { return cmp.Compare(x.Name, y.Name) })
+	return out
 }
 
 // servicePorts expose each port under its name and its number on the

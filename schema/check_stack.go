@@ -21,6 +21,9 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 	type source struct {
 		c     *appChecker // nil for the stack's own objects
 		field []string
+		// stack says that the object is the stack's, though of c's
+		// field: a headless Service apps share
+		stack bool
 	}
 	describe := func(src source) string {
 		if src.c == nil && len(src.field) == 1 && src.field[0] == "applySet" {
@@ -43,7 +46,7 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 	claim := func(kind, namespace, name string, src source) {
 		key := kind + "/" + namespace + "/" + name
 		app := ""
-		if src.c != nil {
+		if src.c != nil && !src.stack {
 			app = src.c.app.Name
 		}
 		file := app + "/" + strings.ToLower(kind) + "/" + name
@@ -75,7 +78,7 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 			if s.ClusterScoped(apiVersion, kind) {
 				ns = ""
 			}
-			claim(kind, ns, ObjectName(name, objs[name]), source{c, []string{"objects", name}})
+			claim(kind, ns, ObjectName(name, objs[name]), source{c: c, field: []string{"objects", name}})
 		}
 	}
 	type template struct {
@@ -87,18 +90,21 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 	if parent := s.ApplySetParent(); parent != "" && s.Namespace != "" {
 		// kubectl's, not rendered: an object of that name would be applied
 		// over it
-		claim("ConfigMap", s.Namespace, parent, source{nil, []string{"applySet"}})
+		claim("ConfigMap", s.Namespace, parent, source{field: []string{"applySet"}})
 	}
 	for _, name := range sortedKeys(s.Configs) {
-		claim("ConfigMap", s.Namespace, name, source{nil, []string{"configs", name}})
+		claim("ConfigMap", s.Namespace, name, source{field: []string{"configs", name}})
 	}
 	apps := appsOf(checkers)
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
 		c := checkers[name]
 		a := c.app
 		for _, o := range AppObjects(a) {
-			if sharers := HeadlessSharers(apps, a); o.Kind == "Service" && o.Name == a.HeadlessService() && len(sharers) > 0 && sharers[0] != a {
-				continue // the first of the apps that share it renders it
+			if sharers := HeadlessSharers(apps, a); o.Kind == "Service" && o.Name == a.HeadlessService() && len(sharers) > 0 {
+				if sharers[0] == a { // the first of them stands for all
+					claim(o.Kind, s.Namespace, o.Name, source{c: c, field: []string{"headless"}, stack: true})
+				}
+				continue
 			}
 			field := []string{} // the app itself
 			switch {
@@ -117,11 +123,11 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 			case o.Kind == "PodDisruptionBudget":
 				field = []string{"disruption"}
 			}
-			claim(o.Kind, s.Namespace, o.Name, source{c, field})
+			claim(o.Kind, s.Namespace, o.Name, source{c: c, field: field})
 		}
 		for _, v := range slices.Sorted(maps.Keys(a.Storage)) {
 			if a.Kind == KindStatefulSet && a.Storage[v].Type == VolumePersistent {
-				templates = append(templates, template{claimTemplateRE(a.Name, v), source{c, []string{"storage", v}}, v + "-" + a.Name + "-<n>"})
+				templates = append(templates, template{claimTemplateRE(a.Name, v), source{c: c, field: []string{"storage", v}}, v + "-" + a.Name + "-<n>"})
 			}
 		}
 	}
@@ -245,6 +251,25 @@ func (l *loader) sharedHeadless(apps []*App, checkers map[string]*appChecker) {
 			for _, key := range slices.Sorted(maps.Keys(x.Overrides)) {
 				if key == "service/"+name || key == "service" && !x.HasService() {
 					c.fail(fmt.Sprintf("the headless Service %s is shared with %s: kdecl makes it of their ports alone, and no app's overrides patch it", name, otherNames(sharers, x)), "overrides", key)
+				}
+			}
+		}
+		// A named targetPort reaches the port of that name on any
+		// container of the pods it selects: a sharer's port that is on no
+		// Service, or a sidecar's, must not have the name of one of the
+		// shared Service's.
+		for _, x := range sharers {
+			c := checkers[x.Name]
+			for _, pn := range slices.Sorted(maps.Keys(x.Ports)) {
+				if from, ok := byName[pn]; ok && !x.Ports[pn].OnService() {
+					c.fail(fmt.Sprintf("a port on no Service of the app's (service: false), but the headless Service %s it shares has a port %s (app %q's), whose target port would reach it on this app's pods too: name it apart", name, pn, from.app), "ports", pn)
+				}
+			}
+			for _, sc := range slices.Sorted(maps.Keys(x.Sidecars)) {
+				for _, pn := range slices.Sorted(maps.Keys(x.Sidecars[sc].Ports)) {
+					if from, ok := byName[pn]; ok {
+						c.fail(fmt.Sprintf("the headless Service %s the app shares has a port %s (app %q's), whose target port would reach this sidecar's on the app's pods too: name it apart", name, pn, from.app), "sidecars", sc, "ports", pn)
+					}
 				}
 			}
 		}

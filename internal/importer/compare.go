@@ -107,6 +107,18 @@ func Compare(p *Plan, rendered []Rendered) *Report {
 	for _, r := range rendered {
 		byApp[r.App] = append(byApp[r.App], manifest.Doc{Object: r.Object})
 	}
+	// A headless Service apps share is the stack's: it is compared as
+	// the Service of the app whose Services hold the one read.
+	for _, a := range p.Apps {
+		for _, svc := range a.Services {
+			if i := slices.IndexFunc(byApp[""], func(d manifest.Doc) bool {
+				return d.Kind() == "Service" && d.Name() == svc.Name() && manifest.Get(d.Object, "spec", "selector", schema.HeadlessLabel) != nil
+			}); i >= 0 && headless(svc) {
+				byApp[a.Name] = append(byApp[a.Name], byApp[""][i])
+				byApp[""] = slices.Delete(byApp[""], i, i+1)
+			}
+		}
+	}
 	impWorkloads, renWorkloads := map[string]manifest.Doc{}, map[string]manifest.Doc{}
 	for _, a := range p.Apps {
 		impWorkloads[a.Name] = a.Workload
