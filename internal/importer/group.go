@@ -251,7 +251,22 @@ func targetsContainer(svc manifest.Doc, c *corev1.Container) bool {
 // Service after the app. The workload is renamed instead.
 func (p *Plan) nameAfterService(a *App, names map[string]bool) {
 	regular := a.regularServices()
-	if len(regular) != 1 || regular[0].Name() == a.Name || names[regular[0].Name()] || appName(regular[0].Name(), nil) != regular[0].Name() {
+	if len(regular) != 1 || regular[0].Name() == a.Name {
+		return
+	}
+	if a.Workload.Kind() == "StatefulSet" {
+		// Its pods, their DNS names and the claims of its claim
+		// templates are named after it: it keeps its name, and a
+		// Service of another name (not its serviceName) stays one, as
+		// read.
+		if svc := regular[0]; svc.Name() != serviceName(a) {
+			a.Services = slices.DeleteFunc(a.Services, func(d manifest.Doc) bool { return d.Name() == svc.Name() })
+			p.Objects = append(p.Objects, svc)
+			p.note("Service %s: a Service of statefulset %s, whose pods and claims are named after the statefulset, kept as an object", svc.Name(), a.Workload.Name())
+		}
+		return
+	}
+	if names[regular[0].Name()] || appName(regular[0].Name(), nil) != regular[0].Name() {
 		return
 	}
 	delete(names, a.Name)
