@@ -82,7 +82,7 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 		case e.SecretRef != nil && configFirst:
 			// The Secret's keys would win over the config's, whose
 			// variables kdecl sets one by one, which win over envFrom.
-			s.leftAt(a.Name, field{name(a.Workload), `spec.pod.containers["(app)"].env["(envFrom)"]`}, "envFrom: Secret %s after a ConfigMap, whose keys it may set otherwise", e.SecretRef.Name)
+			s.leftAt(a.Name, podField(a, `containers["(app)"].env["(envFrom)"]`), "envFrom: Secret %s after a ConfigMap, whose keys it may set otherwise", e.SecretRef.Name)
 		case e.SecretRef != nil && e.Prefix == "" && e.SecretRef.Optional == nil:
 			secrets, _ := app["secrets"].(map[string]any)
 			if secrets == nil {

@@ -539,6 +539,16 @@ func (s *Stack) left(app, format string, args ...any) {
 // object.
 type field struct{ object, path string }
 
+// podField is the field at path of the app's pod template, as Compare
+// gives it: under spec.pod, a CronJob's under spec.jobTemplate.spec.pod.
+func podField(a *App, path string) field {
+	pod := "spec.pod."
+	if a.Workload.Kind() == "CronJob" {
+		pod = "spec.jobTemplate.spec.pod."
+	}
+	return field{name(a.Workload), pod + path}
+}
+
 // leftAt is left, of the field at of an object read, which the stack
 // leaves out: the report says it once, as not said.
 func (s *Stack) leftAt(app string, at field, format string, args ...any) {
@@ -729,7 +739,7 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 		if v, ok := probe(pr, portName); ok {
 			probes[name] = v
 		} else {
-			s.leftAt(a.Name, field{a.Workload.Kind() + "/" + a.Workload.Name(), `spec.pod.containers["(app)"].` + name + "Probe"}, "spec.containers[%s].%sProbe", c.Name, name)
+			s.leftAt(a.Name, podField(a, `containers["(app)"].`+name+"Probe"), "spec.containers[%s].%sProbe", c.Name, name)
 		}
 	}
 	if len(probes) > 0 {
@@ -830,7 +840,7 @@ func (s *Stack) unread(a *App, w *workload, c corev1.Container, app map[string]a
 		delete(ann, schema.ConfigHashAnnotation) // kdecl's own, when it rendered the manifests
 		for k := range ann {
 			if strings.HasPrefix(k, "container.apparmor.security.beta.kubernetes.io/") {
-				s.leftAt(a.Name, field{name(a.Workload), "spec.pod.annotations"}, "annotation %s: kdecl refuses AppArmor's annotations; set securityContext.appArmorProfile", k)
+				s.leftAt(a.Name, podField(a, "annotations"), "annotation %s: kdecl refuses AppArmor's annotations; set securityContext.appArmorProfile", k)
 				delete(ann, k)
 			}
 		}
@@ -850,7 +860,7 @@ func (s *Stack) unread(a *App, w *workload, c corev1.Container, app map[string]a
 		switch k {
 		case "terminationGracePeriodSeconds":
 			if n := *tmpl.Spec.TerminationGracePeriodSeconds; n < 0 {
-				s.leftAt(a.Name, field{name(a.Workload), "spec.pod.spec." + k}, "the pod's terminationGracePeriodSeconds %d: below kdecl's 0", n)
+				s.leftAt(a.Name, podField(a, "spec."+k), "the pod's terminationGracePeriodSeconds %d: below kdecl's 0", n)
 			} else if n != corev1.DefaultTerminationGracePeriodSeconds {
 				app[k] = n
 			}
@@ -860,7 +870,7 @@ func (s *Stack) unread(a *App, w *workload, c corev1.Container, app map[string]a
 					app[k] = v
 				}
 			} else if v != "Always" {
-				s.leftAt(a.Name, field{name(a.Workload), "spec.pod.spec." + k}, "the pod's restartPolicy %v", v)
+				s.leftAt(a.Name, podField(a, "spec."+k), "the pod's restartPolicy %v", v)
 			}
 		case "serviceAccountName", "serviceAccount":
 			if v != "" && v != "default" {
@@ -883,11 +893,11 @@ func (s *Stack) unread(a *App, w *workload, c corev1.Container, app map[string]a
 				app[k] = l
 				return
 			}
-			s.leftAt(a.Name, field{name(a.Workload), `spec.pod.containers["(app)"].lifecycle`}, "the container's lifecycle: a hook kdecl's handlers cannot say")
+			s.leftAt(a.Name, podField(a, `containers["(app)"].lifecycle`), "the container's lifecycle: a hook kdecl's handlers cannot say")
 			if c.Lifecycle.PostStart != nil {
 				// Without the hook, the order of the containers no
 				// longer holds them back.
-				s.leftOut = append(s.leftOut, field{name(a.Workload), "spec.pod.containerOrder"})
+				s.leftOut = append(s.leftOut, podField(a, "containerOrder"))
 			}
 			return
 		}
@@ -1071,7 +1081,7 @@ func (s *Stack) sidecar(a *App, c corev1.Container, list string, vols podVolumes
 			// not said, as its volume is not: a mount of no volume
 			// would not render
 			if list == "containers" {
-				s.leftOut = append(s.leftOut, field{name(a.Workload), fmt.Sprintf("spec.pod.containers.%s.mounts[%q]", c.Name, m.MountPath)})
+				s.leftOut = append(s.leftOut, podField(a, fmt.Sprintf("containers.%s.mounts[%q]", c.Name, m.MountPath)))
 			}
 		case plain && m.Name == vols.config && out["configMount"] == nil:
 			out["configMount"] = m.MountPath
