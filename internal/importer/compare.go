@@ -454,7 +454,7 @@ func markers(apps map[string]manifest.Doc, serviceApp map[string]string, service
 		pods: func(ml map[string]any) (any, string) {
 			var found []string
 			for app, w := range apps {
-				if len(ml) > 0 && selects(ml, podLabels(w)) {
+				if selectsLabels(ml, podLabels(w)) {
 					found = append(found, app)
 				}
 			}

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
 	"maps"
@@ -227,6 +228,40 @@ func TestAppName(t *testing.T) {
 		taken[got] = true
 		if got != tc.want {
 			t.Errorf("appName(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestSelectsLabels: a label selector selects as the API server's does:
+// matchLabels and each of matchExpressions' operators; an empty one, or
+// an operator the server refuses, selects nothing.
+func TestSelectsLabels(t *testing.T) {
+	labels := map[string]any{"app": "web", "tier": "front"}
+	for _, tc := range []struct {
+		sel  string
+		want bool
+	}{
+		{`{"matchLabels": {"app": "web"}}`, true},
+		{`{"matchLabels": {"app": "db"}}`, false},
+		{`{"matchExpressions": [{"key": "app", "operator": "In", "values": ["db", "web"]}]}`, true},
+		{`{"matchExpressions": [{"key": "app", "operator": "In", "values": ["db"]}]}`, false},
+		{`{"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["db"]}]}`, true},
+		{`{"matchExpressions": [{"key": "app", "operator": "NotIn", "values": ["web"]}]}`, false},
+		{`{"matchExpressions": [{"key": "zone", "operator": "NotIn", "values": ["a"]}]}`, true},
+		{`{"matchExpressions": [{"key": "tier", "operator": "Exists"}]}`, true},
+		{`{"matchExpressions": [{"key": "zone", "operator": "Exists"}]}`, false},
+		{`{"matchExpressions": [{"key": "zone", "operator": "DoesNotExist"}]}`, true},
+		{`{"matchExpressions": [{"key": "app", "operator": "DoesNotExist"}]}`, false},
+		{`{"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "tier", "operator": "In", "values": ["back"]}]}`, false},
+		{`{"matchExpressions": [{"key": "app", "operator": "Gt", "values": ["1"]}]}`, false},
+		{`{}`, false},
+	} {
+		var sel map[string]any
+		if err := json.Unmarshal([]byte(tc.sel), &sel); err != nil {
+			t.Fatal(err)
+		}
+		if got := selectsLabels(sel, labels); got != tc.want {
+			t.Errorf("%s selects %v: %v, want %v", tc.sel, labels, got, tc.want)
 		}
 	}
 }

@@ -13,7 +13,10 @@ import (
 // label selector; an app's Service, by name; its workload, by kind and
 // name (a scale target). A replacement is nil for nothing found.
 type links struct {
-	pods     func(matchLabels map[string]any) (replacement any, app string)
+	// pods is given a label selector, matchLabels and matchExpressions;
+	// its replacement is the selector's matchLabels, without
+	// matchExpressions.
+	pods     func(selector map[string]any) (replacement any, app string)
 	service  func(name string) (replacement any, app string)
 	workload func(kind, name string) (replacement any, app string)
 	// port is what a port of a Service, by name, is called instead; nil
@@ -30,7 +33,7 @@ func (l links) relink(obj map[string]any) []string {
 	apps := map[string]bool{}
 	if obj["kind"] == "Service" { // its selector is the labels alone
 		if sel, ok := manifest.Get(obj, "spec", "selector").(map[string]any); ok {
-			if r, app := l.pods(sel); r != nil {
+			if r, app := l.pods(map[string]any{"matchLabels": sel}); r != nil {
 				manifest.Map(obj, "spec")["selector"], apps[app] = r, true
 			}
 		}
@@ -53,11 +56,20 @@ func (l links) relink(obj map[string]any) []string {
 					}
 				}
 			}
+			if labelSelector(v) {
+				if r, app := l.pods(v); r != nil {
+					v["matchLabels"], apps[app] = r, true
+					delete(v, "matchExpressions")
+				}
+				return
+			}
 			for k, e := range v {
 				m, _ := e.(map[string]any)
 				switch {
+				case k == "namespaceSelector" || k == "nodeAffinity" || k == "nodeSelector":
+					continue // of namespaces' labels, or nodes'
 				case k == "matchLabels" && m != nil:
-					if r, app := l.pods(m); r != nil {
+					if r, app := l.pods(map[string]any{"matchLabels": m}); r != nil {
 						v[k], apps[app] = r, true
 					}
 					continue
@@ -94,11 +106,66 @@ func (l links) relink(obj map[string]any) []string {
 	return slices.Sorted(maps.Keys(apps))
 }
 
-// podsOf finds the one app whose pods matchLabels selects.
-func podsOf(apps []*App, matchLabels map[string]any) *App {
+// labelSelector says whether v is a label selector that says
+// something: matchLabels, matchExpressions, or both, and nothing else.
+func labelSelector(v map[string]any) bool {
+	ml, _ := v["matchLabels"].(map[string]any)
+	me, _ := v["matchExpressions"].([]any)
+	_, hasML := v["matchLabels"]
+	_, hasME := v["matchExpressions"]
+	n := 0
+	if hasML {
+		n++
+	}
+	if hasME {
+		n++
+	}
+	return len(v) == n && len(ml)+len(me) > 0
+}
+
+// selectsLabels says whether the label selector sel (matchLabels and
+// matchExpressions) selects labels, as the API server's
+// LabelSelectorAsSelector; an empty one, or one it would refuse, none.
+func selectsLabels(sel, labels map[string]any) bool {
+	ml, _ := sel["matchLabels"].(map[string]any)
+	me, _ := sel["matchExpressions"].([]any)
+	if len(ml)+len(me) == 0 || !selects(ml, labels) {
+		return false
+	}
+	for _, x := range me {
+		e, _ := x.(map[string]any)
+		key, _ := e["key"].(string)
+		v, has := labels[key]
+		in := slices.ContainsFunc(anys(e["values"]), func(w any) bool { return has && w == v })
+		switch e["operator"] {
+		case "In":
+			if !in {
+				return false
+			}
+		case "NotIn":
+			if in {
+				return false
+			}
+		case "Exists":
+			if !has {
+				return false
+			}
+		case "DoesNotExist":
+			if has {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// podsOf finds the one app whose pods the label selector sel selects.
+func podsOf(apps []*App, sel map[string]any) *App {
 	var found *App
 	for _, a := range apps {
-		if len(matchLabels) > 0 && selects(matchLabels, podLabels(a.Workload)) {
+		if selectsLabels(sel, podLabels(a.Workload)) {
 			if found != nil {
 				return nil
 			}
@@ -148,7 +215,7 @@ func importLinks(p *Plan, stack string, portNames map[string]map[string]string) 
 			if a := podsOf(p.Apps, ml); a != nil {
 				return map[string]any{"app.kubernetes.io/name": a.Name, "app.kubernetes.io/instance": stack}, a.Name
 			}
-			if len(p.Apps) > 1 && len(ml) > 0 && !slices.ContainsFunc(p.Apps, func(a *App) bool { return !selects(ml, podLabels(a.Workload)) }) {
+			if len(p.Apps) > 1 && !slices.ContainsFunc(p.Apps, func(a *App) bool { return !selectsLabels(ml, podLabels(a.Workload)) }) {
 				// kdecl's labels of the stack's pods say no more than
 				// the stack
 				return map[string]any{"app.kubernetes.io/instance": stack}, ""
