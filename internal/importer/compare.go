@@ -736,6 +736,41 @@ func (s *side) canonicalWorkload(d manifest.Doc) (map[string]any, string, error)
 	return out, mainName, nil
 }
 
+// appContainer renames, in spec, each reference to the container from
+// (a variable's or a downward API file's resourceFieldRef) to to.
+func appContainer(spec *corev1.PodSpec, from, to string) {
+	ref := func(r *corev1.ResourceFieldSelector) {
+		if r != nil && r.ContainerName == from {
+			r.ContainerName = to
+		}
+	}
+	for _, list := range [][]corev1.Container{spec.InitContainers, spec.Containers} {
+		for i := range list {
+			for j := range list[i].Env {
+				if f := list[i].Env[j].ValueFrom; f != nil {
+					ref(f.ResourceFieldRef)
+				}
+			}
+		}
+	}
+	for _, v := range spec.Volumes {
+		var files []corev1.DownwardAPIVolumeFile
+		if d := v.DownwardAPI; d != nil {
+			files = d.Items
+		}
+		if p := v.Projected; p != nil {
+			for _, src := range p.Sources {
+				if src.DownwardAPI != nil {
+					files = append(files, src.DownwardAPI.Items...)
+				}
+			}
+		}
+		for i := range files {
+			ref(files[i].ResourceFieldRef) // a pointer the volume's item shares
+		}
+	}
+}
+
 // canonicalPod is a pod template by meaning: its annotations but the
 // config hash; its containers by name, the app's (main) as "(app)"; each
 // container's env by name and value, wherever the value comes from; its
@@ -744,6 +779,9 @@ func (s *side) canonicalWorkload(d manifest.Doc) (map[string]any, string, error)
 func (s *side) canonicalPod(t *corev1.PodTemplateSpec, main int, templates []corev1.PersistentVolumeClaim) map[string]any {
 	t = t.DeepCopy()
 	spec := &t.Spec
+	if main < len(spec.Containers) {
+		appContainer(spec, spec.Containers[main].Name, "(app)")
+	}
 	volumes := map[string]corev1.Volume{}
 	for _, v := range spec.Volumes {
 		volumes[v.Name] = v

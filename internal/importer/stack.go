@@ -767,7 +767,31 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 		importLinks(p, s.Name, s.portNames).relink(o)
 		app["overrides"] = o
 	}
+	if c.Name != a.Name {
+		// kdecl names the app's container after the app: what refers
+		// to it by name (a sidecar's variable of its limits, a
+		// downward API file) refers to it so.
+		renameContainerRefs(app, c.Name, a.Name)
+	}
 	return app, nil
+}
+
+// renameContainerRefs renames, in v, each containerName from to to.
+func renameContainerRefs(v any, from, to string) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			if k == "containerName" && e == from {
+				v[k] = to
+				continue
+			}
+			renameContainerRefs(e, from, to)
+		}
+	case []any:
+		for _, e := range v {
+			renameContainerRefs(e, from, to)
+		}
+	}
 }
 
 // Fields the native fields say, of a workload's spec, its pod's spec
