@@ -34,8 +34,10 @@ type App struct {
 	configMaps, claims map[string]bool
 	mainPorts          []corev1.ContainerPort // of the app's container, once StackOf read it
 	// shares is the headless Service the app shares with the app whose
-	// Services hold it, nil for none.
-	shares *manifest.Doc
+	// Services hold it, nil for none; sharedHeadless says that the
+	// app's Services hold one that others share.
+	shares         *manifest.Doc
+	sharedHeadless bool
 
 	// Name is the app's name in the stack: the workload's, made a valid
 	// app name if it is not one.
@@ -382,6 +384,7 @@ func (p *Plan) service(d manifest.Doc) {
 			// their serviceName: their headless.name, which the first
 			// renders.
 			matched[0].Services = append(matched[0].Services, d)
+			matched[0].sharedHeadless = true
 			for _, m := range matched[1:] {
 				m.shares = &d
 			}

@@ -568,10 +568,22 @@ func (f field) covers(d Difference) bool {
 	// The field is the one entry of a map the render lacks: the
 	// difference is the map's.
 	rest, ok := strings.CutPrefix(f.path, d.Path)
-	key, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(rest, "["), "]"))
+	var key string
+	switch {
+	case !ok || d.Rendered != "":
+		return false
+	case strings.HasPrefix(rest, "[") && strings.HasSuffix(rest, "]"):
+		var err error
+		if key, err = strconv.Unquote(rest[1 : len(rest)-1]); err != nil {
+			return false
+		}
+	case strings.HasPrefix(rest, ".") && !strings.ContainsAny(rest[1:], ".["):
+		key = rest[1:]
+	default:
+		return false
+	}
 	var imported map[string]any
-	return ok && strings.HasPrefix(rest, "[") && strings.HasSuffix(rest, "]") && err == nil && d.Rendered == "" &&
-		json.Unmarshal([]byte(d.Imported), &imported) == nil && len(imported) == 1 && imported[key] != nil
+	return json.Unmarshal([]byte(d.Imported), &imported) == nil && len(imported) == 1 && imported[key] != nil
 }
 
 // override sets the field at path of the app's override key (pod,
@@ -1406,7 +1418,29 @@ func (s *Stack) expose(a *App, portName map[int32]string) map[string]any {
 		case svc.Name() != a.headlessName():
 			s.left(a.Name, "Service %s: a second headless Service", svc.Name())
 		default:
-			if a.shares == nil {
+			switch {
+			case a.shares != nil: // the other app's to say
+			case a.sharedHeadless:
+				// No override patches a headless Service apps share:
+				// what one would say is not said.
+				key := "service/" + svc.Name()
+				s.serviceRest(a, svc, key, nil)
+				if o := s.overrides[a.Name][key]; o != nil {
+					delete(s.overrides[a.Name], key)
+					var paths []string
+					each := func(top string) {
+						for _, k := range slices.Sorted(maps.Keys(manifest.Map(o.(map[string]any), top))) {
+							paths = append(paths, top+"."+k)
+						}
+					}
+					each("metadata")
+					each("spec")
+					for _, path := range paths {
+						s.leftOut = append(s.leftOut, field{"Service/" + svc.Name(), path})
+					}
+					s.left(a.Name, "Service %s: %s of a headless Service apps share, which no override patches", svc.Name(), strings.Join(paths, ", "))
+				}
+			default:
 				s.serviceRest(a, svc, "service/"+svc.Name(), nil)
 			}
 			if len(regular) > 0 && publish(svc) != publish(regular[0]) {
