@@ -379,10 +379,11 @@ func (p *Plan) service(d manifest.Doc) {
 		for _, m := range matched {
 			names = append(names, m.Name)
 		}
-		if headless(d) && !slices.ContainsFunc(matched, func(a *App) bool { return serviceName(a) != d.Name() }) {
-			// The headless Service of statefulsets that share it as
-			// their serviceName: their headless.name, which the first
-			// renders.
+		if headless(d) && !slices.ContainsFunc(matched, func(a *App) bool {
+			return a.Workload.Kind() == "StatefulSet" && serviceName(a) != d.Name()
+		}) {
+			// The headless Service of workloads that share it, a
+			// statefulset's as its serviceName: their headless.name.
 			matched[0].Services = append(matched[0].Services, d)
 			matched[0].sharedHeadless = true
 			for _, m := range matched[1:] {
@@ -428,6 +429,9 @@ func (a *App) headlessName() string {
 	kind := a.Workload.Kind()
 	if kind == "Job" || kind == "CronJob" {
 		return ""
+	}
+	if a.shares != nil {
+		return a.shares.Name()
 	}
 	// serviceName, unless it names a regular Service of the app's, which
 	// kdecl names after the app
