@@ -74,16 +74,25 @@ func (s *Stack) configAndEnv(p *Plan, a *App, spec *corev1.PodSpec, c corev1.Con
 	}
 	mountsOf(a, spec, c, func(name string) bool { return own[name] != nil || shared[name] != nil }, use)
 	configFirst := false // a config's variables come before a Secret's
+	config := func(e corev1.EnvFromSource) bool {
+		return e.ConfigMapRef != nil && (own[e.ConfigMapRef.Name] != nil || shared[e.ConfigMapRef.Name] != nil) && e.Prefix == "" && e.ConfigMapRef.Optional == nil
+	}
+	secret := func(e corev1.EnvFromSource) bool {
+		return e.SecretRef != nil && e.Prefix == "" && e.SecretRef.Optional == nil
+	}
+	// An override's envFrom replaces the whole list, secrets.envFrom's
+	// too: with one, the Secrets are in it.
+	overridden := slices.ContainsFunc(c.EnvFrom, func(e corev1.EnvFromSource) bool { return !config(e) && !secret(e) })
 	for _, e := range c.EnvFrom {
 		switch {
-		case e.ConfigMapRef != nil && (own[e.ConfigMapRef.Name] != nil || shared[e.ConfigMapRef.Name] != nil) && e.Prefix == "" && e.ConfigMapRef.Optional == nil:
+		case config(e):
 			use(e.ConfigMapRef.Name).envFrom = true
 			configFirst = true
 		case e.SecretRef != nil && configFirst:
 			// The Secret's keys would win over the config's, whose
 			// variables kdecl sets one by one, which win over envFrom.
 			s.leftAt(a.Name, podField(a, `containers["(app)"].env["(envFrom)"]`), "envFrom: Secret %s after a ConfigMap, whose keys it may set otherwise", e.SecretRef.Name)
-		case e.SecretRef != nil && e.Prefix == "" && e.SecretRef.Optional == nil:
+		case secret(e) && !overridden:
 			secrets, _ := app["secrets"].(map[string]any)
 			if secrets == nil {
 				secrets = map[string]any{}
