@@ -45,7 +45,7 @@ func AppObjects(a *App) []ObjectRef {
 			}
 		}
 	}
-	if h := a.HeadlessService(); h != "" {
+	if h := a.HeadlessService(); h != "" && !a.SharesHeadless { // else the stack's
 		objs = append(objs, ObjectRef{"Service", h})
 	}
 	if a.HasService() {
@@ -133,6 +133,9 @@ func (c *appChecker) overrides() {
 		field := []string{"overrides", key}
 		t := overrideTypes[key]
 		var target ObjectRef
+		if c.app.SharesHeadless && key == "service/"+c.app.HeadlessService() {
+			continue // the stack's: sharedHeadless says why no override
+		}
 		if t == nil {
 			var err error
 			if target, err = OverrideTarget(c.app, key); err != nil {

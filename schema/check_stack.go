@@ -18,6 +18,7 @@ import (
 // <volume>-<app>-<n> may be another app's claim), and node ports as the
 // API server allocates them.
 func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
+	apps := appsOf(checkers)
 	type source struct {
 		c     *appChecker // nil for the stack's own objects
 		field []string
@@ -31,6 +32,9 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 		}
 		if src.c == nil {
 			return "the stack makes too (" + describeField(src.field) + ")"
+		}
+		if src.stack {
+			return fmt.Sprintf("%s share (%s)", otherNames(HeadlessSharers(apps, src.c.app), nil), describeField(src.field))
 		}
 		return fmt.Sprintf("app %q makes too (%s)", src.c.app.Name, describeField(src.field))
 	}
@@ -95,17 +99,14 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 	for _, name := range sortedKeys(s.Configs) {
 		claim("ConfigMap", s.Namespace, name, source{field: []string{"configs", name}})
 	}
-	apps := appsOf(checkers)
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
 		c := checkers[name]
 		a := c.app
+		if sharers := HeadlessSharers(apps, a); len(sharers) > 0 && sharers[0] == a {
+			// the stack's, which the first of them stands for
+			claim("Service", s.Namespace, a.HeadlessService(), source{c: c, field: []string{"headless"}, stack: true})
+		}
 		for _, o := range AppObjects(a) {
-			if sharers := HeadlessSharers(apps, a); o.Kind == "Service" && o.Name == a.HeadlessService() && len(sharers) > 0 {
-				if sharers[0] == a { // the first of them stands for all
-					claim(o.Kind, s.Namespace, o.Name, source{c: c, field: []string{"headless"}, stack: true})
-				}
-				continue
-			}
 			field := []string{} // the app itself
 			switch {
 			case o.Kind == "PersistentVolumeClaim":
@@ -243,13 +244,17 @@ func (l *loader) sharedHeadless(apps []*App, checkers map[string]*appChecker) {
 			}
 			if x != a && x.HeadlessPublishes() != a.HeadlessPublishes() {
 				field := []string{"headless", "publishNotReadyAddresses"}
-				if !c.set(field...) {
-					field = []string{"headless"} // expose's
+				switch {
+				case c.set(field...):
+				case c.set("expose", "publishNotReadyAddresses"):
+					field = []string{"expose", "publishNotReadyAddresses"} // which the headless Service takes
+				default:
+					field = []string{"headless"}
 				}
 				c.fail(fmt.Sprintf("publishNotReadyAddresses is %t for the headless Service %s, which it shares with app %q, where it is %t: set it alike", x.HeadlessPublishes(), name, a.Name, a.HeadlessPublishes()), field...)
 			}
 			for _, key := range slices.Sorted(maps.Keys(x.Overrides)) {
-				if key == "service/"+name || key == "service" && !x.HasService() {
+				if key == "service/"+name {
 					c.fail(fmt.Sprintf("the headless Service %s is shared with %s: kdecl makes it of their ports alone, and no app's overrides patch it", name, otherNames(sharers, x)), "overrides", key)
 				}
 			}

@@ -196,6 +196,9 @@ func (l *loader) load() (*Stack, error) {
 		}
 	}
 	checkers, names := l.apps()
+	for _, a := range appsOf(checkers) {
+		a.SharesHeadless = len(HeadlessSharers(appsOf(checkers), a)) > 0
+	}
 	if len(names) == 0 && len(l.errs) == 0 {
 		l.warnings = append(l.warnings, l.newError(l.nearestPos([]string{"apps"}), "", "apps",
 			"the stack has no apps: a render writes no workload, and removes the files this stack rendered before"))

@@ -137,6 +137,9 @@ type App struct {
 	// Autoscaled is whether an autoscaler sets the workload's replicas:
 	// autoscale, or a HorizontalPodAutoscaler among the stack's objects.
 	Autoscaled bool `json:"-"`
+	// SharesHeadless is whether other apps share the app's headless
+	// Service, which is then the stack's (HeadlessSharers).
+	SharesHeadless bool `json:"-"`
 	// Fields are where Load found fields that checks after generation
 	// may name (security, overrides, storage, ports, objects), by path.
 	Fields map[string]Position `json:"-"`
