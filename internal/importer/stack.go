@@ -1237,6 +1237,9 @@ func (s *Stack) ports(a *App, c corev1.Container) (map[string]any, map[int32]str
 				mapped = append(mapped, svc)
 			}
 		}
+		if a.shares != nil {
+			mapped = append(mapped, *a.shares)
+		}
 	}
 	ports := map[string]any{}
 	names := map[int32]string{}
