@@ -293,8 +293,17 @@ func (k credentialChecker) annotations(m map[string]string, field ...string) {
 }
 
 // notSecret is whether the user marked the field at path
-// @kdecl(notsecret).
+// @kdecl(notsecret); an item of a list, which takes no attribute, is
+// marked with its list's field (args: [...] @kdecl(notsecret)).
 func (l *loader) notSecret(path []string) bool {
-	a := l.lookup(path).Attribute("kdecl")
-	return a.Err() == nil && strings.TrimSpace(a.Contents()) == "notsecret"
+	for len(path) > 0 {
+		if a := l.lookup(path).Attribute("kdecl"); a.Err() == nil && strings.TrimSpace(a.Contents()) == "notsecret" {
+			return true
+		}
+		if !isIndex(path[len(path)-1]) {
+			return false
+		}
+		path = path[:len(path)-1]
+	}
+	return false
 }

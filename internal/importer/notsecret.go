@@ -2,6 +2,7 @@ package importer
 
 import (
 	"errors"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +13,10 @@ import (
 
 	"github.com/kdecl/kdecl/schema"
 )
+
+// listItem is the index of a list's item at the end of a field's label
+// as errors write it: args[1].
+var listItem = regexp.MustCompile(`(\[[0-9]+\])+$`)
 
 // credentialFields are the fields of the errors err holds that kdecl's
 // credential check refuses, as paths from the stack's root; the other
@@ -27,8 +32,14 @@ func credentialFields(err error) [][]string {
 			continue
 		}
 		path, ok := splitField(e.Field)
-		if !ok || slices.ContainsFunc(path, func(l string) bool { return strings.Contains(l, "[") }) {
-			continue // an item of a list, which takes no attribute: the refusal stays
+		if ok {
+			// An item of a list takes no attribute: its list's field
+			// marks it (args: [...] @kdecl(notsecret)).
+			last := path[len(path)-1]
+			path[len(path)-1] = listItem.ReplaceAllString(last, "")
+		}
+		if !ok {
+			continue
 		}
 		if e.App == "" {
 			out = append(out, path)
@@ -95,24 +106,40 @@ func markNotSecret(src []byte, paths [][]string) ([]byte, [][]string, error) {
 	return out, missing, err
 }
 
-// findField is the field at path among decls, nested struct literals as
-// the stack import writes them.
+// findField is the field at path among decls, nested struct literals
+// and lists of them as the stack import writes them; a label may end in
+// the indexes of a list's items (initContainers[0]).
 func findField(decls []ast.Decl, path []string) *ast.Field {
+	label, indexes := path[0], listItem.FindString(path[0])
+	label = strings.TrimSuffix(label, indexes)
 	for _, d := range decls {
 		field, ok := d.(*ast.Field)
 		if !ok {
 			continue
 		}
 		name, _, err := ast.LabelName(field.Label)
-		if err != nil || name != path[0] {
+		if err != nil || name != label {
 			continue
 		}
-		if len(path) == 1 {
+		if len(path) == 1 && indexes == "" {
 			return field
 		}
-		if st, ok := field.Value.(*ast.StructLit); ok {
+		v := field.Value
+		for _, ix := range strings.Split(strings.Trim(indexes, "[]"), "][") {
+			if ix == "" {
+				break
+			}
+			n, _ := strconv.Atoi(ix)
+			l, ok := v.(*ast.ListLit)
+			if !ok || n >= len(l.Elts) {
+				return nil
+			}
+			v = l.Elts[n]
+		}
+		if st, ok := v.(*ast.StructLit); ok && len(path) > 1 {
 			return findField(st.Elts, path[1:])
 		}
+		return nil
 	}
 	return nil
 }

@@ -49,7 +49,7 @@ func templates(fields map[string]any, keep [][]string) map[string]any {
 		app, _ := apps[name].(map[string]any)
 		for _, f := range slices.Sorted(maps.Keys(app)) {
 			if slices.Contains(notTemplated, f) || slices.ContainsFunc(keep, func(p []string) bool {
-				return len(p) > 2 && p[0] == "apps" && p[1] == name && p[2] == f
+				return len(p) > 2 && p[0] == "apps" && p[1] == name && strings.TrimSuffix(p[2], listItem.FindString(p[2])) == f
 			}) {
 				continue // said in place: a mark of notSecret goes on it
 			}
