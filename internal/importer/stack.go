@@ -636,9 +636,12 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 	if w.replicas != nil && *w.replicas != 1 {
 		app["replicas"] = int(*w.replicas)
 	}
-	if st := rollout(a.Workload); kind == "statefulset" && st["maxUnavailable"] != nil {
+	st := rollout(a.Workload)
+	if kind == "statefulset" && st["maxUnavailable"] != nil {
 		s.leftAt(a.Name, field{name(a.Workload), "spec.updateStrategy.rollingUpdate.maxUnavailable"}, "updateStrategy.rollingUpdate.maxUnavailable of a statefulset")
-	} else if len(st) > 0 {
+		delete(st, "maxUnavailable") // the rest is said
+	}
+	if len(st) > 0 {
 		field := "updateStrategy"
 		if kind == "deployment" {
 			field = "strategy"
