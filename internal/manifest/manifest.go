@@ -14,7 +14,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/kustomize/api/konfig"
@@ -150,6 +152,10 @@ func readFile(name string) ([]byte, error) {
 	return data, nil
 }
 
+// yamlLine is the line of the first error of a YAML decoder's, in the
+// document, and what it says.
+var yamlLine = regexp.MustCompile(`(?s)^yaml: (?:unmarshal errors:\s*)?line (\d+): ([^\n]*)`)
+
 // Parse reads the documents of one file's data, named name in Sources:
 // YAML documents separated by --- lines, or JSON (which is YAML too).
 // Empty documents are skipped; a List's items are documents of their own.
@@ -157,9 +163,16 @@ func Parse(name string, data []byte) ([]Doc, error) {
 	var docs []Doc
 	for _, part := range split(data) {
 		src := fmt.Sprintf("%s:%d", name, part.line)
-		js, err := yaml.YAMLToJSON(part.data)
+		// Strict, as kubectl: a key twice in a map is an error, not the
+		// last one's value.
+		js, err := yaml.YAMLToJSONStrict(part.data)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %s", src, strings.TrimPrefix(err.Error(), "error converting YAML to JSON: "))
+			msg := strings.TrimPrefix(err.Error(), "error converting YAML to JSON: ")
+			if m := yamlLine.FindStringSubmatch(msg); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				return nil, fmt.Errorf("%s:%d: %s", name, part.first+n-1, m[2])
+			}
+			return nil, fmt.Errorf("%s: %s", src, msg)
 		}
 		if bytes.Equal(bytes.TrimSpace(js), []byte("null")) {
 			continue // only comments
@@ -200,18 +213,19 @@ func isList(d Doc) bool {
 }
 
 type part struct {
-	line int // of the first line that is not blank or a comment
-	data []byte
+	line  int // of the first line that is not blank or a comment
+	first int // of data's first line
+	data  []byte
 }
 
 // split cuts YAML into its documents at lines that start with "---".
 func split(data []byte) []part {
 	var parts []part
 	var cur bytes.Buffer
-	start, n := 0, 0
+	start, first, n := 0, 0, 0
 	flush := func() {
 		if start > 0 {
-			parts = append(parts, part{line: start, data: bytes.Clone(cur.Bytes())})
+			parts = append(parts, part{line: start, first: first, data: bytes.Clone(cur.Bytes())})
 		}
 		cur.Reset()
 		start = 0
@@ -227,6 +241,9 @@ func split(data []byte) []part {
 		}
 		if t := bytes.TrimSpace(line); start == 0 && len(t) > 0 && t[0] != '#' {
 			start = n
+		}
+		if cur.Len() == 0 {
+			first = n
 		}
 		cur.Write(line)
 		cur.WriteByte('\n')

@@ -98,7 +98,8 @@ func TestParse(t *testing.T) {
 			[]string{"f:1#0 Service/s"}, ""},
 		{"empty list", "apiVersion: v1\nkind: List\nitems: null\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
 			[]string{"f:5 ConfigMap/a"}, ""}, // kubectl get of nothing
-		{"bad yaml", "apiVersion: v1\nkind: ConfigMap\n---\napiVersion: v1\nkind: [\n", nil, "f:4: "},
+		{"bad yaml", "apiVersion: v1\nkind: ConfigMap\n---\napiVersion: v1\nkind: [\n", nil, "f:5: "},
+		{"key twice", "apiVersion: v1\nkind: ConfigMap\n---\n# a comment\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: \"1\", x: \"2\"}\n", nil, `f:8: key "x" already set in map`},
 		{"no kind", "---\napiVersion: v1\nmetadata: {name: a}\n", nil, "f:2: an object needs apiVersion and kind"},
 		{"scalar", "---\nhello\n", nil, "f:2: not an object"},
 		{"list item", "apiVersion: v1\nkind: List\nitems: [{kind: ConfigMap}]\n", nil, "f:1: item 0 of the List needs apiVersion and kind"},
