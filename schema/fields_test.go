@@ -142,22 +142,23 @@ func collect(n *schema.Node, steps []step, out *[]leaf) {
 // samples are valid values of the schema's definitions of strings, the
 // first the one that fills a required field.
 var samples = map[string][]any{
-	"#DNSLabel":     {"data", "other"},
-	"#PortName":     {"http", "metrics"},
-	"#EnvName":      {"FOO", "BAR"},
-	"#ConfigKey":    {"k", "app.conf"},
-	"#AbsPath":      {"/mnt/x", "/mnt/y"},
-	"#RelPath":      {"y/z", "w"},
-	"#SecretName":   {"s1", "s2"},
-	"#DNSSubdomain": {"fast", "slow.example.com"},
-	"#Image":        {"img:2.0", "example.com/img:3.1"},
-	"#LabelValue":   {"front", "back"},
-	"#ResourceName": {"cpu", "memory", "example.com/gpu"},
-	"#Quantity":     {"3", "2Gi", "500m"},
-	"#FieldPath":    {"metadata.name", "status.podIP"},
-	"#HeaderName":   {"X-A", "X-B"},
-	"#PortRef":      {"http", 8080, 9090},
-	"#Annotations":  {},
+	"#DNSLabel":      {"data", "other"},
+	"#PortName":      {"http", "metrics"},
+	"#EnvName":       {"FOO", "BAR"},
+	"#ConfigEnvName": {"FOO", "BAR"},
+	"#ConfigKey":     {"k", "app.conf"},
+	"#AbsPath":       {"/mnt/x", "/mnt/y"},
+	"#RelPath":       {"y/z", "w"},
+	"#SecretName":    {"s1", "s2"},
+	"#DNSSubdomain":  {"fast", "slow.example.com"},
+	"#Image":         {"img:2.0", "example.com/img:3.1"},
+	"#LabelValue":    {"front", "back"},
+	"#ResourceName":  {"cpu", "memory", "example.com/gpu"},
+	"#Quantity":      {"3", "2Gi", "500m"},
+	"#FieldPath":     {"metadata.name", "status.podIP"},
+	"#HeaderName":    {"X-A", "X-B"},
+	"#PortRef":       {"http", 8080, 9090},
+	"#Annotations":   {},
 }
 
 // pathSamples are values of leaves whose rule is their own, not a
@@ -185,14 +186,15 @@ var pathSamples = map[string][]any{
 
 // keyOf are map keys by the definition of their pattern; an app's name.
 var keyOf = map[string]string{
-	"#DNSLabel":     "data",
-	"#PortName":     "http",
-	"#EnvName":      "FOO",
-	"#ConfigKey":    "k",
-	"#ResourceName": "cpu",
-	"#HeaderName":   "X-A",
-	"#ConfigName":   "cfg",
-	"string":        "web",
+	"#DNSLabel":      "data",
+	"#PortName":      "http",
+	"#EnvName":       "FOO",
+	"#ConfigEnvName": "FOO",
+	"#ConfigKey":     "k",
+	"#ResourceName":  "cpu",
+	"#HeaderName":    "X-A",
+	"#ConfigName":    "cfg",
+	"string":         "web",
 }
 
 // keyAt are the keys of maps where keyOf's would clash with the base

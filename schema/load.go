@@ -1059,7 +1059,7 @@ func (l *loader) message(path []string, format string, args []any) string {
 // path in an app (or the stack).
 var keyRules = map[string]string{
 	"env":                envNameRule,
-	"config.env":         envNameRule,
+	"config.env":         "a variable of the config is a ConfigMap key too: only letters, digits, '-', '_' and '.', not starting with '..', at most 253 characters",
 	"config.fileEnv":     envNameRule,
 	"config.files":       "a ConfigMap key has only letters, digits, '-', '_' and '.', does not start with '..' and has at most 253 characters",
 	"ports":              portNameRule,
@@ -1080,7 +1080,7 @@ var keyRules = map[string]string{
 
 const (
 	appNameRule    = "use at most 52 lowercase letters, digits and '-', starting with a letter and ending with a letter or digit (an RFC 1035 label with room for the suffixes Kubernetes adds)"
-	envNameRule    = "an environment variable name must match [-._a-zA-Z][-._a-zA-Z0-9]*; Kubernetes skips other names"
+	envNameRule    = "an environment variable name is printable ASCII but '=', and not empty"
 	portNameRule   = "a port name has at most 15 lowercase letters, digits and '-', with at least one letter"
 	annotationRule = "an annotation key is [prefix/]name, the prefix a DNS subdomain, the name alphanumeric with '-', '_' or '.' inside"
 	resourceRule   = "a resource is cpu, memory, ephemeral-storage, huge pages of a size like hugepages-2Mi or a domain-prefixed name like nvidia.com/gpu"

@@ -92,14 +92,14 @@ apps: paused: {
 
 // TestLoadErrorFields checks the parts of an error, not just its text.
 func TestLoadErrorFields(t *testing.T) {
-	_, err := loadString(t, "package shop\n\napps: web: {\n\timage: \"nginx:1.27\"\n\tenv: \"1ST_KEY\": \"x\"\n}\n")
+	_, err := loadString(t, "package shop\n\napps: web: {\n\timage: \"nginx:1.27\"\n\tenv: \"A=KEY\": \"x\"\n}\n")
 	var errs Errors
 	if !errors.As(err, &errs) || len(errs) != 1 {
 		t.Fatalf("err = %v, want one schema error", err)
 	}
 	e := errs[0]
-	if e.App != "web" || e.Field != `env."1ST_KEY"` || filepath.Base(e.File) != "stack.cue" || e.Line != 5 || e.Column != 7 {
-		t.Errorf("error = %+v, want app web, field env.\"1ST_KEY\" at stack.cue:5:7", e)
+	if e.App != "web" || e.Field != `env."A=KEY"` || filepath.Base(e.File) != "stack.cue" || e.Line != 5 || e.Column != 7 {
+		t.Errorf("error = %+v, want app web, field env.\"A=KEY\" at stack.cue:5:7", e)
 	}
 }
 
