@@ -261,12 +261,13 @@ func holds(v any, s string) bool {
 
 // byName says whether vs, one string of each environment, differ by
 // the environment's name alone, which each holds: in several lines, or
-// with quotes, too, as CUE interpolates in each.
+// with quotes, too, as CUE interpolates in each; not one CUE would
+// write as a raw string (with """ or \(), where \(_env) is text.
 func byName(vs []any, names []string) bool {
 	want := ""
 	for i, v := range vs {
 		s, ok := v.(string)
-		if !ok || strings.Contains(s, envMarker) || !strings.Contains(s, names[i]) {
+		if !ok || strings.Contains(s, envMarker) || !strings.Contains(s, names[i]) || strings.Contains(s, `"""`) || strings.Contains(s, `\(`) {
 			return false
 		}
 		if t := strings.ReplaceAll(s, names[i], envMarker); i == 0 {

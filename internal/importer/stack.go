@@ -652,6 +652,10 @@ func (s *Stack) app(p *Plan, a *App) (map[string]any, error) {
 		s.Notes = append(s.Notes, fmt.Sprintf("StatefulSet %s: its pods' Service, serviceName %s, is kdecl's headless Service %s", a.Workload.Name(), sn, a.headlessName()))
 	}
 	switch h := a.headlessName(); {
+	case h != "" && (a.shares != nil || a.sharedHeadless):
+		// apps share a headless Service they name alike, the name
+		// their own by default too
+		app["headless"] = map[string]any{"name": h}
 	case h == "" || kind == "statefulset" && h == schema.HeadlessServiceName(a.Name):
 	case h == schema.HeadlessServiceName(a.Name):
 		app["headless"] = map[string]any{}
@@ -879,7 +883,7 @@ func (s *Stack) unread(a *App, w *workload, c corev1.Container, app map[string]a
 		delete(ann, schema.ConfigHashAnnotation) // kdecl's own, when it rendered the manifests
 		for k := range ann {
 			if strings.HasPrefix(k, "container.apparmor.security.beta.kubernetes.io/") {
-				s.leftAt(a.Name, podField(a, "annotations"), "annotation %s: kdecl refuses AppArmor's annotations; set securityContext.appArmorProfile", k)
+				s.leftAt(a.Name, podField(a, fmt.Sprintf("annotations[%q]", k)), "annotation %s: kdecl refuses AppArmor's annotations; set securityContext.appArmorProfile", k)
 				delete(ann, k)
 			}
 		}
@@ -1127,7 +1131,11 @@ func (s *Stack) sidecar(a *App, c corev1.Container, list string, vols podVolumes
 		case plain && vols.storage[m.Name] != nil && m.ReadOnly == *vols.storage[m.Name] && mounts[m.Name] == nil:
 			mounts[m.Name] = m.MountPath
 		default:
-			other = append(other, toMap(m))
+			mm := toMap(m)
+			if m.Name == vols.config {
+				mm["name"] = schema.ConfigVolume // kdecl's name of the app's config volume
+			}
+			other = append(other, mm)
 		}
 	}
 	if len(mounts) > 0 {
