@@ -68,7 +68,7 @@ func PodTemplate(s *schema.Stack, a *schema.App) corev1.PodTemplateSpec {
 // selects them by it.
 func podLabels(s *schema.Stack, a *schema.App) map[string]string {
 	l := WorkloadLabels(s, a)
-	if len(s.HeadlessSharers(a)) > 0 {
+	if a.SharesHeadless {
 		l[schema.HeadlessLabel] = a.HeadlessService()
 	}
 	return l

@@ -1,7 +1,6 @@
 package generators
 
 import (
-	"cmp"
 	"maps"
 	"slices"
 
@@ -44,7 +43,7 @@ func Service(s *schema.Stack, a *schema.App) *corev1.Service {
 // stack's (SharedHeadlessServices).
 func HeadlessService(s *schema.Stack, a *schema.App) *corev1.Service {
 	name := a.HeadlessService()
-	if name == "" || len(s.HeadlessSharers(a)) > 0 {
+	if name == "" || a.SharesHeadless {
 		return nil
 	}
 	return &corev1.Service{
@@ -63,14 +62,10 @@ func HeadlessService(s *schema.Stack, a *schema.App) *corev1.Service {
 // share, by name: the stack's, with its labels alone, on the ports of
 // all of them, selecting their pods by schema.HeadlessLabel.
 func SharedHeadlessServices(s *schema.Stack) []*corev1.Service {
+	groups := s.HeadlessGroups()
 	var out []*corev1.Service
-	for i := range s.Apps {
-		a := &s.Apps[i]
-		sharers := s.HeadlessSharers(a)
-		if len(sharers) == 0 || sharers[0] != a {
-			continue // the first of them stands for all
-		}
-		name := a.HeadlessService()
+	for _, name := range slices.Sorted(maps.Keys(groups)) {
+		sharers := groups[name]
 		ports := map[string]schema.Port{}
 		for _, x := range sharers {
 			maps.Copy(ports, x.ServicePorts()) // alike, as the schema checks
@@ -82,11 +77,10 @@ func SharedHeadlessServices(s *schema.Stack) []*corev1.Service {
 				ClusterIP:                corev1.ClusterIPNone,
 				Selector:                 map[string]string{LabelInstance: s.Name, schema.HeadlessLabel: name},
 				Ports:                    servicePorts(ports, nil),
-				PublishNotReadyAddresses: a.HeadlessPublishes(),
+				PublishNotReadyAddresses: sharers[0].HeadlessPublishes(),
 			},
 		})
 	}
-	slices.SortFunc(out, func(x, y *corev1.Service) int { return cmp.Compare(x.Name, y.Name) })
 	return out
 }
 

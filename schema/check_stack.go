@@ -18,7 +18,6 @@ import (
 // <volume>-<app>-<n> may be another app's claim), and node ports as the
 // API server allocates them.
 func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
-	apps := appsOf(checkers)
 	type source struct {
 		c     *appChecker // nil for the stack's own objects
 		field []string
@@ -34,7 +33,7 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 			return "the stack makes too (" + describeField(src.field) + ")"
 		}
 		if src.stack {
-			return fmt.Sprintf("%s share (%s)", otherNames(HeadlessSharers(apps, src.c.app), nil), describeField(src.field))
+			return fmt.Sprintf("%s share (%s)", otherNames(l.headlessGroups[src.c.app.HeadlessService()], nil), describeField(src.field))
 		}
 		return fmt.Sprintf("app %q makes too (%s)", src.c.app.Name, describeField(src.field))
 	}
@@ -102,7 +101,7 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
 		c := checkers[name]
 		a := c.app
-		if sharers := HeadlessSharers(apps, a); len(sharers) > 0 && sharers[0] == a {
+		if sharers := l.headlessGroups[a.sharedName()]; len(sharers) > 0 && sharers[0] == a {
 			// the stack's, which the first of them stands for
 			claim("Service", s.Namespace, a.HeadlessService(), source{c: c, field: []string{"headless"}, stack: true})
 		}
@@ -132,7 +131,7 @@ func (l *loader) objects(s *Stack, checkers map[string]*appChecker) {
 			}
 		}
 	}
-	l.sharedHeadless(apps, checkers)
+	l.sharedHeadless(checkers)
 	l.autoscalers(s, checkers)
 	l.nodePorts(s, checkers)
 	l.grants(s, checkers)
@@ -208,13 +207,10 @@ func appsOf(checkers map[string]*appChecker) []*App {
 // one Service of all their ports, so a port's name means one number and
 // protocol, and no two names one; one publishNotReadyAddresses; and no
 // override, as it is no one app's.
-func (l *loader) sharedHeadless(apps []*App, checkers map[string]*appChecker) {
-	for _, a := range apps {
-		sharers := HeadlessSharers(apps, a)
-		if len(sharers) == 0 || sharers[0] != a {
-			continue
-		}
-		name := a.HeadlessService()
+func (l *loader) sharedHeadless(checkers map[string]*appChecker) {
+	for _, name := range slices.Sorted(maps.Keys(l.headlessGroups)) {
+		sharers := l.headlessGroups[name]
+		a := sharers[0]
 		type from struct {
 			app  string
 			port Port

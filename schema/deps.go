@@ -23,7 +23,6 @@ func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps
 		}
 		return fmt.Sprintf("%s.%s.svc.%s", host, s.Namespace, domain)
 	}
-	apps := appsOf(checkers)
 	for _, name := range slices.Sorted(maps.Keys(checkers)) {
 		c := checkers[name]
 		seen := map[string]bool{}
@@ -75,8 +74,8 @@ func (l *loader) dependencies(s *Stack, checkers map[string]*appChecker, allApps
 			switch {
 			case t.Expose.Type != ExposeNone:
 				d.Host = dns(dep)
-			case len(HeadlessSharers(apps, t)) > 0:
-				c.fail(fmt.Sprintf("%s has no Service of its own: its headless Service %s is shared with %s, and its name reaches their pods too; give %s a Service with expose.type", dep, t.HeadlessService(), otherNames(HeadlessSharers(apps, t), t), dep), field...)
+			case t.SharesHeadless:
+				c.fail(fmt.Sprintf("%s has no Service of its own: its headless Service %s is shared with %s, and its name reaches their pods too; give %s a Service with expose.type", dep, t.HeadlessService(), otherNames(l.headlessGroups[t.HeadlessService()], t), dep), field...)
 				continue
 			case t.HeadlessService() != "":
 				d.Host = dns(t.HeadlessService())

@@ -108,6 +108,8 @@ type loader struct {
 	schemaFieldNames map[string][]string
 	// crds are the stack's CRDs, by the group and kind they define.
 	crds crdSet
+	// headlessGroups are the headless Services apps share, by name.
+	headlessGroups map[string][]*App
 }
 
 func (l *loader) load() (*Stack, error) {
@@ -196,8 +198,11 @@ func (l *loader) load() (*Stack, error) {
 		}
 	}
 	checkers, names := l.apps()
-	for _, a := range appsOf(checkers) {
-		a.SharesHeadless = len(HeadlessSharers(appsOf(checkers), a)) > 0
+	l.headlessGroups = HeadlessGroups(appsOf(checkers))
+	for _, g := range l.headlessGroups {
+		for _, a := range g {
+			a.SharesHeadless = true
+		}
 	}
 	if len(names) == 0 && len(l.errs) == 0 {
 		l.warnings = append(l.warnings, l.newError(l.nearestPos([]string{"apps"}), "", "apps",

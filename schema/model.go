@@ -138,7 +138,7 @@ type App struct {
 	// autoscale, or a HorizontalPodAutoscaler among the stack's objects.
 	Autoscaled bool `json:"-"`
 	// SharesHeadless is whether other apps share the app's headless
-	// Service, which is then the stack's (HeadlessSharers).
+	// Service, which is then the stack's (HeadlessGroups).
 	SharesHeadless bool `json:"-"`
 	// Fields are where Load found fields that checks after generation
 	// may name (security, overrides, storage, ports, objects), by path.

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"maps"
 	"regexp"
 	"strings"
 )
@@ -94,40 +95,37 @@ const SyncWaveAnnotation = "argocd.argoproj.io/sync-wave"
 // carry it.
 const HeadlessLabel = "kdecl.dev/headless"
 
-// HeadlessSharers are the apps, among apps (sorted by name), that share
-// a's headless Service: those whose headless.name names it, as a's does.
-// The first of them renders it; nil unless two or more share it.
-func HeadlessSharers(apps []*App, a *App) []*App {
-	named := func(x *App) string {
-		if x.Headless == nil || x.Kind == KindJob || x.Kind == KindCronJob {
-			return ""
-		}
-		return x.Headless.Name
+// sharedName is the name under which the app may share its headless
+// Service: its headless.name, "" for none or a job's.
+func (a *App) sharedName() string {
+	if a.Headless == nil || a.Kind == KindJob || a.Kind == KindCronJob {
+		return ""
 	}
-	name := named(a)
-	if name == "" {
-		return nil
-	}
-	var out []*App
-	for _, x := range apps {
-		if named(x) == name {
-			out = append(out, x)
-		}
-	}
-	if len(out) < 2 {
-		return nil
-	}
-	return out
+	return a.Headless.Name
 }
 
-// HeadlessSharers are the apps of the stack that share a's headless
-// Service (see HeadlessSharers).
-func (s *Stack) HeadlessSharers(a *App) []*App {
+// HeadlessGroups are the headless Services that apps share, by name:
+// the apps, among apps (sorted by name), whose headless.name names it,
+// two or more. The Service is the stack's.
+func HeadlessGroups(apps []*App) map[string][]*App {
+	by := map[string][]*App{}
+	for _, a := range apps {
+		if name := a.sharedName(); name != "" {
+			by[name] = append(by[name], a)
+		}
+	}
+	maps.DeleteFunc(by, func(_ string, g []*App) bool { return len(g) < 2 })
+	return by
+}
+
+// HeadlessGroups are the headless Services the stack's apps share (see
+// HeadlessGroups).
+func (s *Stack) HeadlessGroups() map[string][]*App {
 	apps := make([]*App, len(s.Apps))
 	for i := range s.Apps {
 		apps[i] = &s.Apps[i]
 	}
-	return HeadlessSharers(apps, a)
+	return HeadlessGroups(apps)
 }
 
 // HeadlessPublishes says whether the app's headless Service publishes
