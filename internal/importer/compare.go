@@ -453,8 +453,9 @@ func markers(apps map[string]manifest.Doc, serviceApp map[string]string, service
 	return links{
 		pods: func(ml map[string]any) (any, string) {
 			var found []string
+			selector := selectorOf(ml)
 			for app, w := range apps {
-				if selectsLabels(ml, podLabels(w)) {
+				if selector.Matches(labelSet(podLabels(w))) {
 					found = append(found, app)
 				}
 			}

@@ -4,6 +4,9 @@ import (
 	"maps"
 	"slices"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8slabels "k8s.io/apimachinery/pkg/labels"
+
 	"github.com/kdecl/kdecl/internal/manifest"
 	"github.com/kdecl/kdecl/schema"
 )
@@ -111,61 +114,53 @@ func (l links) relink(obj map[string]any) []string {
 func labelSelector(v map[string]any) bool {
 	ml, _ := v["matchLabels"].(map[string]any)
 	me, _ := v["matchExpressions"].([]any)
-	_, hasML := v["matchLabels"]
-	_, hasME := v["matchExpressions"]
 	n := 0
-	if hasML {
-		n++
-	}
-	if hasME {
-		n++
+	for _, k := range []string{"matchLabels", "matchExpressions"} {
+		if _, ok := v[k]; ok {
+			n++
+		}
 	}
 	return len(v) == n && len(ml)+len(me) > 0
 }
 
-// selectsLabels says whether the label selector sel (matchLabels and
-// matchExpressions) selects labels, as the API server's
-// LabelSelectorAsSelector; an empty one, or one it would refuse, none.
-func selectsLabels(sel, labels map[string]any) bool {
-	ml, _ := sel["matchLabels"].(map[string]any)
-	me, _ := sel["matchExpressions"].([]any)
-	if len(ml)+len(me) == 0 || !selects(ml, labels) {
-		return false
+// selectorOf is the label selector sel (matchLabels and
+// matchExpressions) by apimachinery's LabelSelectorAsSelector, as the API
+// server selects; an empty one, or one it refuses, selects nothing.
+func selectorOf(sel map[string]any) k8slabels.Selector {
+	ls, err := typed[metav1.LabelSelector](manifest.Doc{Object: sel})
+	if err != nil || len(ls.MatchLabels)+len(ls.MatchExpressions) == 0 {
+		return k8slabels.Nothing()
 	}
-	for _, x := range me {
-		e, _ := x.(map[string]any)
-		key, _ := e["key"].(string)
-		v, has := labels[key]
-		in := slices.ContainsFunc(anys(e["values"]), func(w any) bool { return has && w == v })
-		switch e["operator"] {
-		case "In":
-			if !in {
-				return false
-			}
-		case "NotIn":
-			if in {
-				return false
-			}
-		case "Exists":
-			if !has {
-				return false
-			}
-		case "DoesNotExist":
-			if has {
-				return false
-			}
-		default:
-			return false
+	selector, err := metav1.LabelSelectorAsSelector(ls)
+	if err != nil {
+		return k8slabels.Nothing()
+	}
+	return selector
+}
+
+// labelSet is labels, as JSON decodes them, as a label set.
+func labelSet(labels map[string]any) k8slabels.Set {
+	set := make(k8slabels.Set, len(labels))
+	for k, v := range labels {
+		if s, ok := v.(string); ok {
+			set[k] = s
 		}
 	}
-	return true
+	return set
+}
+
+// selectsLabels says whether the label selector sel selects labels (see
+// selectorOf).
+func selectsLabels(sel, labels map[string]any) bool {
+	return selectorOf(sel).Matches(labelSet(labels))
 }
 
 // podsOf finds the one app whose pods the label selector sel selects.
 func podsOf(apps []*App, sel map[string]any) *App {
 	var found *App
+	selector := selectorOf(sel)
 	for _, a := range apps {
-		if selectsLabels(sel, podLabels(a.Workload)) {
+		if selector.Matches(labelSet(podLabels(a.Workload))) {
 			if found != nil {
 				return nil
 			}
@@ -215,7 +210,7 @@ func importLinks(p *Plan, stack string, portNames map[string]map[string]string) 
 			if a := podsOf(p.Apps, ml); a != nil {
 				return map[string]any{"app.kubernetes.io/name": a.Name, "app.kubernetes.io/instance": stack}, a.Name
 			}
-			if len(p.Apps) > 1 && !slices.ContainsFunc(p.Apps, func(a *App) bool { return !selectsLabels(ml, podLabels(a.Workload)) }) {
+			if selector := selectorOf(ml); len(p.Apps) > 1 && !slices.ContainsFunc(p.Apps, func(a *App) bool { return !selector.Matches(labelSet(podLabels(a.Workload))) }) {
 				// kdecl's labels of the stack's pods say no more than
 				// the stack
 				return map[string]any{"app.kubernetes.io/instance": stack}, ""

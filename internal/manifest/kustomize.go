@@ -55,6 +55,7 @@ func Kustomize(dir string) ([]Doc, string, error) {
 	}
 	var docs []Doc
 	var generated []string
+	var secrets []string // generated, their names with a hash
 	for _, r := range m.Resources() {
 		origin, err := r.GetOrigin()
 		if err != nil {
@@ -84,6 +85,9 @@ func Kustomize(dir string) ([]Doc, string, error) {
 		case origin.ConfiguredIn != "":
 			source = fmt.Sprintf("%s (%s)", filepath.Join(dir, origin.ConfiguredIn), lowerFirst(origin.ConfiguredBy.Kind))
 			generated = append(generated, fmt.Sprintf("%s %s", r.GetKind(), r.GetName()))
+			if r.GetKind() == "Secret" && origin.ConfiguredBy.Kind == "SecretGenerator" && hashSuffix.MatchString(r.GetName()) {
+				secrets = append(secrets, r.GetName())
+			}
 		case origin.Repo != "":
 			source = origin.Repo + "/" + origin.Path
 		case origin.Path != "":
@@ -95,7 +99,7 @@ func Kustomize(dir string) ([]Doc, string, error) {
 	if len(generated) > 0 {
 		note += ", generated: " + strings.Join(generated, ", ")
 	}
-	if renamed := unhashSecrets(docs); len(renamed) > 0 {
+	if renamed := unhashSecrets(docs, secrets); len(renamed) > 0 {
 		note += "; " + strings.Join(renamed, ", ")
 	}
 	return docs, note, nil
@@ -106,16 +110,14 @@ func Kustomize(dir string) ([]Doc, string, error) {
 // replaced, so that it is never a word.
 var hashSuffix = regexp.MustCompile(`-[2456789bcdfghkmt]{10}$`)
 
-// unhashSecrets names each Secret kustomize generated without the hash
-// of its values its name ends in, and every reference to it so: kdecl
-// never has a Secret's values, and the Secret a team creates instead is
-// named once. It says each rename.
-func unhashSecrets(docs []Doc) []string {
+// unhashSecrets names each Secret kustomize generated, of hashed, without
+// the hash of its values its name ends in, and every reference to it so:
+// kdecl never has a Secret's values, and the Secret a team creates
+// instead is named once. It says each rename.
+func unhashSecrets(docs []Doc, hashed []string) []string {
 	names := map[string]string{} // hashed → plain
-	for _, d := range docs {
-		if d.Kind() == "Secret" && strings.HasSuffix(d.Source, "(secretGenerator)") && hashSuffix.MatchString(d.Name()) {
-			names[d.Name()] = hashSuffix.ReplaceAllString(d.Name(), "")
-		}
+	for _, name := range hashed {
+		names[name] = hashSuffix.ReplaceAllString(name, "")
 	}
 	if len(names) == 0 {
 		return nil
@@ -142,8 +144,8 @@ func unhashSecrets(docs []Doc) []string {
 		rename(d.Object)
 	}
 	var out []string
-	for _, hashed := range slices.Sorted(maps.Keys(names)) {
-		out = append(out, fmt.Sprintf("Secret %s is %s, without the hash of its values, which kdecl never has", hashed, names[hashed]))
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		out = append(out, fmt.Sprintf("Secret %s is %s, without the hash of its values, which kdecl never has", name, names[name]))
 	}
 	return out
 }
