@@ -53,6 +53,15 @@ var reviewCatalogue = []reviewCase{
 		[]string{"rollout", "secret"}},
 	{"a claim template's size", statefulSet("1Gi", "OrderedReady", 2), statefulSet("2Gi", "OrderedReady", 2), []string{"recreate"}},
 	{"a statefulset's pod management", statefulSet("1Gi", "OrderedReady", 2), statefulSet("1Gi", "Parallel", 2), []string{"recreate"}},
+	{"a claim template's annotation", statefulSet("1Gi", "OrderedReady", 2),
+		strings.Replace(statefulSet("1Gi", "OrderedReady", 2), `mountPath: "/data"}`, `mountPath: "/data", annotations: "backup.example.com/schedule": "daily"}`, 1),
+		[]string{"recreate"}},
+	{"a statefulset that starts sharing a headless Service",
+		`apps: p: {kind: "statefulset", image: "redis:7.4", ports: redis: 6379, headless: name: "peers"}
+apps: r: {kind: "statefulset", image: "redis:7.4", ports: redis: 6379}`,
+		`apps: p: {kind: "statefulset", image: "redis:7.4", ports: redis: 6379, headless: name: "peers"}
+apps: r: {kind: "statefulset", image: "redis:7.4", ports: redis: 6379, headless: name: "peers"}`,
+		[]string{"rollout", "recreate", "removed"}},
 	{"a statefulset scaled down", statefulSet("1Gi", "OrderedReady", 3), statefulSet("1Gi", "OrderedReady", 1), []string{"data-loss", "scale"}},
 	{"a claim's storage class", `apps: cache: {image: "redis:7.4", strategy: type: "Recreate", storage: data: {size: "1Gi", mountPath: "/data", storageClass: "standard"}}`,
 		`apps: cache: {image: "redis:7.4", strategy: type: "Recreate", storage: data: {size: "1Gi", mountPath: "/data", storageClass: "fast"}}`,

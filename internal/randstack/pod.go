@@ -236,7 +236,7 @@ func (s *stackGen) handler(a *app, grace *int64) *object {
 		if g.rare() && limit < maxInt64 {
 			sl.set("seconds", pick(g, limit+1, maxInt64))
 		} else {
-			sl.set("seconds", g.integer(1, limit, 1, 5, limit))
+			sl.set("seconds", g.integer(0, limit, 1, 5, limit))
 		}
 		h.set("sleep", sl)
 	}

@@ -151,7 +151,8 @@ func (g *gen) portName() string {
 // credential (kdecl refuses those as plain values).
 var envWords = []string{"APP", "LOG", "LEVEL", "MODE", "HOST", "PORT", "DEBUG", "WORKERS", "CACHE", "TTL", "URL", "PATH", "REGION", "FEATURE", "FLAG", "TIMEOUT", "NAME", "DIR"}
 
-// envName matches [-._a-zA-Z][-._a-zA-Z0-9]*, the schema's #EnvName.
+// envName is a name of the schema's #EnvName: mostly [-._a-zA-Z][-._a-zA-Z0-9]*,
+// now and then one only the API server's relaxed names allow.
 func (g *gen) envName() string {
 	switch x := g.r.IntN(100); {
 	case x < 70:
@@ -161,7 +162,7 @@ func (g *gen) envName() string {
 		}
 		return strings.Join(parts, "_") + fmt.Sprint(g.r.IntN(100))
 	case x < 85:
-		return pick(g, "_", ".", "..", "-", "-x", ".hidden", "a.b-c", "lower_case", "Mixed.Case-1", "_1", "x")
+		return pick(g, "_", ".", "..", "-", "-x", ".hidden", "a.b-c", "lower_case", "Mixed.Case-1", "_1", "x", "1ST_KEY", "my var", "a:b")
 	case x < 95:
 		return g.label(g.between(1, 40), lower+upper+"_.-", lower+upper+digits+"_.-", lower+upper+digits+"_.-")
 	default: // longer than a ConfigMap key may be
